@@ -1,3 +1,28 @@
-from django.urls import path  # noqa: F401
+"""URL configuration: every page of Alliance. Record ids in URLs are UUIDs."""
 
-urlpatterns: list = []
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from alliance.web.audit import views as audit_views
+from alliance.web.practice.views import caseload, clients, episodes, sessions
+from alliance.web.views import healthz
+
+urlpatterns = [
+    path("", caseload.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("caseload/", caseload.caseload, name="caseload"),
+    path("clients/", caseload.client_list, name="client_list"),
+    path("clients/new/", clients.client_new, name="client_new"),
+    path("clients/<uuid:client_id>/", clients.client_detail, name="client"),
+    path("clients/<uuid:client_id>/episodes/new/", episodes.episode_new, name="episode_new"),
+    path("episodes/<uuid:episode_id>/phase/", episodes.episode_phase, name="episode_phase"),
+    path("episodes/<uuid:episode_id>/end/", episodes.episode_end, name="episode_end"),
+    path("episodes/<uuid:episode_id>/sessions/new/", sessions.session_new, name="session_new"),
+    path("sessions/<uuid:session_id>/", sessions.session_detail, name="session"),
+    path("sessions/<uuid:session_id>/edit/", sessions.session_edit, name="session_edit"),
+    path("audit/", audit_views.audit_log, name="audit_log"),
+    path("admin/", admin.site.urls),
+]

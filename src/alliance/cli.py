@@ -1,0 +1,247 @@
+"""The `alliance` command: run the demo, serve, migrate, manage users and keys, check."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="Alliance: the working alliance, made visible. Every command is also documented in the README.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+def _setup_django(mode: str | None = None) -> None:
+    """Configure Django once; `mode` (demo/production) applies unless the environment says otherwise."""
+    if mode is not None:
+        os.environ.setdefault("ALLIANCE_MODE", mode)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.web.settings")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        err.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _home() -> Path:
+    return Path(os.environ.get("ALLIANCE_HOME") or Path.cwd() / "alliance-data").resolve()
+
+
+def _ensure_demo_key(home: Path) -> None:
+    """Create the demo's data key file under ALLIANCE_HOME unless a key is configured."""
+    if os.environ.get("ALLIANCE_DATA_KEY"):
+        return
+    from cryptography.fernet import Fernet
+
+    key_file = home / "data.key"
+    if not key_file.exists():
+        key_file.write_text(Fernet.generate_key().decode("ascii") + "\n")
+        key_file.chmod(0o600)
+        console.print(
+            f"Generated a data key in [bold]{key_file}[/bold] (keep it with the database)."
+        )
+
+
+def _run_gunicorn(bind: str, workers: int, threads: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from alliance.web.wsgi import application
+
+    class AllianceServer(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", bind)
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("graceful_timeout", 10)
+
+        def load(self):
+            return application
+
+    AllianceServer().run()
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the server after preparing.")
+    ] = True,
+) -> None:
+    """Prepare a demo practice on SQLite under ALLIANCE_HOME and serve it on http://127.0.0.1:8000."""
+    home = _home()
+    os.environ.setdefault("ALLIANCE_HOME", str(home))
+    home.mkdir(parents=True, exist_ok=True)
+    _ensure_demo_key(home)
+    _setup_django("demo")
+    from django.core.management import call_command
+
+    from alliance.web.accounts.models import Organisation
+    from alliance.web.practice.demo import DEMO_PASSWORD, demo_logins, load_demo_practice
+
+    console.print("Applying migrations…")
+    call_command("migrate", interactive=False, verbosity=0)
+    if not Organisation.objects.exists():
+        with console.status("Loading the demo practice…"):
+            load_demo_practice()
+        console.print("Loaded the demo practice [bold]Riverside Counselling & Coaching[/bold].")
+    else:
+        console.print("The database already holds data; reusing it.")
+    table = Table(title=f"Demo logins (password for all: {DEMO_PASSWORD})")
+    table.add_column("username")
+    table.add_column("role")
+    table.add_column("what you will see")
+    for login in demo_logins():
+        table.add_row(login.username, login.role, login.description)
+    console.print(table)
+    url = f"http://{host}:{port}/"
+    if not serve:
+        console.print(f"Prepared. Start the server with `alliance demo` and open {url}")
+        return
+    console.print(f"Serving the demo on [bold]{url}[/bold] — press Ctrl+C to stop.")
+    _run_gunicorn(f"{host}:{port}", workers=1, threads=4)
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+    threads: Annotated[int, typer.Option(help="Threads per worker.")] = 4,
+) -> None:
+    """Serve Alliance in production through gunicorn (static files by whitenoise)."""
+    _setup_django("production")
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    _run_gunicorn(f"{host}:{port}", workers=workers, threads=threads)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations."""
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False)
+
+
+@app.command()
+def check() -> None:
+    """Run Django's system and deployment checks; exit non-zero on any warning."""
+    _setup_django()
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    try:
+        call_command("check", deploy=True, fail_level="WARNING")
+    except SystemCheckError as exc:
+        err.print(str(exc))
+        raise typer.Exit(1) from exc
+    console.print("All checks passed.")
+
+
+@app.command()
+def createuser(
+    username: str,
+    role: Annotated[str, typer.Option(help="admin, practitioner, supervisor or researcher.")],
+    organisation: Annotated[str, typer.Option(help="Slug of the organisation.")],
+    kind: Annotated[str, typer.Option(help="therapist, counsellor or coach (practitioners).")] = "",
+    first_name: Annotated[str, typer.Option()] = "",
+    last_name: Annotated[str, typer.Option()] = "",
+    email: Annotated[str, typer.Option()] = "",
+    supervisor: Annotated[str, typer.Option(help="Username of the supervisor.")] = "",
+    organisation_name: Annotated[
+        str, typer.Option(help="Create the organisation with this name if it does not exist.")
+    ] = "",
+    password_stdin: Annotated[
+        bool, typer.Option(help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a staff user with a role in an organisation."""
+    _setup_django()
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from alliance.web.accounts.models import Organisation, PractitionerKind, Role, User
+
+    if role not in Role.values:
+        err.print(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.")
+        raise typer.Exit(2)
+    if role == Role.PRACTITIONER and kind not in PractitionerKind.values:
+        err.print(f"A practitioner needs --kind, one of {', '.join(PractitionerKind.values)}.")
+        raise typer.Exit(2)
+    if User.objects.filter(username=username).exists():
+        err.print(f"The username {username!r} is taken.")
+        raise typer.Exit(2)
+    org = Organisation.objects.filter(slug=organisation).first()
+    if org is None and not organisation_name:
+        err.print(
+            f"No organisation with slug {organisation!r} (add --organisation-name to create it)."
+        )
+        raise typer.Exit(2)
+    sup = None
+    if supervisor:
+        sup = User.objects.filter(username=supervisor, role=Role.SUPERVISOR).first()
+        if sup is None:
+            err.print(f"No supervisor with username {supervisor!r}.")
+            raise typer.Exit(2)
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    )
+    user = User(
+        username=username,
+        role=role,
+        practitioner_kind=kind if role == Role.PRACTITIONER else "",
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        supervisor=sup,
+    )
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        err.print("Password refused: " + " ".join(exc.messages))
+        raise typer.Exit(2) from exc
+    with transaction.atomic():
+        if org is None:
+            org = Organisation.objects.create(name=organisation_name, slug=organisation)
+        user.organisation = org
+        user.set_password(password)
+        user.save()
+    console.print(f"Created {role} {username!r} in {org.name}.")
+
+
+@app.command("generate-data-key")
+def generate_data_key() -> None:
+    """Print a new data key for ALLIANCE_DATA_KEY."""
+    from cryptography.fernet import Fernet
+
+    typer.echo(Fernet.generate_key().decode("ascii"))
+
+
+@app.command("rotate-data-key")
+def rotate_data_key() -> None:
+    """Re-encrypt all stored clinical text with the first key in ALLIANCE_DATA_KEY."""
+    _setup_django()
+    from alliance.web.keyrotation import rotate_all
+
+    counts = rotate_all(progress=console)
+    for label, count in counts.items():
+        console.print(f"{label}: {count} values re-encrypted")

@@ -1,0 +1,103 @@
+"""Organisations and the people who work in them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Organisation(models.Model):
+    """A practice, clinic or coaching business; every practice record carries its key."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    client_code_prefix = models.CharField(
+        max_length=6,
+        default="C",
+        help_text="Pseudonymous client codes are this prefix, a dash and a number.",
+    )
+    crisis_contacts = models.TextField(
+        blank=True,
+        help_text="Shown to clients who report a critical answer (phone lines, emergency number).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Clinic admin")
+    PRACTITIONER = "practitioner", _("Practitioner")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    RESEARCHER = "researcher", _("Researcher")
+
+
+class PractitionerKind(models.TextChoices):
+    THERAPIST = "therapist", _("Therapist")
+    COUNSELLOR = "counsellor", _("Counsellor")
+    COACH = "coach", _("Coach")
+
+
+class AllianceUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # A superuser still belongs to an organisation; the CLI's createuser is the usual path.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A member of staff. Clients never have accounts."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="staff", null=True, blank=True
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PRACTITIONER)
+    practitioner_kind = models.CharField(
+        max_length=20, choices=PractitionerKind.choices, blank=True
+    )
+    supervisor = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supervisees",
+        limit_choices_to={"role": Role.SUPERVISOR},
+    )
+
+    objects = AllianceUserManager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_practitioner(self) -> bool:
+        return self.role == Role.PRACTITIONER
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == Role.SUPERVISOR
+
+    @property
+    def is_org_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_researcher(self) -> bool:
+        return self.role == Role.RESEARCHER
+
+    def save(self, *args, **kwargs):
+        # Only clinic admins may use the Django admin; the flag follows the role.
+        self.is_staff = self.role == Role.ADMIN or self.is_superuser
+        super().save(*args, **kwargs)

@@ -1,0 +1,57 @@
+"""The audit log, browsable and filterable by the organisation's admins."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from alliance.web.accounts.access import require_role
+from alliance.web.accounts.models import Role, User
+from alliance.web.audit.models import AuditAction, AuditEntry
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Who")
+    action = forms.ChoiceField(
+        choices=[("", "Any action"), *AuditAction.choices], required=False, label="What"
+    )
+    object_type = forms.CharField(required=False, max_length=40, label="Record type")
+    since = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From"
+    )
+    until = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Until"
+    )
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["actor"].queryset = User.objects.filter(organisation=organisation)
+
+
+@login_required
+def audit_log(request):
+    require_role(request.user, Role.ADMIN)
+    form = AuditFilterForm(request.GET or None, organisation=request.user.organisation)
+    entries = AuditEntry.objects.filter(organisation=request.user.organisation)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["actor"]:
+            entries = entries.filter(actor=data["actor"])
+        if data["action"]:
+            entries = entries.filter(action=data["action"])
+        if data["object_type"]:
+            entries = entries.filter(object_type=data["object_type"].strip().lower())
+        if data["since"]:
+            entries = entries.filter(at__date__gte=data["since"])
+        if data["until"]:
+            entries = entries.filter(at__date__lte=data["until"])
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audit/audit_log.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )

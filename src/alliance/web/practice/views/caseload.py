@@ -1,0 +1,42 @@
+"""The caseload: active episodes the user may see, with phase and last session."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Max
+from django.shortcuts import redirect, render
+
+from alliance.web.accounts.models import Role
+from alliance.web.practice.access import clients_for_user, episodes_for_user
+
+
+@login_required
+def home(request):
+    if request.user.role == Role.RESEARCHER:
+        return render(request, "practice/researcher_home.html")
+    return redirect("caseload")
+
+
+@login_required
+def caseload(request):
+    episodes = (
+        episodes_for_user(request.user)
+        .filter(ended_on__isnull=True)
+        .select_related("client", "practitioner")
+        .annotate(session_count=Count("sessions"), last_session_at=Max("sessions__starts_at"))
+        .order_by("practitioner__last_name", "client__code")
+    )
+    return render(request, "practice/caseload.html", {"episodes": episodes})
+
+
+@login_required
+def client_list(request):
+    clients = (
+        clients_for_user(request.user)
+        .select_related("practitioner")
+        .annotate(
+            episode_count=Count("episodes"), last_session_at=Max("episodes__sessions__starts_at")
+        )
+        .order_by("code")
+    )
+    return render(request, "practice/client_list.html", {"clients": clients})

@@ -1,0 +1,75 @@
+"""Adding a client and the client's page."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from alliance.web.accounts.models import Role
+from alliance.web.audit.log import record
+from alliance.web.practice import actions
+from alliance.web.practice.access import (
+    can_read_clinical_text,
+    can_write_clinical,
+    client_for_user,
+)
+from alliance.web.practice.forms import ClientForm
+from alliance.web.practice.models import PHASE_ORDER, Episode, Phase, PhaseChange, Session
+from alliance.web.practice.views.common import add_action_errors
+
+
+@login_required
+def client_new(request):
+    if request.user.role != Role.PRACTITIONER:
+        raise Http404("Only practitioners add clients")
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = actions.create_client(request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_action_errors(form, error)
+        else:
+            return redirect("client", client_id=client.public_id)
+    return render(request, "practice/client_form.html", {"form": form})
+
+
+def _group_by_phase(sessions):
+    groups = {phase: [] for phase in PHASE_ORDER}
+    for session in sessions:
+        groups[Phase(session.phase)].append(session)
+    return [(phase, groups[phase]) for phase in PHASE_ORDER if groups[phase]]
+
+
+@login_required
+def client_detail(request, client_id):
+    client = client_for_user(request.user, client_id)
+    episodes = list(
+        Episode.objects.filter(client=client)
+        .select_related("practitioner")
+        .prefetch_related(
+            Prefetch("sessions", queryset=Session.objects.order_by("number")),
+            Prefetch(
+                "phase_changes",
+                queryset=PhaseChange.objects.select_related("changed_by").order_by(
+                    "changed_on", "id"
+                ),
+            ),
+        )
+        .order_by("-started_on", "-id")
+    )
+    for episode in episodes:
+        episode.sessions_by_phase = _group_by_phase(episode.sessions.all())
+    record(request.user, "view", client, summary=f"client page {client.code}")
+    return render(
+        request,
+        "practice/client_detail.html",
+        {
+            "client": client,
+            "episodes": episodes,
+            "can_write": can_write_clinical(request.user, client),
+            "can_read_text": can_read_clinical_text(request.user, client),
+        },
+    )

@@ -1,0 +1,18 @@
+"""Small helpers shared by the practice views."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.forms import Form
+
+
+def add_action_errors(form: Form, error: ValidationError) -> None:
+    """Put an action's ValidationError on the form fields it names (or the whole form)."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            target = field if field in form.fields else None
+            for message in messages:
+                form.add_error(target, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)

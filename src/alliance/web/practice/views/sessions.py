@@ -1,0 +1,73 @@
+"""Logging a session and the session's page."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from alliance.web.audit.log import record
+from alliance.web.practice import actions
+from alliance.web.practice.access import (
+    can_read_clinical_text,
+    can_write_clinical,
+    episode_for_user,
+    session_for_user,
+)
+from alliance.web.practice.forms import SessionForm
+from alliance.web.practice.views.common import add_action_errors
+
+
+@login_required
+def session_new(request, episode_id):
+    episode = episode_for_user(request.user, episode_id, write=True)
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    form = SessionForm(
+        request.POST or None,
+        initial={"starts_at": now, "interpreter_present": episode.interpreter_needed},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = actions.record_session(request.user, episode, **form.cleaned_data)
+        except ValidationError as error:
+            add_action_errors(form, error)
+        else:
+            return redirect("session", session_id=session.public_id)
+    return render(request, "practice/session_form.html", {"form": form, "episode": episode})
+
+
+@login_required
+def session_detail(request, session_id):
+    session = session_for_user(request.user, session_id)
+    client = session.episode.client
+    record(request.user, "view", session, summary=f"session {session.number} of {client.code}")
+    return render(
+        request,
+        "practice/session_detail.html",
+        {
+            "session": session,
+            "episode": session.episode,
+            "client": client,
+            "can_write": can_write_clinical(request.user, client),
+            "can_read_text": can_read_clinical_text(request.user, client),
+        },
+    )
+
+
+@login_required
+def session_edit(request, session_id):
+    session = session_for_user(request.user, session_id, write=True)
+    form = SessionForm(request.POST or None, instance=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_session(request.user, session, **form.cleaned_data)
+        except ValidationError as error:
+            add_action_errors(form, error)
+        else:
+            return redirect("session", session_id=session.public_id)
+    return render(
+        request,
+        "practice/session_form.html",
+        {"form": form, "episode": session.episode, "session": session},
+    )
