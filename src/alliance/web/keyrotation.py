@@ -25,9 +25,8 @@ def rotate_all(progress=None) -> dict[str, int]:
         label = model._meta.label
         changed = 0
         with transaction.atomic():
-            # Read the raw ciphertext (values() bypasses from_db_value) and write it back rotated.
-            rows = model._base_manager.values_list("pk", *names)
-            for pk, *values in rows.iterator():
+            # Read the raw ciphertext (the ORM would decrypt it) and write it back rotated.
+            for pk, *values in _raw_rows(model, names):
                 updates = {
                     name: rotate(value)
                     for name, value in zip(names, values, strict=True)
@@ -42,13 +41,24 @@ def rotate_all(progress=None) -> dict[str, int]:
     return counts
 
 
+def _raw_rows(model, names: list[str]) -> list[tuple]:
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in [model._meta.pk.column, *names])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {quote(model._meta.db_table)}")  # noqa: S608
+        return cursor.fetchall()
+
+
 def _raw_update(model, pk, updates: dict[str, str]) -> None:
     from django.db import connection
 
     table = connection.ops.quote_name(model._meta.db_table)
     sets = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in updates)
     with connection.cursor() as cursor:
-        cursor.execute(  # noqa: S608 - identifiers come from model metadata, values are parameters
-            f"UPDATE {table} SET {sets} WHERE {connection.ops.quote_name(model._meta.pk.column)} = %s",
+        # Identifiers come from model metadata; values are parameters.
+        cursor.execute(
+            f"UPDATE {table} SET {sets} WHERE {connection.ops.quote_name(model._meta.pk.column)} = %s",  # noqa: S608
             [*updates.values(), pk],
         )

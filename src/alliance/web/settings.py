@@ -166,7 +166,8 @@ TIME_ZONE = env_str("ALLIANCE_TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/static/"
-STATIC_ROOT = ALLIANCE_HOME / "static"
+# Demo and tests serve static files straight from the package (no collectstatic step).
+STATIC_ROOT = None if RELAXED else ALLIANCE_HOME / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = RELAXED
 LOGIN_URL = "/login/"

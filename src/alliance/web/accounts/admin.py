@@ -3,11 +3,36 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from alliance.web.accounts.models import Organisation, User
+from alliance.web.accounts.models import Organisation, Role, User
+
+
+def is_clinic_admin(request) -> bool:
+    user = request.user
+    return user.is_active and (user.is_superuser or user.role == Role.ADMIN)
+
+
+class ClinicAdminMixin:
+    """Clinic admins manage their own organisation's records; superusers manage all."""
+
+    def has_module_permission(self, request):
+        return is_clinic_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_clinic_admin(request)
+
+    def has_add_permission(self, request):
+        return is_clinic_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return is_clinic_admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        # Staff records are deactivated, never deleted: the audit log points at them.
+        return False
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ClinicAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "client_code_prefix"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -15,9 +40,12 @@ class OrganisationAdmin(admin.ModelAdmin):
         qs = super().get_queryset(request)
         return qs if request.user.is_superuser else qs.filter(pk=request.user.organisation_id)
 
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
 
 @admin.register(User)
-class AllianceUserAdmin(UserAdmin):
+class AllianceUserAdmin(ClinicAdminMixin, UserAdmin):
     list_display = [
         "username",
         "first_name",
@@ -29,12 +57,45 @@ class AllianceUserAdmin(UserAdmin):
     ]
     list_filter = ["role", "practitioner_kind", "is_active"]
     fieldsets = [
-        *UserAdmin.fieldsets,
-        ("Practice", {"fields": ["organisation", "role", "practitioner_kind", "supervisor"]}),
+        (None, {"fields": ["username", "password"]}),
+        ("Person", {"fields": ["first_name", "last_name", "email"]}),
+        (
+            "Practice",
+            {"fields": ["organisation", "role", "practitioner_kind", "supervisor", "is_active"]},
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": [
+                    "username",
+                    "password1",
+                    "password2",
+                    "organisation",
+                    "role",
+                    "practitioner_kind",
+                    "supervisor",
+                ],
+            },
+        ),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         return (
             qs if request.user.is_superuser else qs.filter(organisation=request.user.organisation)
         )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            if db_field.name == "organisation":
+                kwargs["queryset"] = Organisation.objects.filter(pk=request.user.organisation_id)
+            elif db_field.name == "supervisor":
+                kwargs["queryset"] = User.objects.filter(
+                    organisation=request.user.organisation, role=Role.SUPERVISOR
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

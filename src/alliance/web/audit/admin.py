@@ -14,6 +14,14 @@ class AuditEntryAdmin(admin.ModelAdmin):
             qs if request.user.is_superuser else qs.filter(organisation=request.user.organisation)
         )
 
+    def has_module_permission(self, request):
+        return request.user.is_active and (
+            request.user.is_superuser or request.user.role == "admin"
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
     def has_add_permission(self, request):
         return False
 

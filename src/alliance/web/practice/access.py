@@ -7,6 +7,7 @@ another caseload's records does not leak. Each condition stands on its own line.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -69,7 +70,7 @@ def client_for_user(user: User, public_id, *, write: bool = False) -> Client:
     """Return the client with `public_id` if `user` may see it (or change it, with write)."""
     try:
         client = clients_for_user(user).select_related("practitioner").get(public_id=public_id)
-    except (Client.DoesNotExist, ValueError) as exc:
+    except (Client.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404("No such client") from exc
     if write and not can_write_clinical(user, client):
         raise Http404("No such client")
@@ -89,7 +90,7 @@ def episode_for_user(user: User, public_id, *, write: bool = False) -> Episode:
             .select_related("client", "practitioner")
             .get(public_id=public_id)
         )
-    except (Episode.DoesNotExist, ValueError) as exc:
+    except (Episode.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404("No such episode") from exc
     if write and not can_write_clinical(user, episode.client):
         raise Http404("No such episode")
@@ -109,7 +110,7 @@ def session_for_user(user: User, public_id, *, write: bool = False) -> Session:
             .select_related("episode", "episode__client", "episode__practitioner")
             .get(public_id=public_id)
         )
-    except (Session.DoesNotExist, ValueError) as exc:
+    except (Session.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404("No such session") from exc
     if write and not can_write_clinical(user, session.episode.client):
         raise Http404("No such session")

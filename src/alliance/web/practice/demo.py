@@ -86,7 +86,7 @@ def demo_logins() -> list[DemoLogin]:
 def load_demo_practice(anchor: dt.date | None = None) -> Organisation:
     """Create the demo practice; the same seed always gives the same records."""
     anchor = anchor or timezone.localdate()
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # noqa: S311 - synthetic demo data, not security
     tz = timezone.get_current_timezone()
     with transaction.atomic():
         org = Organisation.objects.create(

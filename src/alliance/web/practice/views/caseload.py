@@ -6,8 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max
 from django.shortcuts import redirect, render
 
+from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role
 from alliance.web.practice.access import clients_for_user, episodes_for_user
+
+CASELOAD_ROLES = (Role.PRACTITIONER, Role.SUPERVISOR, Role.ADMIN)
 
 
 @login_required
@@ -19,6 +22,7 @@ def home(request):
 
 @login_required
 def caseload(request):
+    require_role(request.user, *CASELOAD_ROLES)
     episodes = (
         episodes_for_user(request.user)
         .filter(ended_on__isnull=True)
@@ -31,6 +35,7 @@ def caseload(request):
 
 @login_required
 def client_list(request):
+    require_role(request.user, *CASELOAD_ROLES)
     clients = (
         clients_for_user(request.user)
         .select_related("practitioner")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import redirect, render
 
+from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role
 from alliance.web.audit.log import record
 from alliance.web.practice import actions
@@ -23,8 +23,7 @@ from alliance.web.practice.views.common import add_action_errors
 
 @login_required
 def client_new(request):
-    if request.user.role != Role.PRACTITIONER:
-        raise Http404("Only practitioners add clients")
+    require_role(request.user, Role.PRACTITIONER)
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
