@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.urls import reverse
+from django.utils import timezone
 
 from alliance.web.audit.models import AuditEntry
 from alliance.web.practice.models import Client, Episode, PhaseChange, Session
@@ -140,7 +141,7 @@ def test_session_duration_is_bounded(world, login):
 def test_phase_moves_forward_with_confirmation(world, login):
     client = login(world.owner)
     url = reverse("episode_phase", kwargs={"episode_id": world.episode.public_id})
-    today = dt.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     unconfirmed = client.post(url, {"to_phase": "assessment", "changed_on": today})
     assert "Tick the box to confirm the phase change." in unconfirmed.content.decode()
     world.episode.refresh_from_db()
@@ -155,7 +156,7 @@ def test_phase_moves_forward_with_confirmation(world, login):
 def test_phase_backwards_needs_a_reason(world, login):
     client = login(world.owner)
     url = reverse("episode_phase", kwargs={"episode_id": world.episode.public_id})
-    today = dt.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     client.post(url, {"to_phase": "working", "changed_on": today, "confirm": "on"})
     changes = PhaseChange.objects.count()
     response = client.post(url, {"to_phase": "assessment", "changed_on": today, "confirm": "on"})
@@ -181,7 +182,7 @@ def test_end_episode_passes_through_ending(world, login):
     early = world.episode.started_on.isoformat()
     refused = client.post(url, {"ended_on": early, "ending_type": "planned", "confirm": "on"})
     assert "took place after that date" in refused.content.decode()
-    today = dt.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     response = client.post(url, {"ended_on": today, "ending_type": "unplanned", "confirm": "on"})
     assert response.status_code == 302
     world.episode.refresh_from_db()

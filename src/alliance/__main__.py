@@ -1,0 +1,5 @@
+"""Allow `python -m alliance`."""
+
+from alliance.cli import app
+
+app()
