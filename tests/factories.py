@@ -96,6 +96,7 @@ class World:
     foreign_client: Client
     foreign_episode: Episode
     foreign_session: Session
+    extras: dict
 
     def personas(self) -> dict[str, User | None]:
         return {
@@ -129,6 +130,14 @@ def build_world() -> World:
     foreign_client = make_client(outsider, name="Foreign Clientname", code="FOREIGN-1")
     foreign_episode = make_episode(foreign_client, referral_reason="foreign-referral-secret")
     foreign_session = make_session(foreign_episode, note="foreign-note-secret")
+    extras = {
+        kind: measures_for(sess)
+        for kind, sess in (
+            ("own", session),
+            ("colleague", colleague_session),
+            ("foreign", foreign_session),
+        )
+    }
     return World(
         org,
         other_org,
@@ -148,4 +157,25 @@ def build_world() -> World:
         foreign_client,
         foreign_episode,
         foreign_session,
+        extras,
     )
+
+
+PRACTITIONER_RATING = {"1": 7, "2": 8, "3": 9, "4": 8, "5": 0}
+
+
+def measures_for(session: Session) -> dict:
+    """A check (with its token), a practitioner rating and the plan lines of `session`."""
+    from alliance.web.measures import actions as measure_actions
+
+    practitioner = session.episode.practitioner
+    check, token = measure_actions.create_check(practitioner, session)
+    response = measure_actions.record_practitioner_rating(
+        practitioner, session, PRACTITIONER_RATING
+    )
+    return {
+        "check": check,
+        "token": token,
+        "response": response,
+        "plan_item": session.episode.plan_items.first(),
+    }

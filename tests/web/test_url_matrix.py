@@ -14,8 +14,28 @@ PUBLIC = {"login", "healthz"}
 ADMIN_ONLY = {"audit_log"}
 PRACTITIONER_ONLY = {"client_new"}
 CASELOAD = {"caseload", "client_list"}
-WRITE = {"episode_new", "episode_phase", "episode_end", "session_new", "session_edit"}
-READ = {"client", "session"}
+WRITE = {
+    "episode_new",
+    "episode_phase",
+    "episode_end",
+    "session_new",
+    "session_edit",
+    "check",
+    "session_rate",
+    "episode_plan",
+}
+READ = {"client", "session", "response_fhir"}
+# Actions that only accept POST: GET answers 405 to anyone logged in, whatever the record.
+POST_ONLY = {
+    "check_create",
+    "check_revoke",
+    "check_email",
+    "check_tablet",
+    "plan_item_remove",
+    "response_acknowledge",
+}
+# The client's check: the link's token is the credential; no account is involved.
+TOKEN = {"client_check", "client_check_thanks"}
 NO_ARGS_ALL = {"home", "logout"}
 
 SECRETS = {
@@ -51,10 +71,15 @@ def targets(world, kind):
         "colleague": (world.colleague_client, world.colleague_episode, world.colleague_session),
         "foreign": (world.foreign_client, world.foreign_episode, world.foreign_session),
     }[kind]
+    extras = world.extras[kind]
     return {
         "client_id": client.public_id,
         "episode_id": episode.public_id,
         "session_id": session.public_id,
+        "check_id": extras["check"].public_id,
+        "response_id": extras["response"].public_id,
+        "item_id": extras["plan_item"].public_id,
+        "token": extras["token"],
     }
 
 
@@ -81,6 +106,8 @@ MAY_READ_TEXT = {
 def expected_status(name, persona, kind):
     if name in PUBLIC:
         return {200, 302}
+    if name in TOKEN:
+        return {200, 302, 404}
     if persona == "anonymous":
         return {302}
     if name in NO_ARGS_ALL:
@@ -93,6 +120,8 @@ def expected_status(name, persona, kind):
         return {404} if persona == "researcher" else {200}
     if name in WRITE:
         return {200} if kind in MAY_WRITE.get(persona, set()) else {404}
+    if name in POST_ONLY:
+        return {405}
     if name in READ:
         return {200} if kind in MAY_READ[persona] else {404}
     raise AssertionError(f"URL {name!r} is not classified in the permission matrix")
@@ -100,7 +129,17 @@ def expected_status(name, persona, kind):
 
 def test_every_url_is_classified():
     names = {name for _route, name, _args in discover()}
-    known = PUBLIC | ADMIN_ONLY | PRACTITIONER_ONLY | CASELOAD | WRITE | READ | NO_ARGS_ALL
+    known = (
+        PUBLIC
+        | ADMIN_ONLY
+        | PRACTITIONER_ONLY
+        | CASELOAD
+        | WRITE
+        | READ
+        | NO_ARGS_ALL
+        | POST_ONLY
+        | TOKEN
+    )
     assert names <= known, f"unclassified URLs: {sorted(names - known)}"
 
 
@@ -149,6 +188,13 @@ def test_permission_matrix(world, login, persona):
             if name in WRITE and response.status_code == 404:
                 post = client.post(url, {})
                 assert post.status_code == 404
+            if (
+                name in POST_ONLY
+                and persona != "anonymous"
+                and kind not in MAY_WRITE.get(persona, set())
+            ):
+                post = client.post(url, {})
+                assert post.status_code == 404, f"{persona} POST {url} gave {post.status_code}"
             checked += 1
     assert checked >= 15
 

@@ -121,9 +121,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",
     "alliance.web.accounts",
     "alliance.web.audit",
     "alliance.web.practice",
+    "alliance.web.measures",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -151,6 +153,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -158,6 +161,8 @@ TEMPLATES = [
     }
 ]
 
+# Widget templates of our own (e.g. the 0–10 rating scale) live with the other templates.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
@@ -207,6 +212,11 @@ if MODE == "production":
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
+
+ALLIANCE_BASE_URL = env_str("ALLIANCE_BASE_URL", "http://127.0.0.1:8000")
+ALLIANCE_CHECK_HOURS = env_int("ALLIANCE_CHECK_HOURS", 72)
+ALLIANCE_REMINDER_HOURS = env_int("ALLIANCE_REMINDER_HOURS", 24)
+ALLIANCE_MAX_REMINDERS = env_int("ALLIANCE_MAX_REMINDERS", 1)
 
 EMAIL_BACKEND = env_str(
     "ALLIANCE_EMAIL_BACKEND",

@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from alliance.web.audit import views as audit_views
+from alliance.web.measures.views import client as client_check_views
+from alliance.web.measures.views import practitioner as measures_views
 from alliance.web.practice.views import caseload, clients, episodes, sessions
 from alliance.web.views import healthz
 
@@ -23,6 +25,28 @@ urlpatterns = [
     path("episodes/<uuid:episode_id>/sessions/new/", sessions.session_new, name="session_new"),
     path("sessions/<uuid:session_id>/", sessions.session_detail, name="session"),
     path("sessions/<uuid:session_id>/edit/", sessions.session_edit, name="session_edit"),
+    path("sessions/<uuid:session_id>/check/", measures_views.check_create, name="check_create"),
+    path("sessions/<uuid:session_id>/rate/", measures_views.session_rate, name="session_rate"),
+    path("checks/<uuid:check_id>/", measures_views.check_detail, name="check"),
+    path("checks/<uuid:check_id>/revoke/", measures_views.check_revoke, name="check_revoke"),
+    path("checks/<uuid:check_id>/email/", measures_views.check_email, name="check_email"),
+    path("checks/<uuid:check_id>/tablet/", measures_views.check_tablet, name="check_tablet"),
+    path("episodes/<uuid:episode_id>/plan/", measures_views.episode_plan, name="episode_plan"),
+    path(
+        "plan-items/<uuid:item_id>/remove/",
+        measures_views.plan_item_remove,
+        name="plan_item_remove",
+    ),
+    path(
+        "responses/<uuid:response_id>/acknowledge/",
+        measures_views.response_acknowledge,
+        name="response_acknowledge",
+    ),
+    path("responses/<uuid:response_id>/fhir/", measures_views.response_fhir, name="response_fhir"),
+    path("c/<str:token>/", client_check_views.client_check, name="client_check"),
+    path(
+        "c/<str:token>/thanks/", client_check_views.client_check_thanks, name="client_check_thanks"
+    ),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("admin/", admin.site.urls),
 ]

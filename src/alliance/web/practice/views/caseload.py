@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Max
+from django.db.models import Count, Exists, Max, OuterRef
 from django.shortcuts import redirect, render
 
 from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role
+from alliance.web.measures.models import MeasureResponse
 from alliance.web.practice.access import clients_for_user, episodes_for_user
 
 CASELOAD_ROLES = (Role.PRACTITIONER, Role.SUPERVISOR, Role.ADMIN)
@@ -27,8 +28,18 @@ def caseload(request):
         episodes_for_user(request.user)
         .filter(ended_on__isnull=True)
         .select_related("client", "practitioner")
-        .annotate(session_count=Count("sessions"), last_session_at=Max("sessions__starts_at"))
-        .order_by("practitioner__last_name", "client__code")
+        .annotate(
+            session_count=Count("sessions"),
+            last_session_at=Max("sessions__starts_at"),
+            critical_open=Exists(
+                MeasureResponse.objects.filter(
+                    session__episode=OuterRef("pk"),
+                    critical=True,
+                    critical_acknowledged_at__isnull=True,
+                )
+            ),
+        )
+        .order_by("-critical_open", "practitioner__last_name", "client__code")
     )
     return render(request, "practice/caseload.html", {"episodes": episodes})
 

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role
 from alliance.web.audit.log import record
+from alliance.web.measures.summary import rows_for_episodes
 from alliance.web.practice import actions
 from alliance.web.practice.access import (
     can_read_clinical_text,
@@ -42,6 +43,15 @@ def _group_by_phase(sessions):
     return [(phase, groups[phase]) for phase in PHASE_ORDER if groups[phase]]
 
 
+def _latest(sessions):
+    """The most recent scored row per instrument and rater, in instrument order."""
+    latest = {}
+    for session in sessions:
+        for row in session.scored_rows:
+            latest[(row.response.instrument_id, row.response.rater)] = row
+    return [latest[key] for key in sorted(latest)]
+
+
 @login_required
 def client_detail(request, client_id):
     client = client_for_user(request.user, client_id)
@@ -59,8 +69,18 @@ def client_detail(request, client_id):
         )
         .order_by("-started_on", "-id")
     )
+    rows = rows_for_episodes(episodes)
+    critical = []
     for episode in episodes:
+        for session in episode.sessions.all():
+            session.scored_rows = rows.get(session.id, [])
+            critical.extend(
+                row
+                for row in session.scored_rows
+                if row.response.critical and row.response.critical_acknowledged_at is None
+            )
         episode.sessions_by_phase = _group_by_phase(episode.sessions.all())
+        episode.latest_rows = _latest(episode.sessions.all())
     record(request.user, "view", client, summary=f"client page {client.code}")
     return render(
         request,
@@ -70,5 +90,6 @@ def client_detail(request, client_id):
             "episodes": episodes,
             "can_write": can_write_clinical(request.user, client),
             "can_read_text": can_read_clinical_text(request.user, client),
+            "critical": critical,
         },
     )

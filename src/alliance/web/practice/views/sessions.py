@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from alliance.web.audit.log import record
+from alliance.web.measures.actions import create_check
+from alliance.web.measures.summary import episode_rows
 from alliance.web.practice import actions
 from alliance.web.practice.access import (
     can_read_clinical_text,
@@ -33,6 +35,14 @@ def session_new(request, episode_id):
         except ValidationError as error:
             add_action_errors(form, error)
         else:
+            # The instruments due become one check for the client, ready to hand over.
+            check, _token = (
+                create_check(request.user, session)
+                if session.attendance == "attended"
+                else (None, None)
+            )
+            if check is not None:
+                return redirect("check", check_id=check.public_id)
             return redirect("session", session_id=session.public_id)
     return render(request, "practice/session_form.html", {"form": form, "episode": episode})
 
@@ -42,6 +52,7 @@ def session_detail(request, session_id):
     session = session_for_user(request.user, session_id)
     client = session.episode.client
     record(request.user, "view", session, summary=f"session {session.number} of {client.code}")
+    rows = episode_rows(session.episode).get(session.id, [])
     return render(
         request,
         "practice/session_detail.html",
@@ -51,6 +62,8 @@ def session_detail(request, session_id):
             "client": client,
             "can_write": can_write_clinical(request.user, client),
             "can_read_text": can_read_clinical_text(request.user, client),
+            "rows": rows,
+            "checks": list(session.checks.all()),
         },
     )
 

@@ -1,0 +1,97 @@
+"""`alliance import responses`, `alliance send-reminders` and FHIR import: commands over the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+console = Console()
+err = Console(stderr=True)
+import_app = typer.Typer(help="Import historical data.", no_args_is_help=True)
+
+
+def _organisation(slug: str):
+    from alliance.web.accounts.models import Organisation
+
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        err.print(f"No organisation with slug {slug!r}.")
+        raise typer.Exit(2)
+    return organisation
+
+
+@import_app.command("responses")
+def import_responses_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    organisation: Annotated[
+        str, typer.Option(help="Slug of the organisation the clients belong to.")
+    ],
+    skip_invalid: Annotated[
+        bool, typer.Option(help="Import the good rows and report the bad ones.")
+    ] = False,
+) -> None:
+    """Import a long CSV of responses (client_code, session_number or session_date, instrument, item, value)."""
+    from alliance.cli import _setup_django
+
+    _setup_django()
+    from alliance.interop.responses_csv import CsvFormatError
+    from alliance.web.measures.importing import import_responses
+
+    org = _organisation(organisation)
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("Importing", total=None)
+
+        def tick(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            report = import_responses(file, org, skip_invalid=skip_invalid, progress=tick)
+        except CsvFormatError as exc:
+            err.print(f"{file}: {exc}")
+            raise typer.Exit(2) from exc
+    for error in report.errors:
+        err.print(f"{file}:{error.line}: {error.reason}")
+    if not report.imported:
+        err.print(
+            f"Nothing imported: {len(report.errors)} bad row(s). Fix them or use --skip-invalid."
+        )
+        raise typer.Exit(1)
+    console.print(
+        f"Read {report.rows_read} rows: {report.created} responses imported, "
+        f"{report.already_present} already present, {len(report.errors)} bad row(s) skipped."
+    )
+
+
+@import_app.command("fhir")
+def import_fhir_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    organisation: Annotated[str, typer.Option(help="Slug of the organisation.")],
+) -> None:
+    """Import FHIR QuestionnaireResponses (one or a Bundle) whose encounter is an Alliance session id."""
+    from alliance.cli import _setup_django
+
+    _setup_django()
+    from alliance.interop.fhir import FhirError
+    from alliance.web.measures.fhir import import_fhir
+
+    org = _organisation(organisation)
+    try:
+        created, present = import_fhir(file.read_text(), org)
+    except (FhirError, ValueError) as exc:
+        err.print(f"{file}: {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"{created} responses imported, {present} already present.")
+
+
+def send_reminders_command() -> None:
+    """E-mail one reminder for checks still unanswered after ALLIANCE_REMINDER_HOURS."""
+    from alliance.cli import _setup_django
+
+    _setup_django()
+    from alliance.web.measures.actions import send_reminders
+
+    console.print(f"{send_reminders()} reminder(s) sent.")

@@ -1,0 +1,101 @@
+"""Scored responses as practitioners see them: totals, subscales, bands, change and its reliability."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alliance.instruments import Instrument, UnknownInstrumentError, load_instrument
+from alliance.scoring import ReliableChange, reliable_change
+from alliance.web.measures.models import MeasureResponse
+
+
+@dataclass
+class ScoredRow:
+    response: MeasureResponse
+    instrument: Instrument | None
+    name: str
+    band_label: str
+    subscales: list[tuple[str, float | None]]
+    change: ReliableChange | None
+    previous_total: float | None
+
+    @property
+    def change_text(self) -> str:
+        if self.change is None:
+            return ""
+        sign = "+" if self.change.change > 0 else ""
+        return f"{sign}{self.change.change:g}"
+
+
+def _instrument(instrument_id: str) -> Instrument | None:
+    try:
+        return load_instrument(instrument_id)
+    except UnknownInstrumentError:
+        return None
+
+
+def scored_rows(responses: list[MeasureResponse]) -> dict[int, list[ScoredRow]]:
+    """Rows per session id, each with the change since the same instrument and rater last time.
+
+    `responses` must be one episode's responses (any order); no queries are made.
+    """
+    ordered = sorted(responses, key=lambda r: (r.session.number, r.instrument_id, r.rater))
+    last: dict[tuple[str, str], MeasureResponse] = {}
+    rows: dict[int, list[ScoredRow]] = {}
+    for response in ordered:
+        instrument = _instrument(response.instrument_id)
+        key = (response.instrument_id, response.rater)
+        previous = last.get(key)
+        change = None
+        if (
+            instrument is not None
+            and previous is not None
+            and previous.total is not None
+            and response.total is not None
+        ):
+            change = reliable_change(previous.total, response.total, instrument)
+        band = (
+            instrument.band_for(response.total)
+            if instrument and response.total is not None
+            else None
+        )
+        subscales = []
+        if instrument is not None:
+            for sub in instrument.subscales:
+                subscales.append((sub.name("en"), response.subscales.get(sub.id)))
+        rows.setdefault(response.session_id, []).append(
+            ScoredRow(
+                response=response,
+                instrument=instrument,
+                name=instrument.short_name if instrument else response.instrument_id,
+                band_label=band.label("en") if band else "",
+                subscales=subscales,
+                change=change,
+                previous_total=previous.total if previous else None,
+            )
+        )
+        if response.total is not None:
+            last[key] = response
+    return rows
+
+
+def episode_rows(episode) -> dict[int, list[ScoredRow]]:
+    """Scored rows per session id for one episode, in one query."""
+    responses = list(
+        MeasureResponse.objects.filter(session__episode=episode).select_related("session")
+    )
+    return scored_rows(responses)
+
+
+def rows_for_episodes(episodes) -> dict[int, list[ScoredRow]]:
+    """Scored rows per session id for several episodes, in one query."""
+    responses = list(
+        MeasureResponse.objects.filter(session__episode__in=episodes).select_related("session")
+    )
+    by_episode: dict[int, list[MeasureResponse]] = {}
+    for response in responses:
+        by_episode.setdefault(response.session.episode_id, []).append(response)
+    rows: dict[int, list[ScoredRow]] = {}
+    for group in by_episode.values():
+        rows.update(scored_rows(group))
+    return rows

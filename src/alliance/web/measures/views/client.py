@@ -1,0 +1,121 @@
+"""The client's one-minute check, reached through a single-use link without an account.
+
+These pages show nothing about the client or the practitioner beyond the practice's name.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+
+from alliance.instruments import load_instrument
+from alliance.web.measures import actions
+from alliance.web.measures.forms import InstrumentForm
+
+STATE_MESSAGES = {
+    "answered": "answered",
+    "expired": "expired",
+    "revoked": "revoked",
+    "unknown": "unknown",
+}
+
+
+def _language(check) -> str:
+    return check.session.episode.client.preferred_language or "en"
+
+
+def _closed(request, state: str, organisation=None, status: int = 200):
+    return render(
+        request,
+        "measures/client_closed.html",
+        {
+            "state": state,
+            "organisation": organisation,
+            "tablet": request.session.get("tablet_mode", False),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@csrf_protect
+def client_check(request, token: str):
+    check = actions.find_check(token)
+    if check is None:
+        return _closed(request, "unknown", status=404)
+    lang = _language(check)
+    with translation.override(lang):
+        if check.state == "answered":
+            return redirect("client_check_thanks", token=token)
+        if not check.is_open:
+            return _closed(request, check.state, check.organisation, status=410)
+        key = f"check-{check.public_id}"
+        stored: dict = request.session.get(key, {})
+        pending = [i for i in check.instrument_ids if i not in stored]
+        if request.method == "POST" and request.POST.get("back") and stored:
+            stored.pop(list(stored)[-1])
+            request.session[key] = stored
+            return redirect("client_check", token=token)
+        if not pending:  # every step answered but not yet stored (e.g. a retry)
+            return _submit(request, check, token, stored, key)
+        instrument = load_instrument(pending[0])
+        form = InstrumentForm(request.POST or None, instrument=instrument, lang=lang)
+        if request.method == "POST" and form.is_valid():
+            stored[instrument.id] = form.answers()
+            request.session[key] = stored
+            if len(stored) < len(check.instrument_ids):
+                return redirect("client_check", token=token)
+            return _submit(request, check, token, stored, key)
+        step = len(stored) + 1
+        return render(
+            request,
+            "measures/client_check.html",
+            {
+                "organisation": check.organisation,
+                "instrument": instrument,
+                "instructions": instrument.instructions(lang),
+                "recall": instrument.recall_period(lang),
+                "name": instrument.name(lang),
+                "validation_note": instrument.validation_note(lang),
+                "form": form,
+                "step": step,
+                "steps": len(check.instrument_ids),
+                "progress": int(100 * (step - 1) / len(check.instrument_ids)),
+                "can_go_back": bool(stored),
+                "lang": lang,
+            },
+        )
+
+
+def _submit(request, check, token, stored, key):
+    try:
+        state, _responses = actions.submit_check(check, stored)
+    except ValidationError:
+        request.session.pop(key, None)
+        return redirect("client_check", token=token)
+    request.session.pop(key, None)
+    if state not in {"stored", "answered"}:
+        return _closed(request, state, check.organisation, status=410)
+    return redirect("client_check_thanks", token=token)
+
+
+@never_cache
+def client_check_thanks(request, token: str):
+    check = actions.find_check(token)
+    if check is None or check.state != "answered":
+        return _closed(request, "unknown", status=404)
+    with translation.override(_language(check)):
+        critical = check.responses.filter(critical=True).exists()
+        return render(
+            request,
+            "measures/client_thanks.html",
+            {
+                "organisation": check.organisation,
+                "critical": critical,
+                "crisis_contacts": check.organisation.crisis_contacts,
+                "tablet": request.session.get("tablet_mode", False),
+            },
+        )
