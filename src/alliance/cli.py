@@ -245,3 +245,22 @@ def rotate_data_key() -> None:
     counts = rotate_all(progress=console)
     for label, count in counts.items():
         console.print(f"{label}: {count} values re-encrypted")
+
+
+def _register_areas() -> None:
+    """Attach each area's commands; the pure packages own their own typer apps."""
+    from alliance.instruments.cli import app as instruments_app
+    from alliance.monitoring.cli import monitor_command
+    from alliance.scoring.cli import score
+    from alliance.transcripts.cli import app as transcripts_app
+    from alliance.web.measures.cli import import_app, send_reminders_command
+
+    app.add_typer(instruments_app, name="instruments", help="The instrument library: list, show, load.")
+    app.command("score")(score)
+    app.command("monitor")(monitor_command)
+    app.add_typer(transcripts_app, name="transcripts", help="Session transcripts: train, evaluate, analyze.")
+    app.add_typer(import_app, name="import")
+    app.command("send-reminders")(send_reminders_command)
+
+
+_register_areas()

@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "alliance.web.audit",
     "alliance.web.practice",
     "alliance.web.measures",
+    "alliance.web.transcripts",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

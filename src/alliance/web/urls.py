@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from alliance.web.audit import views as audit_views
 from alliance.web.measures.views import client as client_check_views
@@ -48,5 +48,6 @@ urlpatterns = [
         "c/<str:token>/thanks/", client_check_views.client_check_thanks, name="client_check_thanks"
     ),
     path("audit/", audit_views.audit_log, name="audit_log"),
+    path("", include("alliance.web.transcripts.urls")),
     path("admin/", admin.site.urls),
 ]

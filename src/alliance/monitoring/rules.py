@@ -1,0 +1,548 @@
+"""Signal rules other than not-on-track: ruptures as signals, critical answers, weak and
+early alliance, rater disagreement, missing checks. Each returns rows of the signal table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+from alliance.monitoring.norms import PracticeNorms
+from alliance.monitoring.ruptures import EPS, alert_rules
+from alliance.monitoring.scales import ScaleParams
+from alliance.monitoring.settings import DEFAULT_SETTINGS, MonitoringSettings
+from alliance.monitoring.signals import empty_signals, make_signals
+from alliance.monitoring.tidy import TOTAL
+
+
+def _series_start(keys: list[str]) -> pl.Expr:
+    return pl.any_horizontal([pl.col(k) != pl.col(k).shift(1) for k in keys]).fill_null(True)
+
+
+def _runs(df: pl.DataFrame, keys: list[str], flag: str) -> pl.DataFrame:
+    """Add ``run`` (id of each run of consecutive true ``flag`` rows) and ``run_is_last``.
+
+    ``df`` must be sorted by ``keys`` then session.
+    """
+    start = _series_start(keys)
+    prev_flag = pl.when(start).then(False).otherwise(pl.col(flag).shift(1)).fill_null(False)
+    onset = pl.col(flag) & ~prev_flag
+    last_in_series = pl.any_horizontal([pl.col(k) != pl.col(k).shift(-1) for k in keys]).fill_null(
+        True
+    )
+    return df.with_columns(onset.cum_sum().alias("run"), last_in_series.alias("is_last"))
+
+
+# --------------------------------------------------------------------------- ruptures
+
+
+def rupture_signals(
+    ruptures: pl.DataFrame, settings: MonitoringSettings = DEFAULT_SETTINGS
+) -> pl.DataFrame:
+    """Return one signal per rupture moment: episode and begin session.
+
+    Every alerting rule that begins at the same session (a sharp drop, the k_alert SD rule,
+    the client's tension report, a confirmed transcript moment) is one inbox alert whose
+    ``method`` lists the rules (``sharp_drop+self_report``), so a single dip is one alert and
+    a transcript confirmed later updates that alert instead of adding one. The k_research
+    rule stays a research label. State: open if any rule's rupture is open, else unrepaired
+    if any is, else repaired. Evidence: the score rule's numbers (instrument, score,
+    pre-rupture level, drop, SD and its source, size in SDs, threshold), the client's
+    bother rating, the transcript marker.
+    """
+    r = ruptures.filter(pl.col("rule").is_in(list(alert_rules(settings))))
+    if r.height == 0:
+        return empty_signals()
+    state_rank = pl.col("state").replace_strict(
+        {"open": 0, "unrepaired": 1, "repaired": 2}, return_dtype=pl.Int8
+    )
+    # Rules that begin together are listed as "rule_a+rule_b": aggregate a bit mask (fast)
+    # and name it afterwards, rather than joining texts per group.
+    names = sorted(set(r["rule"].unique().to_list()))
+    bit = {name: 1 << i for i, name in enumerate(names)}
+    combos = {m: "+".join(n for n in names if m & bit[n]) for m in range(1, 1 << len(names))}
+    # Two passes of simple aggregations (polars' fast paths): score rules and event rules
+    # separately, then the two merged per moment, the score rule's figures preferred.
+    lazy = r.lazy().with_columns(
+        state_rank.alias("state_rank"),
+        pl.col("rule").replace_strict(bit, return_dtype=pl.Int64).alias("bit"),
+    )
+    keys = ["episode", "begin_session"]
+    common = [
+        pl.col("bit").sum().alias("mask"),
+        pl.col("state_rank").min(),
+        pl.col("repair_session").max(),
+        pl.col("censored").any(),
+    ]
+    by_score = (
+        lazy.filter(pl.col("family") == "score")
+        .group_by(keys)
+        .agg(
+            *common,
+            pl.col("instrument").min().alias("instrument_s"),
+            pl.col("rater").min().alias("rater_s"),
+            pl.col("score").max(),
+            pl.col("base").max().alias("base_s"),
+            pl.col("drop").max(),
+            pl.col("sd").max(),
+            pl.col("sd_source").max(),
+            pl.col("size").max().alias("size_sd"),
+            pl.col("threshold").min(),
+        )
+    )
+    by_event = (
+        lazy.filter(pl.col("family") != "score")
+        .group_by(keys)
+        .agg(
+            *common,
+            pl.col("instrument").min().alias("instrument_e"),
+            pl.col("rater").min().alias("rater_e"),
+            pl.col("base").max().alias("base_e"),
+            pl.col("size").filter(pl.col("family") == "self_report").max().alias("bother"),
+            pl.col("marker").max(),
+            pl.col("moment").max(),
+        )
+    )
+    merged_cols = ("score", "drop", "sd", "sd_source", "size_sd", "bother", "marker", "moment")
+    grouped = (
+        pl.concat([by_score, by_event], how="diagonal_relaxed")
+        .group_by(keys)
+        .agg(
+            pl.col("mask").sum(),
+            pl.col("state_rank").min(),
+            pl.col("repair_session").max(),
+            pl.col("censored").any(),
+            pl.coalesce(pl.col("instrument_s").max(), pl.col("instrument_e").max()).alias(
+                "instrument"
+            ),
+            pl.coalesce(pl.col("rater_s").max(), pl.col("rater_e").max()).alias("rater"),
+            pl.coalesce(pl.col("base_s").max(), pl.col("base_e").max()).alias("base"),
+            *(pl.col(c).max() for c in merged_cols),
+            pl.col("threshold").min(),
+        )
+        .with_columns(
+            pl.col("mask").replace_strict(combos, return_dtype=pl.String).alias("rules"),
+            pl.col("state_rank")
+            .replace_strict({0: "open", 1: "unrepaired", 2: "repaired"}, return_dtype=pl.String)
+            .alias("state"),
+        )
+    )
+    key = pl.concat_str(
+        [
+            pl.lit("rupture:"),
+            pl.col("episode"),
+            pl.lit(":s"),
+            pl.col("begin_session").cast(pl.String),
+        ]
+    )
+    return make_signals(
+        grouped,
+        type_="rupture",
+        key=key,
+        session="begin_session",
+        state=pl.col("state"),
+        method=pl.col("rules"),
+        evidence=[
+            "rules",
+            "rater",
+            "score",
+            pl.col("base").alias("pre_rupture_level"),
+            "drop",
+            "sd",
+            "sd_source",
+            "size_sd",
+            "threshold",
+            "bother",
+            "marker",
+            "moment",
+            "repair_session",
+            "censored",
+            pl.lit(settings.repair_window).alias("repair_window"),
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- critical answers
+
+
+def critical_answers(scores: pl.DataFrame, params: Mapping[str, ScaleParams]) -> pl.DataFrame:
+    """Return a signal per critical answer.
+
+    Fires on rows the scoring engine flagged (``critical`` column) and on item rows
+    (subscale ``9`` or ``item9``) meeting an instrument's critical-item rule (PHQ-9 item 9
+    >= 1: "any score above 0 on item 9 needs follow-up, whatever the total", reference A1).
+    Never snoozable in the inbox; always open.
+    """
+    conds = [pl.col("critical")]
+    item_expr = pl.lit(None, pl.String)
+    ops = {"ge": "__ge__", "gt": "__gt__", "le": "__le__", "lt": "__lt__", "eq": "__eq__"}
+    for p in params.values():
+        for item, op, value in p.critical_items:
+            hit = (
+                (pl.col("instrument") == p.instrument)
+                & pl.col("subscale").is_in([item, f"item{item}", f"item_{item}"])
+                & getattr(pl.col("score"), ops.get(op, "__ge__"))(value)
+            )
+            conds.append(hit)
+            item_expr = pl.when(hit).then(pl.lit(f"{item} {op} {value:g}")).otherwise(item_expr)
+    hits = scores.filter(pl.any_horizontal(conds))
+    if hits.height == 0:
+        return empty_signals()
+    hits = hits.lazy().with_columns(item_expr.fill_null(pl.lit("flagged by scoring")).alias("rule"))
+    key = pl.concat_str(
+        [
+            pl.lit("critical:"),
+            pl.col("episode"),
+            pl.lit(":s"),
+            pl.col("session").cast(pl.String),
+            pl.lit(":"),
+            pl.col("instrument"),
+            pl.lit(":"),
+            pl.col("subscale"),
+        ]
+    )
+    return make_signals(
+        hits,
+        type_="critical",
+        key=key,
+        method="critical_item",
+        evidence=["subscale", "score", "rule"],
+    ).unique("key", keep="first", maintain_order=True)
+
+
+# --------------------------------------------------------------------------- weak alliance
+
+
+def _alliance_totals(
+    scores: pl.DataFrame, params: Mapping[str, ScaleParams], settings: MonitoringSettings
+) -> pl.DataFrame:
+    alliance = [k for k, p in params.items() if p.kind == "alliance"]
+    return scores.filter(
+        pl.col("instrument").is_in(alliance)
+        & (pl.col("subscale") == TOTAL)
+        & pl.col("rater").is_in(list(settings.rupture_raters))
+    ).select("episode", "instrument", "rater", "session", "score")
+
+
+def _below(value: pl.Expr, limit: pl.Expr, inclusive: bool) -> pl.Expr:
+    return (value <= limit + EPS) if inclusive else (value < limit - EPS)
+
+
+def low_alliance(
+    scores: pl.DataFrame,
+    params: Mapping[str, ScaleParams],
+    settings: MonitoringSettings = DEFAULT_SETTINGS,
+) -> pl.DataFrame:
+    """Return a signal per run of sessions with the alliance below the instrument's low cut-off.
+
+    Rule (rupture-rules.md "low alliance"; OpenFIT red alert): A_t below the low cut-off,
+    ``<`` by default, ``<=`` with ``settings.low_alliance_inclusive``. Only instruments with
+    a low cut-off (ScaleParams.low_cutoff) take part. Open while the latest session is low.
+    """
+    cut = {
+        k: float(p.low_cutoff)
+        for k, p in params.items()
+        if p.kind == "alliance" and p.low_cutoff is not None
+    }
+    if not cut:
+        return empty_signals()
+    a = _alliance_totals(scores, params, settings).filter(pl.col("instrument").is_in(list(cut)))
+    if a.height == 0:
+        return empty_signals()
+    a = a.lazy().with_columns(
+        pl.col("instrument").replace_strict(cut, return_dtype=pl.Float64).alias("low_cutoff")
+    )
+    a = a.with_columns(
+        _below(pl.col("score"), pl.col("low_cutoff"), settings.low_alliance_inclusive).alias("low")
+    )
+    a = _runs(a, ["episode", "instrument", "rater"], "low")
+    runs = (
+        a.filter(pl.col("low"))
+        .group_by("episode", "instrument", "run", maintain_order=True)
+        .agg(
+            pl.col("session").first(),
+            pl.col("session").last().alias("last_low_session"),
+            pl.col("score").min().alias("lowest"),
+            pl.col("score").first(),
+            pl.col("low_cutoff").first(),
+            pl.len().alias("sessions_low"),
+            pl.col("is_last").last().alias("current"),
+        )
+    )
+    key = pl.concat_str(
+        [
+            pl.lit("low_alliance:"),
+            pl.col("episode"),
+            pl.lit(":"),
+            pl.col("instrument"),
+            pl.lit(":s"),
+            pl.col("session").cast(pl.String),
+        ]
+    )
+    return make_signals(
+        runs,
+        type_="low_alliance",
+        key=key,
+        method="low_cutoff",
+        state=pl.when(pl.col("current")).then(pl.lit("open")).otherwise(pl.lit("resolved")),
+        evidence=["score", "lowest", "low_cutoff", "sessions_low", "last_low_session"],
+    )
+
+
+def early_alliance(
+    scores: pl.DataFrame,
+    params: Mapping[str, ScaleParams],
+    settings: MonitoringSettings = DEFAULT_SETTINGS,
+    norms: PracticeNorms | None = None,
+) -> pl.DataFrame:
+    """Return one early-alliance warning per episode and instrument at most.
+
+    Rule (design.md; issue 4): an alliance total at sessions ``early_sessions`` (3-5) below
+    the instrument's low cut-off or below the practice's ``early_percentile`` (25th) of
+    early alliance scores (when the practice has ``min_norm_episodes`` episodes). The
+    signal's session is the first early session below; the state is open while the latest
+    early session is below, else resolved. Early alliance predicts drop-out and outcome.
+    """
+    norms = norms or PracticeNorms()
+    first, last = settings.early_sessions
+    a = _alliance_totals(scores, params, settings).filter(pl.col("session").is_between(first, last))
+    if a.height == 0:
+        return empty_signals()
+    low = {k: float(p.low_cutoff) for k, p in params.items() if p.low_cutoff is not None}
+    pct = {k: float(v) for k, v in norms.early_percentile.items()}
+    a = a.lazy().with_columns(
+        pl.col("instrument")
+        .replace_strict(low, default=None, return_dtype=pl.Float64)
+        .alias("low_cutoff"),
+        pl.col("instrument")
+        .replace_strict(pct, default=None, return_dtype=pl.Float64)
+        .alias("practice_percentile"),
+    )
+    by_cut = _below(
+        pl.col("score"), pl.col("low_cutoff"), settings.low_alliance_inclusive
+    ).fill_null(False)
+    by_pct = (pl.col("score") < pl.col("practice_percentile") - EPS).fill_null(False)
+    a = a.with_columns(by_cut.alias("by_cutoff"), by_pct.alias("by_percentile"))
+    a = a.with_columns((pl.col("by_cutoff") | pl.col("by_percentile")).alias("fired"))
+    per = (
+        a.group_by("episode", "instrument", maintain_order=True)
+        .agg(
+            pl.col("session").filter(pl.col("fired")).first().alias("session"),
+            pl.col("score").filter(pl.col("fired")).first().alias("score"),
+            pl.col("session").filter(pl.col("fired")).alias("sessions_below"),
+            pl.col("fired").last().alias("current"),
+            pl.col("by_cutoff").any(),
+            pl.col("by_percentile").any(),
+            pl.col("low_cutoff").first(),
+            pl.col("practice_percentile").first(),
+        )
+        .filter(pl.col("session").is_not_null())
+    )
+    method = (
+        pl.when(pl.col("by_cutoff") & pl.col("by_percentile"))
+        .then(pl.lit("low_cutoff+practice_percentile"))
+        .when(pl.col("by_cutoff"))
+        .then(pl.lit("low_cutoff"))
+        .otherwise(pl.lit("practice_percentile"))
+    )
+    key = pl.concat_str(
+        [pl.lit("early_alliance:"), pl.col("episode"), pl.lit(":"), pl.col("instrument")]
+    )
+    return make_signals(
+        per,
+        type_="early_alliance",
+        key=key,
+        method=method,
+        state=pl.when(pl.col("current")).then(pl.lit("open")).otherwise(pl.lit("resolved")),
+        evidence=[
+            "score",
+            "sessions_below",
+            "low_cutoff",
+            "practice_percentile",
+            pl.lit(settings.early_percentile).alias("percentile"),
+            pl.lit(f"{first}-{last}").alias("early_sessions"),
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- disagreement
+
+
+def rater_pairs(scores: pl.DataFrame, params: Mapping[str, ScaleParams]) -> pl.DataFrame:
+    """Return client and practitioner alliance totals of the same sessions side by side.
+
+    A practitioner form is matched to its client form through ``ScaleParams.counterpart``
+    (``alliance-check-practitioner`` -> ``alliance-check``) or through the ``rater`` column
+    on the same instrument. Columns: episode, instrument (the client form), session,
+    client, practitioner, scale_range.
+    """
+    # Eager on purpose: as a lazy query the hash join below ran about 3x slower (polars 2.1).
+    alliance = [k for k, p in params.items() if p.kind == "alliance"]
+    counterpart = {k: (p.counterpart or k) for k, p in params.items() if p.kind == "alliance"}
+    a = scores.filter(pl.col("instrument").is_in(alliance) & (pl.col("subscale") == TOTAL))
+    c = a.filter(pl.col("rater") == "client").select(
+        "episode", "instrument", "session", pl.col("score").alias("client")
+    )
+    p = a.filter(pl.col("rater") == "practitioner").select(
+        "episode",
+        pl.col("instrument").replace_strict(counterpart, return_dtype=pl.String),
+        "session",
+        pl.col("score").alias("practitioner"),
+    )
+    rng = {k: float(v.range) for k, v in params.items() if v.range}
+    # Join on one integer key (hash of episode and form, plus the session), then confirm
+    # the text columns: several times faster than a join on the texts, and exact.
+    key = (
+        (pl.col("episode").hash(5) ^ (pl.col("instrument").hash(6) * 3))
+        & pl.lit(0xFFFF_FFFF_FFFF_0000, pl.UInt64)
+    ) | pl.col("session").cast(pl.UInt64)
+    # The client rows arrive grouped by series in session order; keeping their order spares a
+    # sort of the joined table.
+    return (
+        c.with_columns(key.alias("_k"))
+        .join(
+            p.with_columns(key.alias("_k")).select(
+                "_k",
+                "practitioner",
+                pl.col("episode").alias("_e"),
+                pl.col("instrument").alias("_i"),
+            ),
+            on="_k",
+            how="inner",
+            maintain_order="left",
+        )
+        .filter((pl.col("episode") == pl.col("_e")) & (pl.col("instrument") == pl.col("_i")))
+        .drop("_k", "_e", "_i")
+        .with_columns(
+            pl.col("instrument")
+            .replace_strict(rng, default=None, return_dtype=pl.Float64)
+            .alias("scale_range")
+        )
+    )
+
+
+def disagreement(
+    scores: pl.DataFrame,
+    params: Mapping[str, ScaleParams],
+    settings: MonitoringSettings = DEFAULT_SETTINGS,
+) -> pl.DataFrame:
+    """Return a signal per session where client and practitioner see the session differently.
+
+    Fires when |client - practitioner| > ``disagreement_fraction`` x scale range, or when
+    since their previous jointly rated session both moved by at least
+    ``opposite_min_fraction`` x range in opposite directions. Open for the latest jointly
+    rated session, resolved for earlier ones. Clients tend to rate the alliance higher than
+    practitioners and to report fewer ruptures (rupture-rules.md, post-session questionnaire).
+    """
+    j = rater_pairs(scores, params).lazy()
+    start = _series_start(["episode", "instrument"])
+    dc = pl.when(start).then(None).otherwise(pl.col("client") - pl.col("client").shift(1))
+    dp = (
+        pl.when(start)
+        .then(None)
+        .otherwise(pl.col("practitioner") - pl.col("practitioner").shift(1))
+    )
+    last = pl.any_horizontal(
+        [pl.col(k) != pl.col(k).shift(-1) for k in ("episode", "instrument")]
+    ).fill_null(True)
+    j = j.with_columns(
+        dc.alias("client_change"), dp.alias("practitioner_change"), last.alias("is_last")
+    )
+    gap_limit = pl.col("scale_range") * settings.disagreement_fraction
+    move = pl.col("scale_range") * settings.opposite_min_fraction
+    gap = (pl.col("client") - pl.col("practitioner")).abs()
+    opposite = (
+        (pl.col("client_change") * pl.col("practitioner_change") < 0)
+        & (pl.col("client_change").abs() >= move - EPS)
+        & (pl.col("practitioner_change").abs() >= move - EPS)
+    ).fill_null(False)
+    by_gap = (gap > gap_limit + EPS).fill_null(False)
+    j = j.with_columns(
+        gap.alias("gap"),
+        gap_limit.alias("gap_limit"),
+        by_gap.alias("by_gap"),
+        opposite.alias("opposite"),
+    )
+    hits = j.filter(pl.col("by_gap") | pl.col("opposite"))
+    method = (
+        pl.when(pl.col("by_gap") & pl.col("opposite"))
+        .then(pl.lit("gap+opposite"))
+        .when(pl.col("by_gap"))
+        .then(pl.lit("gap"))
+        .otherwise(pl.lit("opposite"))
+    )
+    key = pl.concat_str(
+        [
+            pl.lit("disagreement:"),
+            pl.col("episode"),
+            pl.lit(":s"),
+            pl.col("session").cast(pl.String),
+            pl.lit(":"),
+            pl.col("instrument"),
+        ]
+    )
+    return make_signals(
+        hits,
+        type_="disagreement",
+        key=key,
+        method=method,
+        state=pl.when(pl.col("is_last")).then(pl.lit("open")).otherwise(pl.lit("resolved")),
+        evidence=[
+            "client",
+            "practitioner",
+            "gap",
+            "gap_limit",
+            "client_change",
+            "practitioner_change",
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- missing checks
+
+
+def missing_checks(
+    checks: pl.DataFrame | None, settings: MonitoringSettings = DEFAULT_SETTINGS
+) -> pl.DataFrame:
+    """Return a signal per run of ``missing_checks_n`` or more sent checks left unanswered.
+
+    ``checks``: prepared (``tidy.prepare_checks``). Sessions without a sent check neither
+    break nor extend a run. Open while the latest sent check is still unanswered.
+    """
+    if checks is None or checks.height == 0:
+        return empty_signals()
+    c = checks.lazy().filter(pl.col("sent")).with_columns((~pl.col("answered")).alias("missing"))
+    c = _runs(c, ["episode"], "missing")
+    runs = (
+        c.filter(pl.col("missing"))
+        .group_by("episode", "run", maintain_order=True)
+        .agg(
+            pl.col("session").first(),
+            pl.col("session").last().alias("last_unanswered_session"),
+            pl.len().alias("unanswered_in_a_row"),
+            pl.col("is_last").last().alias("current"),
+        )
+        .filter(pl.col("unanswered_in_a_row") >= settings.missing_checks_n)
+    )
+    key = pl.concat_str(
+        [
+            pl.lit("missing_checks:"),
+            pl.col("episode"),
+            pl.lit(":s"),
+            pl.col("session").cast(pl.String),
+        ]
+    )
+    return make_signals(
+        runs,
+        type_="missing_checks",
+        key=key,
+        method="consecutive_unanswered",
+        instrument=None,
+        state=pl.when(pl.col("current")).then(pl.lit("open")).otherwise(pl.lit("resolved")),
+        evidence=[
+            "unanswered_in_a_row",
+            "last_unanswered_session",
+            pl.lit(settings.missing_checks_n).alias("threshold"),
+        ],
+    )

@@ -1,0 +1,73 @@
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from alliance.monitoring import (
+    RecoveryModel,
+    fit_recovery_model,
+    monitor,
+    prepare_scores,
+    scale_params,
+)
+from alliance.monitoring.calibration import calibrate
+from alliance.monitoring.simulate import simulate_outcomes
+
+WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def test_calibration_false_alarm_rate_within_3_points_of_nominal():
+    c = calibrate(n_train=600, n_test=1200, seed=4)
+    print(c)
+    assert abs(c.false_alarm_rate - c.nominal) <= 0.03
+    assert c.hit_clients > 0.8
+
+
+def test_too_few_completed_episodes_gives_no_model_and_rational_method():
+    params = scale_params(["phq9"])
+    df = prepare_scores(simulate_outcomes(20, seed=1), params)
+    assert fit_recovery_model(df, params, "phq9", fitted_at=WHEN) is None
+    active = prepare_scores(simulate_outcomes(60, seed=2, ended=False), params)
+    assert fit_recovery_model(active, params, "phq9", fitted_at=WHEN) is None  # not completed
+
+
+def test_model_round_trips_through_json_and_signals_name_the_method():
+    params = scale_params(["phq9"])
+    df = prepare_scores(simulate_outcomes(80, seed=1), params)
+    m = fit_recovery_model(df, params, "phq9", fitted_at=WHEN)
+    assert m is not None and m.n_episodes == 80 and m.fitted_at.startswith("2026-01-01")
+    again = RecoveryModel.from_json(m.to_json())
+    assert again == m
+    bad = simulate_outcomes(5, seed=9, kind="deteriorating", ended=False, prefix="bad")
+    sig = monitor(bad, recovery_models={"phq9": again}).signals.filter(
+        pl.col("type") == "not_on_track"
+    )
+    assert sig.height and set(sig["method"]) == {"empirical:quantile_loglinear"}
+    with pytest.raises(ValueError):
+        fit_recovery_model(df, params, "phq9", fitted_at=dt.datetime(2026, 1, 1))  # noqa: DTZ001
+
+
+def test_trajectories_with_corridor_and_phase():
+    params = scale_params(["phq9"])
+    train = prepare_scores(simulate_outcomes(60, seed=1), params)
+    m = fit_recovery_model(train, params, "phq9", fitted_at=WHEN)
+    t = simulate_outcomes(2, seed=3, ended=False).with_columns(
+        pl.when(pl.col("session") <= 2)
+        .then(pl.lit("engagement"))
+        .otherwise(pl.lit("working"))
+        .alias("phase")
+    )
+    from alliance.monitoring import phase_summary
+
+    r = monitor(t, recovery_models={"phq9": m}, with_trajectories=True)
+    tr = r.trajectories
+    assert tr.filter(pl.col("session") >= 2)["expected_high"].null_count() == 0
+    assert set(tr["band"].drop_nulls()) <= {
+        "minimal",
+        "mild",
+        "moderate",
+        "moderately_severe",
+        "severe",
+    }
+    ps = phase_summary(tr)
+    assert set(ps["phase"]) == {"engagement", "working"}
