@@ -251,6 +251,7 @@ def _register_areas() -> None:
     """Attach each area's commands; the pure packages own their own typer apps."""
     from alliance.instruments.cli import app as instruments_app
     from alliance.monitoring.cli import monitor_command
+    from alliance.research.cli import app as research_app
     from alliance.scoring.cli import score
     from alliance.transcripts.cli import app as transcripts_app
     from alliance.web.measures.cli import import_app, send_reminders_command
@@ -259,6 +260,7 @@ def _register_areas() -> None:
     app.command("score")(score)
     app.command("monitor")(monitor_command)
     app.add_typer(transcripts_app, name="transcripts", help="Session transcripts: train, evaluate, analyze.")
+    app.add_typer(research_app, name="research", help="Research: SEM in lavaan syntax, data sets, reports.")
     app.add_typer(import_app, name="import")
     app.command("send-reminders")(send_reminders_command)
 

@@ -1,0 +1,191 @@
+"""``alliance research``: fit lavaan-syntax models and write reports from CSV files.
+
+Pure (no Django): the lead's ``alliance`` command mounts ``app`` as ``research``.
+
+- ``fit MODEL_FILE DATA.csv [--json] [--missing ml]`` prints every free parameter
+  (lhs, op, rhs, est, se, z, pvalue, named as lavaan names them) and the fit measures
+  (chisq, df, pvalue, cfi, tli, rmsea, srmr, aic, bic), and any defined parameters (``:=``)
+  under ``defined``.
+- ``dataset TIDY.csv --out-dir DIR [--format csv|parquet|sav]`` writes the consented,
+  pseudonymised long and wide data sets and their codebooks.
+- ``report TIDY.csv --out FILE.html [--seed N]`` runs the prebuilt analyses on a tidy
+  session table (see ``alliance.research.datasets.TIDY_COLUMNS``) and writes an offline
+  HTML report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="Research analytics: SEM in lavaan syntax, reliability, multilevel models, reports.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+#: the fit measures ``fit`` prints, in this order (issue 6)
+FIT_MEASURES = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic")
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        err.print(f"[red]No such file:[/red] {path}")
+        raise typer.Exit(2)
+    return pd.read_csv(path)
+
+
+def fit_payload(result) -> dict:
+    """The JSON document ``fit --json`` prints for a ``SemFit``."""
+    full = result.to_dict()
+    return {
+        "parameters": full["parameters"],
+        "fit": {k: full["fit"][k] for k in FIT_MEASURES},
+        "defined": full["defined"],
+        "npar": int(result.fit["npar"]),
+        "logl": full["fit"]["logl"],
+        "n_obs": result.n_obs,
+        "converged": result.converged,
+        "options": result.options,
+    }
+
+
+@app.command()
+def fit(
+    model_file: Annotated[Path, typer.Argument(help="lavaan model syntax file")],
+    data: Annotated[Path, typer.Argument(help="CSV with one column per observed variable")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
+    missing: Annotated[
+        str, typer.Option(help="'listwise' (complete cases) or 'ml' (full-information ML)")
+    ] = "listwise",
+    std_lv: Annotated[
+        bool, typer.Option("--std-lv", help="fix latent variances to 1, not first loadings")
+    ] = False,
+) -> None:
+    """Fit a structural equation model in lavaan syntax by maximum likelihood."""
+    from .sem import ModelSyntaxError, fit_sem
+
+    if missing not in ("listwise", "ml"):
+        err.print("[red]--missing must be 'listwise' or 'ml'[/red]")
+        raise typer.Exit(2)
+    if not model_file.exists():
+        err.print(f"[red]No such file:[/red] {model_file}")
+        raise typer.Exit(2)
+    frame = _read_csv(data)
+    try:
+        result = fit_sem(model_file.read_text(), frame, missing=missing, std_lv=std_lv)
+    except (ModelSyntaxError, KeyError, ValueError) as exc:
+        err.print(f"[red]Cannot fit the model:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    payload = fit_payload(result)
+    if as_json:
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    table = Table(title=f"Free parameters (N = {result.n_obs})")
+    for col in ("lhs", "op", "rhs", "est", "se", "z", "pvalue"):
+        table.add_column(col, justify="left" if col in ("lhs", "op", "rhs") else "right")
+    for p in payload["parameters"]:
+        table.add_row(
+            p["lhs"], p["op"], p["rhs"], *(_num(p[k]) for k in ("est", "se", "z", "pvalue"))
+        )
+    console.print(table)
+    if payload["defined"]:
+        defined = Table(title="Defined parameters (delta-method SE)")
+        for col in ("lhs", "op", "rhs", "est", "se", "z", "pvalue"):
+            defined.add_column(col)
+        for p in payload["defined"]:
+            defined.add_row(
+                p["lhs"], p["op"], p["rhs"], *(_num(p[k]) for k in ("est", "se", "z", "pvalue"))
+            )
+        console.print(defined)
+    fit_table = Table(title="Fit measures")
+    fit_table.add_column("measure")
+    fit_table.add_column("value", justify="right")
+    for k in FIT_MEASURES:
+        fit_table.add_row(k, _num(payload["fit"][k]))
+    console.print(fit_table)
+    if not result.converged:
+        err.print("[yellow]Warning: the optimiser did not converge.[/yellow]")
+
+
+def _num(value) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "NA"
+    return f"{value:.3f}"
+
+
+@app.command()
+def report(
+    data: Annotated[Path, typer.Argument(help="tidy session CSV (see TIDY_COLUMNS)")],
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write")],
+    seed: Annotated[int, typer.Option(help="random seed recorded in the report")] = 20240601,
+    project_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="ALLIANCE_RESEARCH_KEY",
+            help="key for research ids (default: ALLIANCE_RESEARCH_KEY)",
+        ),
+    ] = None,
+) -> None:
+    """Run the prebuilt analyses on a tidy CSV and write a self-contained HTML report."""
+    from .report import build_report
+
+    frame = _read_csv(data)
+    try:
+        html = build_report(frame, seed=seed, project_key=project_key)
+    except (KeyError, ValueError) as exc:
+        err.print(f"[red]Cannot build the report:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    out.write_text(html, encoding="utf-8")
+    console.print(f"Report written to {out}")
+
+
+@app.command()
+def dataset(
+    data: Annotated[Path, typer.Argument(help="tidy session CSV (see TIDY_COLUMNS)")],
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="folder to write into")],
+    fmt: Annotated[
+        list[str], typer.Option("--format", help="csv, parquet or sav; repeat for several")
+    ] = ["csv"],  # noqa: B006 - typer reads the default, never mutates it
+    project_key: Annotated[
+        str | None,
+        typer.Option(envvar="ALLIANCE_RESEARCH_KEY", help="research-id key (16+ bytes)"),
+    ] = None,
+) -> None:
+    """Build the consented, pseudonymised long and wide data sets with codebooks."""
+    from .datasets import build_datasets, write_dataset
+
+    if not project_key:
+        err.print("[red]A project key is needed (--project-key or ALLIANCE_RESEARCH_KEY).[/red]")
+        raise typer.Exit(2)
+    bad = [f for f in fmt if f not in ("csv", "parquet", "sav")]
+    if bad:
+        err.print(f"[red]Unknown format: {', '.join(bad)}[/red]")
+        raise typer.Exit(2)
+    frame = _read_csv(data)
+    try:
+        ds = build_datasets(frame, project_key)
+    except (KeyError, ValueError) as exc:
+        err.print(f"[red]Cannot build the data set:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, table, codebook in (
+        ("long", ds.long, ds.codebook_long),
+        ("wide", ds.wide, ds.codebook_wide),
+    ):
+        for f in fmt:
+            write_dataset(table, codebook, out_dir / f"{name}.{f}")
+        codebook.to_csv(out_dir / f"codebook_{name}.csv", index=False)
+    console.print(
+        f"{ds.n_clients} consenting clients ({ds.n_excluded_clients} left out): "
+        f"{len(ds.long)} long rows, {len(ds.wide)} episodes, written to {out_dir}"
+    )

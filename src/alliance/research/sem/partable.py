@@ -1,0 +1,220 @@
+"""Turn parsed lavaan syntax into a full parameter table with lavaan's ``sem()`` defaults.
+
+Defaults (as ``lavaan::sem()`` / ``cfa()``, lavaan 0.6):
+
+- the first loading of each latent variable is fixed to 1 (``auto.fix.first``), unless
+  the user fixed or freed it (``NA*x``), or ``std_lv=True`` (then latent variances are 1);
+- a latent variable with a single observed indicator fixes that indicator's residual
+  variance to 0 (``auto.fix.single``);
+- residual variances of every observed and latent variable are free (``auto.var``);
+- exogenous latent variables covary freely (``auto.cov.lv.x``);
+- the residuals of "pure" dependent variables (regressed on something, predicting
+  nothing) covary freely (``auto.cov.y``);
+- exogenous observed covariates have their variances, covariances and means fixed to
+  the sample values (``fixed.x``);
+- with a mean structure, observed intercepts are free and latent means fixed to 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .defined import compile_definition
+from .syntax import ModelSyntaxError, UserRow, parse_model
+
+__all__ = ["ParRow", "ParTable", "build_partable"]
+
+
+@dataclass
+class ParRow:
+    """One row of the parameter table (free rows carry a 0-based ``index``)."""
+
+    lhs: str
+    op: str
+    rhs: str
+    index: int  # -1 when fixed
+    value: float | None  # fixed value, or start value when free (None: choose)
+    label: str = ""
+    user: bool = True
+    exo: bool = False  # fixed to a sample statistic (fixed.x)
+
+    @property
+    def free(self) -> bool:
+        return self.index >= 0
+
+
+@dataclass
+class ParTable:
+    """Parameter table plus the variable lists the estimator needs."""
+
+    rows: list[ParRow]
+    ov: list[str]  # observed variables, lavaan's order
+    lv: list[str]  # latent variables
+    ov_x: list[str]  # exogenous observed covariates held fixed (fixed.x)
+    meanstructure: bool
+    n_free: int
+    labels: list[str] = field(default_factory=list)  # name of each free parameter
+    definitions: list[tuple[str, str]] = field(default_factory=list)  # (name, expression)
+
+
+def _key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
+    if op == "~~":
+        a, b = sorted((lhs, rhs))
+        return (a, op, b)
+    return (lhs, op, rhs)
+
+
+def _ordered_unique(items) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)
+
+
+def build_partable(
+    model: str | list[UserRow],
+    *,
+    meanstructure: bool = False,
+    fixed_x: bool = True,
+    std_lv: bool = False,
+    auto_cov_y: bool = True,
+    auto_cov_lv_x: bool = True,
+) -> ParTable:
+    """Build the full parameter table for ``model`` (lavaan syntax or parsed rows)."""
+    user = parse_model(model) if isinstance(model, str) else list(model)
+    definitions = [(r.lhs, r.rhs, r.line) for r in user if r.op == ":="]
+    user = [r for r in user if r.op != ":="]
+    if not user:
+        raise ModelSyntaxError("the model has definitions (:=) but no parameters")
+    lv = _ordered_unique(r.lhs for r in user if r.op == "=~")
+    lv_set = set(lv)
+    indicators = _ordered_unique(r.rhs for r in user if r.op == "=~")
+    eqs_y = _ordered_unique(r.lhs for r in user if r.op == "~")
+    eqs_x = _ordered_unique(r.rhs for r in user if r.op == "~")
+    if any(r.op == "~1" for r in user):
+        meanstructure = True
+
+    names = _ordered_unique([n for r in user for n in (r.lhs, r.rhs) if n and n not in lv_set])
+    ov_ind = [n for n in indicators if n not in lv_set]
+    ov_x = [n for n in names if n in eqs_x and n not in eqs_y and n not in indicators]
+    if not fixed_x:
+        ov_x_fixed: list[str] = []
+    else:
+        ov_x_fixed = ov_x
+    ov = _ordered_unique(ov_ind + [n for n in names if n not in ov_x] + ov_x)
+    ov_y = [n for n in ov if n in eqs_y and n not in eqs_x]
+    lv_y = [n for n in lv if n in eqs_y and n not in eqs_x]
+    lv_ind = set(indicators) & lv_set
+    lv_x = [n for n in lv if n not in eqs_y and n not in lv_ind]
+
+    for r in user:
+        if r.op == "~~" and ((r.lhs in ov_x_fixed) or (r.rhs in ov_x_fixed)):
+            if r.lhs in ov_x_fixed and r.rhs in ov_x_fixed:
+                raise ModelSyntaxError(
+                    f"line {r.line}: {r.lhs} ~~ {r.rhs} concerns exogenous covariates, "
+                    "whose (co)variances are fixed to the sample values (fixed_x=True)"
+                )
+
+    rows: list[ParRow] = []
+    seen: set[tuple[str, str, str]] = set()
+    first_loading_done: set[str] = set()
+    for r in user:
+        key = _key(r.lhs, r.op, r.rhs)
+        if key in seen:
+            raise ModelSyntaxError(f"line {r.line}: {r.lhs} {r.op} {r.rhs} is specified twice")
+        seen.add(key)
+        value = r.fixed if r.fixed is not None else r.start
+        free = r.fixed is None
+        if r.op == "=~" and r.lhs not in first_loading_done:
+            first_loading_done.add(r.lhs)
+            if not std_lv and r.fixed is None and not r.free:
+                free, value = False, 1.0
+        rows.append(ParRow(r.lhs, r.op, r.rhs, 0 if free else -1, value, r.label, True))
+
+    def add(lhs: str, op: str, rhs: str, free: bool, value: float | None, exo=False):
+        key = _key(lhs, op, rhs)
+        if key in seen:
+            return
+        seen.add(key)
+        rows.append(ParRow(lhs, op, rhs, 0 if free else -1, value, "", False, exo))
+
+    # auto.fix.single: single observed indicator -> residual variance 0
+    for f in lv:
+        inds = [r.rhs for r in user if r.op == "=~" and r.lhs == f]
+        if len(inds) == 1 and inds[0] not in lv_set:
+            add(inds[0], "~~", inds[0], False, 0.0)
+    for n in ov:
+        if n in ov_x_fixed:
+            continue
+        add(n, "~~", n, True, None)
+    for f in lv:
+        add(f, "~~", f, not std_lv, 1.0 if std_lv else None)
+    if auto_cov_lv_x:
+        for i, a in enumerate(lv_x):
+            for b in lv_x[i + 1 :]:
+                add(a, "~~", b, True, None)
+    if auto_cov_y:
+        ys = lv_y + ov_y
+        for i, a in enumerate(ys):
+            for b in ys[i + 1 :]:
+                add(a, "~~", b, True, None)
+    for i, a in enumerate(ov_x_fixed):
+        for b in ov_x_fixed[i:]:
+            add(a, "~~", b, False, None, exo=True)
+    if not fixed_x:  # exogenous covariates then covary freely
+        for i, a in enumerate(ov_x):
+            for b in ov_x[i + 1 :]:
+                add(a, "~~", b, True, None)
+    if meanstructure:
+        for n in ov:
+            if n in ov_x_fixed:
+                add(n, "~1", "", False, None, exo=True)
+            else:
+                add(n, "~1", "", True, None)
+        for f in lv:
+            add(f, "~1", "", False, 0.0)
+
+    # number the free parameters; equal labels share one parameter
+    labels: list[str] = []
+    by_label: dict[str, int] = {}
+    for row in rows:
+        if not row.free:
+            continue
+        if row.label and row.label in by_label:
+            row.index = by_label[row.label]
+            continue
+        row.index = len(labels)
+        labels.append(row.label or f"{row.lhs}{row.op}{row.rhs}")
+        if row.label:
+            by_label[row.label] = row.index
+
+    # a fixed row carrying a label of a free row makes no sense in lavaan either
+    for row in rows:
+        if not row.free and row.label and row.label in by_label:
+            raise ModelSyntaxError(
+                f"{row.lhs} {row.op} {row.rhs}: label {row.label!r} is used on a fixed "
+                "and a free parameter"
+            )
+    # defined parameters may use labels of free or fixed rows and earlier definitions
+    known = set(by_label) | {r.label for r in rows if r.label}
+    for name, expr, line in definitions:
+        try:
+            _tree, names = compile_definition(expr)
+        except ValueError as exc:
+            raise ModelSyntaxError(f"line {line}: {exc}") from exc
+        unknown = sorted(names - known)
+        if unknown:
+            raise ModelSyntaxError(f"line {line}: {name} uses unknown labels {unknown}")
+        if name in known:
+            raise ModelSyntaxError(f"line {line}: {name} is defined twice or is a label")
+        known.add(name)
+    return ParTable(
+        rows,
+        ov,
+        lv,
+        ov_x_fixed,
+        meanstructure,
+        len(labels),
+        labels,
+        [(n, e) for n, e, _ in definitions],
+    )

@@ -1,0 +1,120 @@
+"""The research CLI, in-process: ``fit`` prints lavaan-matching numbers as JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from alliance.research.cli import FIT_MEASURES, app
+
+from .conftest import REFERENCE, read_reference
+
+runner = CliRunner()
+
+
+def test_fit_json_political_democracy():
+    result = runner.invoke(
+        app,
+        [
+            "fit",
+            str(REFERENCE / "political_democracy.lav"),
+            str(REFERENCE / "PoliticalDemocracy.csv"),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert list(payload["fit"]) == list(FIT_MEASURES)
+    ref = read_reference("PoliticalDemocracy_lavaan_estimates.csv")
+    ref = ref[ref["se"] > 0].set_index(["lhs", "op", "rhs"])
+    assert len(payload["parameters"]) == len(ref) == 31
+    for p in payload["parameters"]:
+        assert set(p) == {"lhs", "op", "rhs", "est", "se", "z", "pvalue"}
+        row = ref.loc[(p["lhs"], p["op"], p["rhs"])]
+        assert p["est"] == pytest.approx(row["est"], abs=1e-4)
+        assert p["se"] == pytest.approx(row["se"], abs=1e-4)
+    fit_ref = read_reference("PoliticalDemocracy_lavaan_fit.csv").set_index("measure")["value"]
+    for k in FIT_MEASURES:
+        assert payload["fit"][k] == pytest.approx(fit_ref[k], abs=1e-3)
+
+
+def test_fit_missing_ml_json():
+    result = runner.invoke(
+        app,
+        [
+            "fit",
+            str(REFERENCE / "riclpm.lav"),
+            str(REFERENCE / "riclpm_missing.csv"),
+            "--json",
+            "--missing",
+            "ml",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    fit_ref = read_reference("riclpm_fiml_fit.csv").set_index("measure")["value"]
+    for k in FIT_MEASURES:
+        assert payload["fit"][k] == pytest.approx(fit_ref[k], abs=1e-3)
+    # intercepts are free parameters under FIML, named "x1 ~1"
+    assert any(p["op"] == "~1" and p["rhs"] == "" for p in payload["parameters"])
+    assert payload["npar"] == len(payload["parameters"])
+
+
+def test_fit_table_output_and_errors(tmp_path):
+    ok = runner.invoke(
+        app,
+        ["fit", str(REFERENCE / "cfa1.lav"), str(REFERENCE / "cfa_items.csv")],
+    )
+    assert ok.exit_code == 0
+    assert "rmsea" in ok.output and "alliance" in ok.output
+    bad_model = tmp_path / "bad.lav"
+    bad_model.write_text("f =~ \n")
+    bad = runner.invoke(app, ["fit", str(bad_model), str(REFERENCE / "cfa_items.csv")])
+    assert bad.exit_code == 1
+    absent = runner.invoke(
+        app, ["fit", str(tmp_path / "none.lav"), str(REFERENCE / "cfa_items.csv")]
+    )
+    assert absent.exit_code == 2
+    wrong = runner.invoke(
+        app,
+        ["fit", str(REFERENCE / "cfa1.lav"), str(REFERENCE / "cfa_items.csv"), "--missing", "x"],
+    )
+    assert wrong.exit_code == 2
+
+
+def test_every_command_is_documented():
+    import alliance.research.cli as module
+
+    names = [c.callback.__name__ for c in app.registered_commands]
+    assert sorted(names) == ["dataset", "fit", "report"]
+    for command in app.registered_commands:
+        assert command.callback.__doc__
+        assert f"``{command.callback.__name__} " in module.__doc__
+
+
+def test_research_package_never_imports_django():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, alliance.research, alliance.research.cli, alliance.research.report;"
+        "sys.exit('django' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_fit_json_defined_parameters():
+    result = runner.invoke(
+        app, ["fit", str(REFERENCE / "mediation.lav"), str(REFERENCE / "mediation.csv"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    ref = read_reference("mediation_estimates.csv")
+    ref = ref[ref["op"] == ":="].set_index("lhs")
+    assert [d["lhs"] for d in payload["defined"]] == ["ab", "total", "proportion"]
+    for d in payload["defined"]:
+        assert d["rhs"] == ref.loc[d["lhs"], "rhs"]
+        assert d["est"] == pytest.approx(ref.loc[d["lhs"], "est"], abs=1e-4)
+        assert d["se"] == pytest.approx(ref.loc[d["lhs"], "se"], abs=1e-4)
