@@ -127,6 +127,8 @@ INSTALLED_APPS = [
     "alliance.web.practice",
     "alliance.web.measures",
     "alliance.web.transcripts",
+    "alliance.web.insights",
+    "alliance.web.research",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

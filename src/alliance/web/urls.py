@@ -49,5 +49,7 @@ urlpatterns = [
     ),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("", include("alliance.web.transcripts.urls")),
+    path("", include("alliance.web.insights.urls")),
+    path("", include("alliance.web.research.urls")),
     path("admin/", admin.site.urls),
 ]

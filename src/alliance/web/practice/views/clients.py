@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role
 from alliance.web.audit.log import record
+from alliance.web.insights.client_panel import client_insights
 from alliance.web.measures.summary import rows_for_episodes
 from alliance.web.practice import actions
 from alliance.web.practice.access import (
@@ -20,6 +21,7 @@ from alliance.web.practice.access import (
 from alliance.web.practice.forms import ClientForm
 from alliance.web.practice.models import PHASE_ORDER, Episode, Phase, PhaseChange, Session
 from alliance.web.practice.views.common import add_action_errors
+from alliance.web.research.client_panel import research_consent_panel
 
 
 @login_required
@@ -86,6 +88,8 @@ def client_detail(request, client_id):
         request,
         "practice/client_detail.html",
         {
+            **client_insights(request.user, client, episodes),
+            **research_consent_panel(request.user, client),
             "client": client,
             "episodes": episodes,
             "can_write": can_write_clinical(request.user, client),
