@@ -38,6 +38,39 @@ POST_ONLY = {
 TOKEN = {"client_check", "client_check_thanks"}
 NO_ARGS_ALL = {"home", "logout"}
 
+RESEARCHER_ONLY: set[str] = set()
+ADMIN_AND_SUPERVISOR: set[str] = set()
+
+
+def _area_matrices():
+    """Each area's tests may add a `matrix.py` with CLASSES and url_arguments(world, kind)."""
+    import importlib
+    from pathlib import Path
+
+    modules = []
+    for path in sorted(Path(__file__).resolve().parents[1].glob("*/matrix.py")):
+        modules.append(importlib.import_module(f"tests.{path.parent.name}.matrix"))
+    return modules
+
+
+AREAS = _area_matrices()
+_CATEGORY_SETS = {
+    "public": PUBLIC,
+    "admin_only": ADMIN_ONLY,
+    "practitioner_only": PRACTITIONER_ONLY,
+    "caseload": CASELOAD,
+    "write": WRITE,
+    "read": READ,
+    "post_only": POST_ONLY,
+    "token": TOKEN,
+    "no_args_all": NO_ARGS_ALL,
+    "researcher_only": RESEARCHER_ONLY,
+    "admin_and_supervisor": ADMIN_AND_SUPERVISOR,
+}
+for _area in AREAS:
+    for _category, _names in _area.CLASSES.items():
+        _CATEGORY_SETS[_category].update(_names)
+
 SECRETS = {
     "own": ["owner-note-secret", "owner-referral-secret", "Owner Clientname"],
     "colleague": ["colleague-note-secret", "colleague-referral-secret", "Colleague Clientname"],
@@ -72,7 +105,12 @@ def targets(world, kind):
         "foreign": (world.foreign_client, world.foreign_episode, world.foreign_session),
     }[kind]
     extras = world.extras[kind]
+    area_arguments = {}
+    for area in AREAS:
+        if hasattr(area, "url_arguments"):
+            area_arguments.update(area.url_arguments(world, kind))
     return {
+        **area_arguments,
         "client_id": client.public_id,
         "episode_id": episode.public_id,
         "session_id": session.public_id,
@@ -114,6 +152,10 @@ def expected_status(name, persona, kind):
         return {200, 302}
     if name in ADMIN_ONLY:
         return {200} if persona == "admin" else {404}
+    if name in RESEARCHER_ONLY:
+        return {200} if persona == "researcher" else {404}
+    if name in ADMIN_AND_SUPERVISOR:
+        return {200} if persona in {"admin", "supervisor"} else {404}
     if name in PRACTITIONER_ONLY:
         return {200} if persona in {"owner", "colleague", "outsider"} else {404}
     if name in CASELOAD:
@@ -129,17 +171,7 @@ def expected_status(name, persona, kind):
 
 def test_every_url_is_classified():
     names = {name for _route, name, _args in discover()}
-    known = (
-        PUBLIC
-        | ADMIN_ONLY
-        | PRACTITIONER_ONLY
-        | CASELOAD
-        | WRITE
-        | READ
-        | NO_ARGS_ALL
-        | POST_ONLY
-        | TOKEN
-    )
+    known = set().union(*_CATEGORY_SETS.values())
     assert names <= known, f"unclassified URLs: {sorted(names - known)}"
 
 

@@ -5,3 +5,6 @@ import os
 os.environ["ALLIANCE_MODE"] = "test"
 
 from alliance.web.settings import *  # noqa: E402,F403
+
+# Hashing the personas' passwords with PBKDF2 would dominate the suite's run time.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -127,14 +127,16 @@ def create_check(actor, session: Session) -> tuple[Check | None, str | None]:
     if not due:
         return None, None
     token = secrets.token_urlsafe(24)
+    now = timezone.now()
     with transaction.atomic():
         check = Check.objects.create(
+            created_at=now,
             organisation=session.organisation,
             session=session,
             instrument_ids=due,
             token_hash=hash_token(token),
             token=token,
-            expires_at=timezone.now() + check_lifetime(),
+            expires_at=now + check_lifetime(),
             created_by=actor,
         )
         record(

@@ -1,0 +1,115 @@
+"""Historical data in and out: CSV import (all-or-nothing, line-numbered errors, no duplicates) and FHIR."""
+
+from __future__ import annotations
+
+import json
+
+from django.urls import reverse
+from typer.testing import CliRunner
+
+from alliance.cli import app
+from alliance.interop.fhir import validate_resource
+from alliance.web.measures.fhir import import_fhir, response_to_fhir
+from alliance.web.measures.importing import import_responses
+from alliance.web.measures.models import MeasureResponse
+from tests.factories import make_session
+
+runner = CliRunner()
+
+
+def phq9_rows(code: str, session: int, values: list[int]) -> list[str]:
+    return [f"{code},{session},phq9,{i},{v}" for i, v in enumerate(values, start=1)]
+
+
+def write_csv(tmp_path, rows: list[str]):
+    path = tmp_path / "responses.csv"
+    path.write_text("client_code,session_number,instrument,item,value\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_good_file_imports_and_rerun_creates_no_duplicates(world, tmp_path):
+    make_session(world.episode, days_after_start=8)
+    code = world.client.code
+    path = write_csv(tmp_path, phq9_rows(code, 1, [1] * 9) + phq9_rows(code, 2, [2] * 8 + [0]))
+    first = import_responses(path, world.org)
+    assert (first.imported, first.created, first.errors) == (True, 2, [])
+    second = import_responses(path, world.org)
+    assert (second.created, second.already_present) == (0, 2)
+    totals = sorted(
+        MeasureResponse.objects.filter(instrument_id="phq9").values_list("total", flat=True)
+    )
+    assert totals == [9.0, 16.0]
+
+
+def test_bad_rows_are_each_reported_and_nothing_is_imported(world, tmp_path):
+    code = world.client.code
+    rows = phq9_rows(code, 1, [1] * 9)
+    rows[3] = f"{code},1,phq9,4,7"  # out of range, line 5
+    rows += phq9_rows("NOBODY-1", 1, [0] * 9)  # unknown client, lines 11-19
+    path = write_csv(tmp_path, rows)
+    report = import_responses(path, world.org)
+    assert not report.imported
+    lines = {e.line for e in report.errors}
+    assert 5 in lines and 11 in lines
+    assert any("NOBODY-1" in e.reason for e in report.errors)
+    assert not MeasureResponse.objects.filter(instrument_id="phq9").exists()
+    skipped = import_responses(path, world.org, skip_invalid=True)
+    assert skipped.imported and skipped.created == 0  # the only other administration had a bad row
+
+
+def test_import_command_reports_lines_and_exits_nonzero(world, tmp_path):
+    path = write_csv(tmp_path, phq9_rows(world.client.code, 1, [1] * 8 + [9]))
+    result = runner.invoke(
+        app, ["import", "responses", str(path), "--organisation", world.org.slug]
+    )
+    assert result.exit_code == 1
+    assert f"{path}:10:" in result.output
+    good = write_csv(tmp_path, phq9_rows(world.client.code, 1, [1] * 9))
+    ok = runner.invoke(app, ["import", "responses", str(good), "--organisation", world.org.slug])
+    assert ok.exit_code == 0, ok.output
+    assert "1 responses imported" in ok.output
+
+
+def test_fhir_download_is_a_valid_questionnaire_response(world, login):
+    response = world.extras["own"]["response"]
+    download = login(world.owner).get(
+        reverse("response_fhir", kwargs={"response_id": response.public_id})
+    )
+    assert download["Content-Type"] == "application/fhir+json"
+    resource = json.loads(download.content)
+    validate_resource(resource)
+    assert resource["resourceType"] == "QuestionnaireResponse"
+    assert resource["subject"]["reference"] == f"Patient/{world.client.public_id}"
+    assert (
+        login(world.colleague)
+        .get(reverse("response_fhir", kwargs={"response_id": response.public_id}))
+        .status_code
+        == 404
+    )
+
+
+def test_fhir_round_trip_into_another_session(world):
+    session = make_session(world.episode, days_after_start=8)
+    from alliance.web.measures.actions import _store
+
+    original = _store(
+        session, "gad7", {str(i): 2.0 for i in range(1, 8)}, rater="client", source="check"
+    )
+    resource = response_to_fhir(original)
+    target = make_session(world.episode, days_after_start=15)
+    resource["encounter"] = {"reference": f"Encounter/{target.public_id}"}
+    created, present = import_fhir(json.dumps(resource), world.org)
+    assert (created, present) == (1, 0)
+    copy = MeasureResponse.objects.get(session=target, instrument_id="gad7")
+    assert copy.total == original.total == 14.0
+    assert import_fhir(json.dumps(resource), world.org) == (0, 1)
+
+
+def test_fhir_import_refuses_a_session_of_another_organisation(world):
+    resource = response_to_fhir(world.extras["foreign"]["response"])
+    import pytest
+
+    from alliance.interop.fhir import FhirError
+
+    with pytest.raises(FhirError, match="no session"):
+        import_fhir(json.dumps(resource), world.org)
