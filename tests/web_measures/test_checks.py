@@ -206,6 +206,7 @@ def test_client_language_is_used(world, client):
     body = client.get(reverse("client_check", kwargs={"token": token})).content.decode()
     assert "Wir haben an dem gearbeitet, woran ich arbeiten wollte." in body
     assert 'lang="de"' in body
+    assert "Teil 1 von 3" in body and "Weiter" in body
 
 
 def test_tablet_mode_logs_the_practitioner_out_first(world, therapy, login):
@@ -299,3 +300,27 @@ def test_measurement_plan_can_be_changed(world, login):
     ok = practitioner.post(url, {"instrument_id": "who5", "schedule": "every_nth", "every_n": "3"})
     assert ok.status_code == 302
     assert world.episode.plan_items.filter(instrument_id="who5", every_n=3).exists()
+
+
+def test_client_facing_pages_are_completely_translated_to_german():
+    """Every string of the client's pages has a German translation in the shipped catalogue."""
+    import re
+    from pathlib import Path
+
+    from django.utils import translation
+
+    import alliance.web
+
+    templates = Path(alliance.web.__file__).parent / "templates" / "measures"
+    pattern = re.compile(
+        r'{% translate "([^"]+)" %}|{% blocktranslate[^%]*%}(.*?){% endblocktranslate %}', re.S
+    )
+    strings = set()
+    for template in templates.glob("client_*.html"):
+        for simple, block in pattern.findall(template.read_text()):
+            strings.add(simple or re.sub(r"{{ (\w+) }}", r"%(\1)s", block))
+    strings.add("Please choose an answer to this question.")
+    assert len(strings) >= 15
+    with translation.override("de"):
+        untranslated = [s for s in strings if translation.gettext(s) == s]
+    assert untranslated == []
