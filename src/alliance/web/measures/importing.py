@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from django.db import transaction
+import polars as pl
+from django.db import connection, transaction
+from django.utils import timezone
 
 from alliance.interop.responses_csv import RowError, parse_responses_csv
+from alliance.scoring import score_batch
 from alliance.web.audit.log import record
-from alliance.web.measures.actions import _store
 from alliance.web.measures.models import MeasureResponse, Rater, Source
 from alliance.web.practice.models import Session
+
+
+class SessionRef(NamedTuple):
+    id: int
+    organisation_id: int
+    starts_at: object
+    episode_start: object
 
 
 @dataclass
@@ -42,17 +54,28 @@ def import_responses(
     """
     parsed = parse_responses_csv(source)
     report = ImportReport(rows_read=parsed.rows_read, errors=list(parsed.errors))
-    sessions = Session.objects.filter(organisation=organisation).select_related("episode__client")
-    by_number: dict[tuple[str, int], Session] = {}
-    by_date: dict[tuple[str, object], list[Session]] = {}
-    for session in sessions:
-        code = session.episode.client.code
+    # Plain tuples rather than model instances: an import may touch a million sessions.
+    rows = Session.objects.filter(organisation=organisation).values_list(
+        "id",
+        "organisation_id",
+        "starts_at",
+        "number",
+        "episode__client__code",
+        "episode__started_on",
+    )
+    by_number: dict[tuple[str, int], SessionRef] = {}
+    by_date: dict[tuple[str, object], list[SessionRef]] = {}
+    tz = timezone.get_current_timezone()
+    for session_id, organisation_id, starts_at, number, code, episode_start in rows.iterator(
+        chunk_size=10000
+    ):
+        session = SessionRef(session_id, organisation_id, starts_at, episode_start)
         # A client may have several episodes; session numbers then refer to the newest one.
-        key = (code, session.number)
-        if key not in by_number or by_number[key].episode.started_on < session.episode.started_on:
+        key = (code, number)
+        if key not in by_number or by_number[key].episode_start < episode_start:
             by_number[key] = session
-        by_date.setdefault((code, session.starts_at.date()), []).append(session)
-    resolved: list[tuple[Session, object]] = []
+        by_date.setdefault((code, timezone.localtime(starts_at, tz).date()), []).append(session)
+    resolved: list[tuple[SessionRef, object]] = []
     for admin in parsed.administrations:
         if admin.session_number is not None:
             session = by_number.get((admin.client_code, admin.session_number))
@@ -78,22 +101,28 @@ def import_responses(
             "session_id", "instrument_id"
         )
     )
+    fresh: list[tuple[SessionRef, object]] = []
+    for session, admin in resolved:
+        if (session.id, admin.instrument) in existing:
+            report.already_present += 1
+        else:
+            existing.add((session.id, admin.instrument))
+            fresh.append((session, admin))
+    scores = _score_all([admin for _session, admin in fresh])
+    now = timezone.now()
+    batch_size = 5000
     with transaction.atomic():
-        for index, (session, admin) in enumerate(resolved, start=1):
-            if (session.id, admin.instrument) in existing:
-                report.already_present += 1
-            else:
-                _store(
-                    session,
-                    admin.instrument,
-                    admin.values,
-                    rater=Rater.CLIENT,
-                    source=Source.IMPORT,
-                )
-                existing.add((session.id, admin.instrument))
-                report.created += 1
+        for start in range(0, len(fresh), batch_size):
+            chunk = fresh[start : start + batch_size]
+            _insert(
+                [
+                    _row(session, admin, scores[start + offset], now)
+                    for offset, (session, admin) in enumerate(chunk)
+                ]
+            )
+            report.created += len(chunk)
             if progress is not None:
-                progress(index, len(resolved))
+                progress(report.created, len(fresh))
         record(
             actor,
             "create",
@@ -103,3 +132,93 @@ def import_responses(
         )
     report.imported = True
     return report
+
+
+def _score_all(administrations) -> list[dict]:
+    """Score every administration in one vectorised pass; rows come back in input order."""
+    if not administrations:
+        return []
+    rows = {"administration": [], "instrument": [], "item": [], "value": []}
+    for index, admin in enumerate(administrations):
+        for item, value in admin.values.items():
+            rows["administration"].append(index)
+            rows["instrument"].append(admin.instrument)
+            rows["item"].append(item)
+            rows["value"].append(value)
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "administration": pl.Int64,
+            "instrument": pl.Utf8,
+            "item": pl.Utf8,
+            "value": pl.Float64,
+        },
+    )
+    scored = score_batch(frame).sort("administration")
+    return scored.to_dicts()
+
+
+COLUMNS = (
+    "public_id",
+    "organisation_id",
+    "session_id",
+    "instrument_id",
+    "rater",
+    "source",
+    "answers",
+    "total",
+    "subscales",
+    "band",
+    "scored",
+    "missing_items",
+    "critical_items",
+    "critical",
+    "submitted_at",
+)
+
+
+def _row(session, admin, score: dict, now) -> tuple:
+    subscales = {
+        k.removeprefix("subscale_"): v
+        for k, v in score.items()
+        if k.startswith("subscale_") and v is not None
+    }
+    critical = list(score["critical"] or [])
+    return (
+        uuid.uuid4(),
+        session.organisation_id,
+        session.id,
+        admin.instrument,
+        Rater.CLIENT.value,
+        Source.IMPORT.value,
+        json.dumps(dict(admin.values)),
+        score["total"],
+        json.dumps(subscales),
+        score["band"] or "",
+        bool(score["scored"]),
+        json.dumps(list(score["missing_items"] or [])),
+        json.dumps(critical),
+        bool(critical),
+        session.starts_at or now,
+    )
+
+
+def _insert(rows: list[tuple]) -> None:
+    """Insert scored rows with one executemany: the ORM's bulk_create costs 10x more here.
+
+    Values are parameters; identifiers come from the model's metadata.
+    """
+    quote = connection.ops.quote_name
+    table = quote(MeasureResponse._meta.db_table)
+    columns = ", ".join(quote(c) for c in COLUMNS)
+    placeholders = ", ".join(["%s"] * len(COLUMNS))
+    prepared = [
+        (
+            row[0].hex if connection.vendor == "sqlite" else row[0],
+            *row[1:14],
+            connection.ops.adapt_datetimefield_value(row[14]),
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", prepared)  # noqa: S608

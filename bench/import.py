@@ -1,0 +1,213 @@
+"""Import 100,000 administrations (PHQ-9, 900,000 item rows) from CSV; compare with a raw executemany.
+
+Prints administrations/s of `alliance import responses` (parse, validate, score, insert) beside a
+raw `executemany` of the same rows into the same table (the floor), on SQLite and — when
+DATABASE_URL points to a scratch PostgreSQL database — on PostgreSQL. Target: ≤ 3× the floor.
+
+    python bench/import.py [--clients 5000 --sessions 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+
+def run_one(database_url: str, args) -> None:
+    home = tempfile.mkdtemp(prefix="alliance-bench-import-")
+    os.environ.update(
+        {
+            "ALLIANCE_MODE": "demo",
+            "ALLIANCE_HOME": home,
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "alliance.web.settings",
+        }
+    )
+    from cryptography.fernet import Fernet
+
+    os.environ.setdefault("ALLIANCE_DATA_KEY", Fernet.generate_key().decode())
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from alliance.web.accounts.models import Organisation, Role, User
+    from alliance.web.measures.importing import import_responses
+    from alliance.web.measures.models import MeasureResponse
+    from alliance.web.practice.models import Client, Episode, Session
+
+    call_command("migrate", interactive=False, verbosity=0)
+    vendor = connection.vendor
+    slug = f"bench-import-{int(time.time())}"
+    org = Organisation.objects.create(name="Import bench", slug=slug, client_code_prefix="I")
+    practitioner = User.objects.create(
+        username=f"{slug}-p", organisation=org, role=Role.PRACTITIONER
+    )
+    start = timezone.localdate() - dt.timedelta(days=7 * args.sessions + 7)
+    tz = timezone.get_current_timezone()
+    clients = Client.objects.bulk_create(
+        [
+            Client(organisation=org, practitioner=practitioner, code=f"I-{n:05d}")
+            for n in range(args.clients)
+        ],
+        batch_size=2000,
+    )
+    episodes = Episode.objects.bulk_create(
+        [
+            Episode(
+                organisation=org,
+                client=c,
+                practitioner=practitioner,
+                service="therapy",
+                started_on=start,
+            )
+            for c in clients
+        ],
+        batch_size=2000,
+    )
+    Session.objects.bulk_create(
+        [
+            Session(
+                organisation=org,
+                episode=e,
+                number=n + 1,
+                phase="working",
+                starts_at=dt.datetime.combine(
+                    start + dt.timedelta(days=7 * n), dt.time(10), tzinfo=tz
+                ),
+            )
+            for e in episodes
+            for n in range(args.sessions)
+        ],
+        batch_size=5000,
+    )
+    rng = random.Random(3)  # noqa: S311
+    path = os.path.join(home, "responses.csv")
+    with open(path, "w") as fh:
+        fh.write("client_code,session_number,instrument,item,value\n")
+        for c in clients:
+            for n in range(1, args.sessions + 1):
+                for item in range(1, 10):
+                    fh.write(f"{c.code},{n},phq9,{item},{rng.randint(0, 3)}\n")
+    n_admin = args.clients * args.sessions
+    print(f"[{vendor}] wrote {n_admin} administrations to {path}", file=sys.stderr)
+
+    t0 = time.perf_counter()
+    report = import_responses(path, org)
+    ours = time.perf_counter() - t0
+    assert report.imported and report.created == n_admin, report.errors[:5]
+
+    # The floor: the same rows, already computed, inserted with one executemany.
+    rows = list(
+        MeasureResponse.objects.filter(organisation=org).values_list(
+            "organisation_id",
+            "session_id",
+            "instrument_id",
+            "rater",
+            "source",
+            "answers",
+            "total",
+            "subscales",
+            "band",
+            "scored",
+            "missing_items",
+            "critical_items",
+            "critical",
+            "submitted_at",
+        )
+    )
+    MeasureResponse.objects.filter(organisation=org).delete()
+    params = [
+        (
+            str(uuid.uuid4()).replace("-", "") if vendor == "sqlite" else str(uuid.uuid4()),
+            o,
+            s,
+            i,
+            r,
+            src,
+            json.dumps(a),
+            t,
+            json.dumps(sub),
+            b,
+            sc,
+            json.dumps(m),
+            json.dumps(ci),
+            c,
+            at,
+        )
+        for (o, s, i, r, src, a, t, sub, b, sc, m, ci, c, at) in rows
+    ]
+    table = MeasureResponse._meta.db_table
+    columns = (
+        "public_id",
+        "organisation_id",
+        "session_id",
+        "instrument_id",
+        "rater",
+        "source",
+        "answers",
+        "total",
+        "subscales",
+        "band",
+        "scored",
+        "missing_items",
+        "critical_items",
+        "critical",
+        "submitted_at",
+    )
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+    t0 = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+    floor = time.perf_counter() - t0
+    print(f"\n{vendor}: {n_admin} administrations ({n_admin * 9} item rows)")
+    print(f"  alliance import responses : {ours:7.2f} s  {n_admin / ours:10.0f} administrations/s")
+    print(
+        f"  raw executemany (floor)   : {floor:7.2f} s  {n_admin / floor:10.0f} administrations/s"
+    )
+    print(f"  ratio                     : {ours / floor:7.2f}× the floor (target ≤ 3×)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=5000)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--database", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.database:
+        run_one(args.database, args)
+        return
+    home = tempfile.mkdtemp(prefix="alliance-bench-import-sqlite-")
+    targets = [f"sqlite:///{home}/bench.sqlite3"]
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        targets.append(os.environ["DATABASE_URL"])
+    for url in targets:
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--database",
+                url,
+                "--clients",
+                str(args.clients),
+                "--sessions",
+                str(args.sessions),
+            ],
+            check=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
