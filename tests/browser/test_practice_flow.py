@@ -45,6 +45,12 @@ def test_practitioner_logs_a_session_and_moves_a_phase(page, live_server, transa
     page.get_by_label("Session note (encrypted)").fill("Agreed what to focus on next.")
     screenshot(page, "session-form")
     page.get_by_role("button", name="Save session").click()
+    # The instruments due become one check for the client, ready to hand over.
+    page.wait_for_url(re.compile(r".*/checks/[0-9a-f-]{36}/$"))
+    assert page.get_by_role("heading", name="The client's check").is_visible()
+    assert page.locator(".qrcode svg").count() == 1
+    screenshot(page, "check-handover")
+    page.get_by_role("link", name="Back to the session").click()
     page.wait_for_url(re.compile(r".*/sessions/[0-9a-f-]{36}/$"))
     assert page.get_by_text("Agreed what to focus on next.").is_visible()
     assert Session.objects.filter(episode__client=client).count() == sessions_before + 1
