@@ -181,3 +181,59 @@ def test_boolean_settings_refuse_anything_else(tmp_path: Path):
     )
     assert result.returncode == 2
     assert "ALLIANCE_DEBUG must be true or false" in result.stderr
+
+
+def test_serve_runs_production_through_gunicorn(tmp_path: Path):
+    import socket
+    import time
+    import urllib.request
+
+    from cryptography.fernet import Fernet
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        "ALLIANCE_HOME": str(tmp_path),
+        "SECRET_KEY": "s" * 10 + "another-production-secret-key-with-variety-0987654321",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "ALLIANCE_DATA_KEY": Fernet.generate_key().decode(),
+        "ALLIANCE_SSL_REDIRECT": "false",
+        "ALLIANCE_SECURE_COOKIES": "false",
+    }
+    assert run_alliance("migrate", env=env).returncode == 0
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ALLIANCE_", "DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_"))
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "alliance", "serve", "--port", str(port), "--workers", "1"],
+        env={**clean, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        body = None
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/healthz", timeout=2
+                ) as response:  # noqa: S310
+                    body = response.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert body == "ok"
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/static/alliance/app.css", timeout=5
+        ) as response:  # noqa: S310
+            assert response.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5) as response:  # noqa: S310
+            assert response.headers["X-Frame-Options"] == "DENY"
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert response.headers["Referrer-Policy"] == "same-origin"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
