@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -81,7 +81,14 @@ def transcript_new(request, session_id):
     session = session_for_user(request.user, session_id, write=True)
     client = session.episode.client
     existing = Transcript.objects.filter(session=session).first()
-    form = UploadForm(request.POST or None, request.FILES or None)
+    try:
+        form = UploadForm(request.POST or None, request.FILES or None)
+    except RequestDataTooBig:
+        # Pasted text beyond Django's request limit never reaches the form's own check.
+        form = UploadForm({})
+        form.is_valid()
+        form.errors.clear()
+        form.add_error("text", actions.size_error(int(request.META.get("CONTENT_LENGTH") or 0)))
     if request.method == "POST" and form.is_valid():
         try:
             transcript = actions.upload_transcript(

@@ -22,6 +22,7 @@ from alliance.web.practice.forms import ClientForm
 from alliance.web.practice.models import PHASE_ORDER, Episode, Phase, PhaseChange, Session
 from alliance.web.practice.views.common import add_action_errors
 from alliance.web.research.client_panel import research_consent_panel
+from alliance.web.transcripts.panel import client_consent_panel
 
 
 @login_required
@@ -90,6 +91,7 @@ def client_detail(request, client_id):
         {
             **client_insights(request.user, client, episodes),
             **research_consent_panel(request.user, client),
+            **client_consent_panel(request.user, client),
             "client": client,
             "episodes": episodes,
             "can_write": can_write_clinical(request.user, client),

@@ -19,6 +19,7 @@ from alliance.web.practice.access import (
 )
 from alliance.web.practice.forms import SessionForm
 from alliance.web.practice.views.common import add_action_errors
+from alliance.web.transcripts.panel import session_panel_context
 
 
 @login_required
@@ -64,6 +65,7 @@ def session_detail(request, session_id):
             "can_read_text": can_read_clinical_text(request.user, client),
             "rows": rows,
             "checks": list(session.checks.all()),
+            **session_panel_context(session),
         },
     )
 
