@@ -254,14 +254,21 @@ def _register_areas() -> None:
     from alliance.research.cli import app as research_app
     from alliance.scoring.cli import score
     from alliance.transcripts.cli import app as transcripts_app
-    from alliance.web.measures.cli import import_app, send_reminders_command
+    from alliance.web.measures.cli import export_app, import_app, send_reminders_command
 
-    app.add_typer(instruments_app, name="instruments", help="The instrument library: list, show, load.")
+    app.add_typer(
+        instruments_app, name="instruments", help="The instrument library: list, show, load."
+    )
     app.command("score")(score)
     app.command("monitor")(monitor_command)
-    app.add_typer(transcripts_app, name="transcripts", help="Session transcripts: train, evaluate, analyze.")
-    app.add_typer(research_app, name="research", help="Research: SEM in lavaan syntax, data sets, reports.")
+    app.add_typer(
+        transcripts_app, name="transcripts", help="Session transcripts: train, evaluate, analyze."
+    )
+    app.add_typer(
+        research_app, name="research", help="Research: SEM in lavaan syntax, data sets, reports."
+    )
     app.add_typer(import_app, name="import")
+    app.add_typer(export_app, name="export")
     app.command("send-reminders")(send_reminders_command)
 
 

@@ -328,8 +328,16 @@ def test_client_facing_pages_are_completely_translated_to_german():
 
 def test_unanswered_check_shows_as_missing_on_the_client_page(world, therapy, login):
     _session, check, _token = therapy
-    page = login(world.owner).get(reverse("client", kwargs={"client_id": world.client.public_id})).content.decode()
+    page = (
+        login(world.owner)
+        .get(reverse("client", kwargs={"client_id": world.client.public_id}))
+        .content.decode()
+    )
     assert "check open" in page
     Check.objects.filter(pk=check.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
-    page = login(world.owner).get(reverse("client", kwargs={"client_id": world.client.public_id})).content.decode()
+    page = (
+        login(world.owner)
+        .get(reverse("client", kwargs={"client_id": world.client.public_id}))
+        .content.decode()
+    )
     assert "check unanswered" in page

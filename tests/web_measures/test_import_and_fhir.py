@@ -113,3 +113,19 @@ def test_fhir_import_refuses_a_session_of_another_organisation(world):
 
     with pytest.raises(FhirError, match="no session"):
         import_fhir(json.dumps(resource), world.org)
+
+
+def test_export_commands_print_valid_fhir(world):
+    questionnaire = runner.invoke(app, ["export", "questionnaire", "phq9"])
+    assert questionnaire.exit_code == 0
+    resource = json.loads(questionnaire.output)
+    validate_resource(resource)
+    assert any(c.get("code") == "44249-1" for c in resource.get("code", []))
+    assert runner.invoke(app, ["export", "questionnaire", "nope"]).exit_code == 2
+    bundle = runner.invoke(
+        app,
+        ["export", "responses", "--organisation", world.org.slug, "--client", world.client.code],
+    )
+    assert bundle.exit_code == 0, bundle.output
+    data = json.loads(bundle.output)
+    assert data["resourceType"] == "Bundle" and len(data["entry"]) == 1

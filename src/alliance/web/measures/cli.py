@@ -95,3 +95,60 @@ def send_reminders_command() -> None:
     from alliance.web.measures.actions import send_reminders
 
     console.print(f"{send_reminders()} reminder(s) sent.")
+
+
+export_app = typer.Typer(help="Export as FHIR R4.", no_args_is_help=True)
+
+
+@export_app.command("questionnaire")
+def export_questionnaire_command(
+    instrument_id: Annotated[str, typer.Argument(help="Instrument id, e.g. phq9.")],
+    lang: Annotated[str, typer.Option(help="Language of the item text.")] = "en",
+) -> None:
+    """Print an instrument as a validated FHIR R4 Questionnaire."""
+    import json
+
+    from alliance.instruments import UnknownInstrumentError
+    from alliance.interop.fhir import questionnaire
+
+    try:
+        resource = questionnaire(instrument_id, lang=lang)
+    except UnknownInstrumentError as exc:
+        err.print(str(exc))
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps(resource, indent=2, ensure_ascii=False))
+
+
+@export_app.command("responses")
+def export_responses_command(
+    organisation: Annotated[str, typer.Option(help="Slug of the organisation.")],
+    client: Annotated[str, typer.Option(help="The client's pseudonymous code.")],
+) -> None:
+    """Print every response of one client as a FHIR R4 Bundle of QuestionnaireResponses."""
+    import json
+
+    from alliance.cli import _setup_django
+
+    _setup_django()
+    from alliance.interop.fhir import bundle
+    from alliance.web.audit.log import record
+    from alliance.web.measures.fhir import response_to_fhir
+    from alliance.web.measures.models import MeasureResponse
+    from alliance.web.practice.models import Client
+
+    org = _organisation(organisation)
+    person = Client.objects.filter(organisation=org, code=client).first()
+    if person is None:
+        err.print(f"No client {client!r} in {org.name}.")
+        raise typer.Exit(2)
+    responses = MeasureResponse.objects.filter(session__episode__client=person).select_related(
+        "session__episode__client"
+    )
+    resource = bundle([response_to_fhir(r) for r in responses])
+    record(
+        None,
+        "export",
+        person,
+        summary=f"FHIR export of {len(resource.get('entry', []))} responses (CLI)",
+    )
+    typer.echo(json.dumps(resource, indent=2, ensure_ascii=False))
