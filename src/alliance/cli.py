@@ -91,12 +91,13 @@ def demo(
 
     from alliance.web.accounts.models import Organisation
     from alliance.web.practice.demo import DEMO_PASSWORD, demo_logins, load_demo_practice
+    from alliance.web.research.demo import load_demo_consents
 
     console.print("Applying migrations…")
     call_command("migrate", interactive=False, verbosity=0)
     if not Organisation.objects.exists():
         with console.status("Loading the demo practice…"):
-            load_demo_practice()
+            load_demo_consents(load_demo_practice())
         console.print("Loaded the demo practice [bold]Riverside Counselling & Coaching[/bold].")
     else:
         console.print("The database already holds data; reusing it.")
@@ -255,6 +256,7 @@ def _register_areas() -> None:
     from alliance.scoring.cli import score
     from alliance.transcripts.cli import app as transcripts_app
     from alliance.web.measures.cli import export_app, import_app, send_reminders_command
+    from alliance.web.research.cli import export_command as research_export_command
 
     app.add_typer(
         instruments_app, name="instruments", help="The instrument library: list, show, load."
@@ -267,6 +269,7 @@ def _register_areas() -> None:
     app.add_typer(
         research_app, name="research", help="Research: SEM in lavaan syntax, data sets, reports."
     )
+    app.command("research-export")(research_export_command)
     app.add_typer(import_app, name="import")
     app.add_typer(export_app, name="export")
     app.command("send-reminders")(send_reminders_command)
