@@ -255,6 +255,7 @@ def _register_areas() -> None:
     from alliance.research.cli import app as research_app
     from alliance.scoring.cli import score
     from alliance.transcripts.cli import app as transcripts_app
+    from alliance.web.insights.cli import monitor_all_command, refit_command, send_digest_command
     from alliance.web.measures.cli import export_app, import_app, send_reminders_command
     from alliance.web.research.cli import export_command as research_export_command
 
@@ -262,7 +263,43 @@ def _register_areas() -> None:
         instruments_app, name="instruments", help="The instrument library: list, show, load."
     )
     app.command("score")(score)
-    app.command("monitor")(monitor_command)
+
+    @app.command("monitor")
+    def monitor(
+        file: Annotated[
+            Path | None, typer.Argument(help="Tidy CSV (or Parquet) of scores.")
+        ] = None,
+        all_: Annotated[
+            bool, typer.Option("--all", help="Recompute the whole database instead.")
+        ] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the signals as JSON.")] = False,
+        checks: Annotated[Path | None, typer.Option(help="CSV of checks sent/answered.")] = None,
+        transcripts: Annotated[
+            Path | None, typer.Option(help="CSV of confirmed transcript rupture moments.")
+        ] = None,
+        models: Annotated[
+            Path | None, typer.Option(help="JSON list of fitted expected-recovery models.")
+        ] = None,
+        open_only: Annotated[
+            bool, typer.Option("--open", help="Only signals that are still open.")
+        ] = False,
+    ) -> None:
+        """Run every monitoring rule over FILE (a tidy CSV of scores), or over the database with --all."""
+        if all_:
+            monitor_all_command()
+            return
+        if file is None or not file.is_file():
+            err.print("Give a tidy CSV of scores, or --all for the database.")
+            raise typer.Exit(2)
+        for option in (checks, transcripts, models):
+            if option is not None and not option.is_file():
+                err.print(f"No such file: {option}")
+                raise typer.Exit(2)
+        monitor_command(file, as_json, checks, transcripts, models, open_only)
+
+    app.command("monitor-all")(monitor_all_command)
+    app.command("refit-recovery")(refit_command)
+    app.command("send-digest")(send_digest_command)
     app.add_typer(
         transcripts_app, name="transcripts", help="Session transcripts: train, evaluate, analyze."
     )

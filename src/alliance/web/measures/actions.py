@@ -16,6 +16,7 @@ from django.utils import timezone
 from alliance.instruments import UnknownInstrumentError, load_instrument
 from alliance.scoring import ScoringError, score_response
 from alliance.web.audit.log import record
+from alliance.web.insights.services import refresh_episode
 from alliance.web.measures.models import (
     Check,
     MeasureResponse,
@@ -274,6 +275,7 @@ def submit_check(
         critical = [r for r in responses if r.is_critical]
         if critical:
             notify_critical(session, critical)
+    refresh_episode(session.episode)
     return "stored", responses
 
 
@@ -307,6 +309,7 @@ def acknowledge_critical(actor, response: MeasureResponse) -> None:
         response.critical_acknowledged_at = timezone.now()
         response.save(update_fields=["critical_acknowledged_at"])
         record(actor, "update", response, summary="critical answer reviewed")
+    refresh_episode(response.session.episode)
 
 
 def record_practitioner_rating(

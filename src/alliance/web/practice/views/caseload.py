@@ -1,4 +1,4 @@
-"""The caseload: active episodes the user may see, with phase and last session."""
+"""The caseload: active episodes the user may see, sorted by risk, with phase and last session."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 
 from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role
+from alliance.web.insights.caseload import caseload_risk, sort_by_risk
 from alliance.web.measures.models import MeasureResponse
 from alliance.web.practice.access import clients_for_user, episodes_for_user
 
@@ -24,7 +25,7 @@ def home(request):
 @login_required
 def caseload(request):
     require_role(request.user, *CASELOAD_ROLES)
-    episodes = (
+    episodes = list(
         episodes_for_user(request.user)
         .filter(ended_on__isnull=True)
         .select_related("client", "practitioner")
@@ -41,7 +42,17 @@ def caseload(request):
         )
         .order_by("-critical_open", "practitioner__last_name", "client__code")
     )
-    return render(request, "practice/caseload.html", {"episodes": episodes})
+    risk = caseload_risk(request.user, episodes)
+    for episode in episodes:
+        episode.risk = risk.get(episode.pk)
+    return render(
+        request,
+        "practice/caseload.html",
+        {
+            "episodes": sort_by_risk(episodes, risk),
+            "show_risk": request.user.role != Role.ADMIN,
+        },
+    )
 
 
 @login_required

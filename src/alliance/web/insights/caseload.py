@@ -1,0 +1,113 @@
+"""The caseload's risk column: order, traffic light, counts and a sparkline per episode.
+
+Two queries whatever the caseload size: the active alerts the user may see, and the client's
+alliance totals for the sparklines. The order is the engine's ``risk_order``: critical
+answers, open ruptures, not on track, weak (early) alliance, disagreement, missing checks.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import polars as pl
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alliance.monitoring import risk_order
+from alliance.web.insights.access import alerts_for_user
+from alliance.web.insights.charts import sparkline
+from alliance.web.insights.models import AlertState, AlertType
+from alliance.web.measures.models import MeasureResponse
+
+SPARK_INSTRUMENT = "alliance-check"
+SPARK_SESSIONS = 12
+LIGHT_LABELS = {"red": "needs attention now", "amber": "keep an eye on", "green": "no open signal"}
+
+
+@dataclass
+class Risk:
+    rank: int
+    light: str
+    light_label: str
+    labels: list[str]
+    sparkline: str
+
+
+def active_alerts_filter(now=None) -> Q:
+    """Alerts that count: open, acknowledged, or snoozed past their end."""
+    now = now or timezone.now()
+    return Q(state__in=[AlertState.OPEN, AlertState.ACKNOWLEDGED]) | Q(
+        state=AlertState.SNOOZED, snoozed_until__lte=now
+    )
+
+
+def caseload_risk(user, episodes) -> dict[int, Risk]:
+    """Return each episode's risk (by episode pk); episodes keep their order on ties."""
+    ids = [e.pk for e in episodes]
+    if not ids:
+        return {}
+    rows = list(
+        alerts_for_user(user)
+        .filter(active_alerts_filter(), episode_id__in=ids)
+        .values_list("episode_id", "type")
+    )
+    signals = pl.DataFrame(
+        {
+            "episode": [str(e) for e, _t in rows],
+            "type": [t for _e, t in rows],
+            "state": ["open"] * len(rows),
+        },
+        schema={"episode": pl.String, "type": pl.String, "state": pl.String},
+    )
+    order = risk_order(signals, [str(i) for i in ids])
+    spark: dict[int, list[float]] = defaultdict(list)
+    for episode_id, total in (
+        MeasureResponse.objects.filter(
+            session__episode_id__in=ids,
+            instrument_id=SPARK_INSTRUMENT,
+            rater="client",
+            total__isnull=False,
+        )
+        .order_by("session__number")
+        .values_list("session__episode_id", "total")
+    ):
+        spark[episode_id].append(total)
+    types = defaultdict(list)
+    for episode_id, type_ in rows:
+        types[episode_id].append(type_)
+    labels = dict(AlertType.choices)
+    out = {}
+    for row in order.iter_rows(named=True):
+        pk = int(row["episode"])
+        values = spark.get(pk, [])[-SPARK_SESSIONS:]
+        out[pk] = Risk(
+            rank=row["rank"],
+            light=row["light"],
+            light_label=_(LIGHT_LABELS[row["light"]]),
+            labels=sorted({str(labels[t]) for t in types.get(pk, [])}),
+            sparkline=sparkline(
+                values,
+                y_min=0,
+                y_max=10,
+                label=_("Alliance over the last %(n)s sessions: %(values)s")
+                % {"n": len(values), "values": ", ".join(f"{v:g}" for v in values)},
+            )
+            if values
+            else "",
+        )
+    return out
+
+
+def sort_by_risk(episodes: list, risk: dict[int, Risk]) -> list:
+    """Return episodes with open signals first (engine order), the rest in their order."""
+
+    def key(item):
+        index, episode = item
+        r = risk.get(episode.pk)
+        if r is None or r.light == "green":
+            return (1, index)
+        return (0, r.rank)
+
+    return [e for _i, e in sorted(enumerate(episodes), key=key)]

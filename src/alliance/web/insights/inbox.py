@@ -1,0 +1,249 @@
+"""The alert inbox as data: grouped by practitioner, critical first, capped, with evidence.
+
+Used by the inbox page and by the daily digest. Queries: the alerts, the practice's settings
+and the scores behind the evidence charts (three, whatever the number of alerts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alliance.monitoring import guidance_for, scale_params
+from alliance.web.insights.access import alerts_for_user
+from alliance.web.insights.charts import Chart, HLine, Marker, Series, render
+from alliance.web.insights.models import (
+    Alert,
+    AlertState,
+    AlertType,
+    MonitoringSettings,
+    ResolvedBy,
+)
+from alliance.web.measures.models import MeasureResponse
+
+RECENTLY_RESOLVED = dt.timedelta(days=14)
+EVIDENCE_LABELS = {
+    "rules": "rules that fired",
+    "score": "score",
+    "pre_rupture_level": "level before the rupture",
+    "drop": "drop",
+    "sd": "SD",
+    "sd_source": "SD from",
+    "size_sd": "size in SDs",
+    "threshold": "threshold",
+    "bother": "how much it bothered (1–5)",
+    "marker": "transcript marker",
+    "moment": "transcript moment",
+    "repair_session": "repaired at session",
+    "repair_window": "repair window (sessions)",
+    "lowest": "lowest",
+    "low_cutoff": "low cut-off",
+    "sessions_low": "sessions low",
+    "last_low_session": "last low session",
+    "sessions_below": "early sessions below",
+    "practice_percentile": "practice percentile",
+    "percentile": "percentile",
+    "early_sessions": "early sessions",
+    "client": "client's rating",
+    "practitioner": "your rating",
+    "gap": "gap",
+    "gap_limit": "gap limit",
+    "client_change": "client's change",
+    "practitioner_change": "your change",
+    "unanswered_in_a_row": "checks unanswered in a row",
+    "last_unanswered_session": "last unanswered session",
+    "subscale": "item",
+    "rule": "rule",
+    "intake": "intake score",
+    "expected_median": "expected (median)",
+    "bound": "corridor bound",
+    "reliable_change": "reliable change",
+    "reason": "reason",
+    "sessions_off_track": "sessions off track",
+    "last_off_track_session": "last off-track session",
+    "model_fitted_at": "model fitted",
+    "model_n_episodes": "model episodes",
+    "t": "sessions since intake",
+}
+SKIP_EVIDENCE = {"censored"}
+
+
+@dataclass
+class AlertView:
+    alert: Alert
+    state: str
+    evidence: list[tuple[str, str]]
+    chart: str
+    guidance_title: str
+    guidance_summary: str
+    steps: list
+    sources: list[str]
+
+
+@dataclass
+class PractitionerGroup:
+    practitioner: object
+    shown: list[AlertView] = field(default_factory=list)
+    more: list[AlertView] = field(default_factory=list)
+    snoozed: list[AlertView] = field(default_factory=list)
+    resolved: list[AlertView] = field(default_factory=list)
+
+    @property
+    def open_count(self) -> int:
+        return len(self.shown) + len(self.more)
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, list):
+        return ", ".join(_fmt(v) for v in value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def evidence_rows(alert: Alert) -> list[tuple[str, str]]:
+    """Return the evidence as (label, value) pairs, empty values left out."""
+    rows = []
+    for key, value in (alert.evidence or {}).items():
+        if value is None or value == "" or key in SKIP_EVIDENCE:
+            continue
+        if key == "subscale" and value == "total":
+            continue  # a critical answer flagged on the total: the rule says which item
+        rows.append((_(EVIDENCE_LABELS.get(key, key.replace("_", " "))), _fmt(value)))
+    if alert.method:
+        rows.append((_("method"), alert.method))
+    return rows
+
+
+def sort_key(alert: Alert) -> tuple:
+    """Critical first, then the caseload's risk order, newest session first."""
+    return (*alert.priority, -alert.opened_at.timestamp())
+
+
+def _chart_instrument(alert: Alert) -> str:
+    if alert.type in (AlertType.NOT_ON_TRACK, AlertType.CRITICAL) and alert.instrument_id:
+        return alert.instrument_id
+    return alert.instrument_id or "alliance-check"
+
+
+def alert_chart(alert: Alert, series: dict) -> str:
+    """Return a small chart of the scores behind an alert (instrument of the alert)."""
+    instrument = _chart_instrument(alert)
+    params = scale_params([instrument])[instrument]
+    client = series.get((alert.episode_id, instrument, "client"), [])
+    lines = [
+        Series(
+            _("Client"), client, "s-client" if params.kind == "alliance" else "s-outcome", "circle"
+        )
+    ]
+    if params.kind == "alliance":
+        mine = series.get((alert.episode_id, f"{instrument}-practitioner", "practitioner"), [])
+        if mine:
+            lines.append(Series(_("Your rating"), mine, "s-practitioner", "square"))
+    numbers = [n for s in lines for n, _v in s.points]
+    if not numbers:
+        return ""
+    hlines = []
+    if params.clinical_cutoff is not None:
+        hlines.append(HLine(params.clinical_cutoff, _("Clinical cut-off")))
+    chart = Chart(
+        title=_("%(type)s: scores up to session %(n)s")
+        % {"type": alert.get_type_display(), "n": max(numbers)},
+        x_label=_("Session"),
+        y_label=instrument,
+        y_min=params.minimum
+        if params.minimum is not None
+        else min(v for s in lines for _n, v in s.points),
+        y_max=params.maximum
+        if params.maximum is not None
+        else max(v for s in lines for _n, v in s.points),
+        x_max=max(numbers + [alert.session_number or 0]),
+        series=lines,
+        hlines=hlines,
+        markers=[Marker(alert.session_number, _("Session of the signal"), "focus")]
+        if alert.session_number
+        else [],
+        description=_("Scores of %(instrument)s by session; the marked session is the signal's.")
+        % {"instrument": instrument},
+    )
+    return render(
+        chart, chart_id=f"a-{alert.public_id.hex[:12]}", width=360, height=130, compact=True
+    )
+
+
+def _series_for(alerts: list[Alert]) -> dict:
+    episodes = {a.episode_id for a in alerts}
+    instruments = {_chart_instrument(a) for a in alerts}
+    instruments |= {f"{i}-practitioner" for i in instruments}
+    out: dict = defaultdict(list)
+    if not episodes:
+        return out
+    rows = (
+        MeasureResponse.objects.filter(
+            session__episode_id__in=episodes, instrument_id__in=instruments, total__isnull=False
+        )
+        .order_by("session__number")
+        .values_list("session__episode_id", "instrument_id", "rater", "session__number", "total")
+    )
+    for episode_id, instrument, rater, number, total in rows:
+        out[(episode_id, instrument, rater)].append((number, total))
+    return out
+
+
+def _view(alert: Alert, series: dict, now, with_chart: bool = True) -> AlertView:
+    guidance, steps = guidance_for(alert.type, (alert.evidence or {}).get("marker"))
+    return AlertView(
+        alert=alert,
+        state=alert.effective_state(now),
+        evidence=evidence_rows(alert),
+        chart=alert_chart(alert, series) if with_chart else "",
+        guidance_title=guidance.title,
+        guidance_summary=guidance.summary,
+        steps=list(steps),
+        sources=list(guidance.sources),
+    )
+
+
+def inbox_cap(user) -> int:
+    row = MonitoringSettings.objects.filter(organisation_id=user.organisation_id).first()
+    return row.inbox_cap if row else MonitoringSettings._meta.get_field("inbox_cap").default
+
+
+def inbox_for_user(user, *, now: dt.datetime | None = None) -> list[PractitionerGroup]:
+    """Return the user's inbox, one group per practitioner (supervisors see several)."""
+    now = now or timezone.now()
+    alerts = list(
+        alerts_for_user(user)
+        .filter(
+            ~Q(state=AlertState.RESOLVED)
+            | Q(resolved_by=ResolvedBy.PRACTITIONER, resolved_at__gte=now - RECENTLY_RESOLVED)
+        )
+        .select_related("episode__client", "episode__practitioner")
+    )
+    cap = inbox_cap(user)
+    alerts.sort(key=sort_key)
+    active = [
+        a for a in alerts if a.effective_state(now) in (AlertState.OPEN, AlertState.ACKNOWLEDGED)
+    ]
+    series = _series_for(active[: cap * 20])
+    groups: dict[int, PractitionerGroup] = {}
+    for alert in alerts:
+        practitioner = alert.episode.practitioner
+        group = groups.setdefault(practitioner.pk, PractitionerGroup(practitioner))
+        state = alert.effective_state(now)
+        if state == AlertState.RESOLVED:
+            group.resolved.append(_view(alert, series, now, with_chart=False))
+        elif state == AlertState.SNOOZED:
+            group.snoozed.append(_view(alert, series, now, with_chart=False))
+        elif len(group.shown) < cap or alert.is_critical:
+            group.shown.append(_view(alert, series, now))
+        else:
+            group.more.append(_view(alert, series, now, with_chart=False))
+    return sorted(groups.values(), key=lambda g: (g.practitioner.last_name, g.practitioner.pk))

@@ -1,0 +1,84 @@
+"""The alert inbox and what a practitioner does with an alert. Views stay thin."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from alliance.web.accounts.access import require_role
+from alliance.web.accounts.models import Role
+from alliance.web.insights import actions
+from alliance.web.insights.access import alert_for_user
+from alliance.web.insights.forms import ResolveForm, SnoozeForm
+from alliance.web.insights.inbox import inbox_for_user
+
+
+@login_required
+def inbox(request):
+    require_role(request.user, Role.PRACTITIONER, Role.SUPERVISOR, Role.ADMIN)
+    groups = inbox_for_user(request.user)
+    return render(
+        request,
+        "insights/inbox.html",
+        {
+            "groups": groups,
+            "open_total": sum(g.open_count for g in groups),
+            "snooze_form": SnoozeForm(),
+            "resolve_form": ResolveForm(),
+        },
+    )
+
+
+def _done(request, error: ValidationError | None, success: str):
+    if error is None:
+        messages.success(request, success)
+    else:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect("inbox")
+
+
+@login_required
+@require_POST
+def alert_acknowledge(request, alert_id):
+    alert = alert_for_user(request.user, alert_id, write=True)
+    try:
+        actions.acknowledge_alert(request.user, alert)
+    except ValidationError as error:
+        return _done(request, error, "")
+    return _done(request, None, _("Alert acknowledged."))
+
+
+@login_required
+@require_POST
+def alert_snooze(request, alert_id):
+    alert = alert_for_user(request.user, alert_id, write=True)
+    form = SnoozeForm(request.POST)
+    if not form.is_valid():
+        errors = [f"{form.fields[f].label}: {m}" for f, ms in form.errors.items() for m in ms]
+        return _done(request, ValidationError(errors), "")
+    try:
+        actions.snooze_alert(
+            request.user, alert, reason=form.cleaned_data["reason"], until=form.until()
+        )
+    except ValidationError as error:
+        return _done(request, error, "")
+    return _done(request, None, _("Alert snoozed."))
+
+
+@login_required
+@require_POST
+def alert_resolve(request, alert_id):
+    alert = alert_for_user(request.user, alert_id, write=True)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        return _done(request, ValidationError(_("Say briefly what you did about it.")), "")
+    try:
+        actions.resolve_alert(request.user, alert, note=form.cleaned_data["note"])
+    except ValidationError as error:
+        return _done(request, error, "")
+    return _done(request, None, _("Alert resolved."))
