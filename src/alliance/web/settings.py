@@ -129,6 +129,8 @@ INSTALLED_APPS = [
     "alliance.web.transcripts",
     "alliance.web.insights",
     "alliance.web.research",
+    "alliance.web.collaboration",
+    "alliance.web.journal",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

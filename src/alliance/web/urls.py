@@ -51,5 +51,7 @@ urlpatterns = [
     path("", include("alliance.web.transcripts.urls")),
     path("", include("alliance.web.insights.urls")),
     path("", include("alliance.web.research.urls")),
+    path("", include("alliance.web.collaboration.urls")),
+    path("", include("alliance.web.journal.urls")),
     path("admin/", admin.site.urls),
 ]

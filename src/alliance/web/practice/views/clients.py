@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role
 from alliance.web.audit.log import record
+from alliance.web.collaboration.client_panel import collaboration_panel
 from alliance.web.insights.client_panel import client_insights
 from alliance.web.measures.summary import rows_for_episodes
 from alliance.web.practice import actions
@@ -92,6 +93,7 @@ def client_detail(request, client_id):
             **client_insights(request.user, client, episodes),
             **research_consent_panel(request.user, client),
             **client_consent_panel(request.user, client),
+            **collaboration_panel(request.user, client, episodes),
             "client": client,
             "episodes": episodes,
             "can_write": can_write_clinical(request.user, client),
