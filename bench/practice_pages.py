@@ -200,5 +200,5 @@ def main() -> None:
         )
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and not __import__("os").environ.get("BENCH_NO_MAIN"):
     main()

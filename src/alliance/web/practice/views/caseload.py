@@ -11,6 +11,7 @@ from alliance.web.accounts.models import Role
 from alliance.web.insights.caseload import caseload_risk, sort_by_risk
 from alliance.web.measures.models import MeasureResponse
 from alliance.web.practice.access import clients_for_user, episodes_for_user
+from alliance.web.practice.caseload_rows import render_rows
 
 CASELOAD_ROLES = (Role.PRACTITIONER, Role.SUPERVISOR, Role.ADMIN)
 
@@ -29,6 +30,8 @@ def caseload(request):
         episodes_for_user(request.user)
         .filter(ended_on__isnull=True)
         .select_related("client", "practitioner")
+        # The caseload shows no clinical text: skip decrypting it.
+        .defer("referral_reason", "client__name", "client__email", "client__phone")
         .annotate(
             session_count=Count("sessions"),
             last_session_at=Max("sessions__starts_at"),
@@ -45,13 +48,15 @@ def caseload(request):
     risk = caseload_risk(request.user, episodes)
     for episode in episodes:
         episode.risk = risk.get(episode.pk)
+    ordered = sort_by_risk(episodes, risk)
+    show_risk = request.user.role != Role.ADMIN
+    rows = render_rows(
+        ordered, show_risk=show_risk, show_practitioner=request.user.role != Role.PRACTITIONER
+    )
     return render(
         request,
         "practice/caseload.html",
-        {
-            "episodes": sort_by_risk(episodes, risk),
-            "show_risk": request.user.role != Role.ADMIN,
-        },
+        {"episodes": ordered, "rows": rows, "show_risk": show_risk},
     )
 
 
@@ -61,6 +66,7 @@ def client_list(request):
     clients = (
         clients_for_user(request.user)
         .select_related("practitioner")
+        .defer("name", "email", "phone")
         .annotate(
             episode_count=Count("episodes"), last_session_at=Max("episodes__sessions__starts_at")
         )

@@ -63,7 +63,9 @@ def client_detail(request, client_id):
         Episode.objects.filter(client=client)
         .select_related("practitioner")
         .prefetch_related(
-            Prefetch("sessions", queryset=Session.objects.order_by("number").prefetch_related("checks")),
+            Prefetch(
+                "sessions", queryset=Session.objects.order_by("number").prefetch_related("checks")
+            ),
             Prefetch(
                 "phase_changes",
                 queryset=PhaseChange.objects.select_related("changed_by").order_by(
