@@ -30,8 +30,23 @@ def caseload(request):
         episodes_for_user(request.user)
         .filter(ended_on__isnull=True)
         .select_related("client", "practitioner")
-        # The caseload shows no clinical text: skip decrypting it.
-        .defer("referral_reason", "client__name", "client__email", "client__phone")
+        # Only what the caseload shows: no clinical text is read or decrypted.
+        .only(
+            "id",
+            "client_id",
+            "practitioner_id",
+            "service",
+            "phase",
+            "mandated",
+            "interpreter_needed",
+            "interpreter_language",
+            "ended_on",
+            "client__public_id",
+            "client__code",
+            "practitioner__first_name",
+            "practitioner__last_name",
+            "practitioner__username",
+        )
         .annotate(
             session_count=Count("sessions"),
             last_session_at=Max("sessions__starts_at"),
