@@ -91,13 +91,16 @@ def demo(
 
     from alliance.web.accounts.models import Organisation
     from alliance.web.practice.demo import DEMO_PASSWORD, demo_logins, load_demo_practice
+    from alliance.web.collaboration.demo import load_demo_collaboration
     from alliance.web.research.demo import load_demo_consents
 
     console.print("Applying migrations…")
     call_command("migrate", interactive=False, verbosity=0)
     if not Organisation.objects.exists():
         with console.status("Loading the demo practice…"):
-            load_demo_consents(load_demo_practice())
+            organisation = load_demo_practice()
+            load_demo_consents(organisation)
+            load_demo_collaboration(organisation)
         console.print("Loaded the demo practice [bold]Riverside Counselling & Coaching[/bold].")
     else:
         console.print("The database already holds data; reusing it.")
