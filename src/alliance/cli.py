@@ -90,8 +90,8 @@ def demo(
     from django.core.management import call_command
 
     from alliance.web.accounts.models import Organisation
-    from alliance.web.practice.demo import DEMO_PASSWORD, demo_logins, load_demo_practice
     from alliance.web.collaboration.demo import load_demo_collaboration
+    from alliance.web.practice.demo import DEMO_PASSWORD, demo_logins, load_demo_practice
     from alliance.web.research.demo import load_demo_consents
 
     console.print("Applying migrations…")
