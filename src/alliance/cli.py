@@ -91,6 +91,7 @@ def demo(
 
     from alliance.web.accounts.models import Organisation
     from alliance.web.collaboration.demo import load_demo_collaboration
+    from alliance.web.insights.demo import load_demo_measures
     from alliance.web.practice.demo import DEMO_PASSWORD, demo_logins, load_demo_practice
     from alliance.web.research.demo import load_demo_consents
 
@@ -99,6 +100,7 @@ def demo(
     if not Organisation.objects.exists():
         with console.status("Loading the demo practice…"):
             organisation = load_demo_practice()
+            load_demo_measures(organisation)
             load_demo_consents(organisation)
             load_demo_collaboration(organisation)
         console.print("Loaded the demo practice [bold]Riverside Counselling & Coaching[/bold].")

@@ -129,12 +129,26 @@ def test_demo_prepares_an_encrypted_sqlite_practice(tmp_path: Path):
         interpreters = db.execute(
             "SELECT COUNT(*) FROM practice_episode WHERE interpreter_needed"
         ).fetchone()[0]
+        alert_types = {row[0] for row in db.execute("SELECT DISTINCT type FROM insights_alert")}
+        responses = db.execute("SELECT COUNT(*) FROM measures_measureresponse").fetchone()[0]
+        goals = db.execute("SELECT COUNT(*) FROM collaboration_goal").fetchone()[0]
+        consents = db.execute("SELECT COUNT(*) FROM research_researchconsent").fetchone()[0]
         sessions = db.execute(
             "SELECT MIN(c), MAX(c) FROM (SELECT COUNT(*) c FROM practice_session GROUP BY episode_id)"
         ).fetchone()
     assert phases == {"engagement", "assessment", "working", "ending"}
     assert clients >= 20 and mandated == 1 and interpreters >= 1
     assert sessions[0] >= 1 and sessions[1] <= 25
+    # Every monitoring signal appears in the demo, with goals and research consents.
+    assert {
+        "critical",
+        "rupture",
+        "not_on_track",
+        "early_alliance",
+        "disagreement",
+        "missing_checks",
+    } <= alert_types
+    assert responses > 100 and goals > 0 and consents > 10
     # Notes written by the demo are encrypted in the database file itself.
     raw = (
         database.read_bytes() + (home / "alliance.sqlite3-wal").read_bytes()
