@@ -209,7 +209,8 @@ def test_emit_rejects_bad_input():
 
 # Skipped only on a developer's machine without ../shared; CI has it, and must run this.
 @pytest.mark.skipif(
-    not SHARED.exists() and not os.environ.get("CI"), reason="shared FHIR reference files not present"
+    not SHARED.exists() and not os.environ.get("CI"),
+    reason="shared FHIR reference files not present",
 )
 @pytest.mark.parametrize("name", ["phq9-stanford-R4.json", "gad7-stanford-R4.json"])
 def test_public_r4_questionnaires_validate_with_the_r4b_models(name):

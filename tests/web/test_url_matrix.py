@@ -40,6 +40,7 @@ NO_ARGS_ALL = {"home", "logout"}
 
 RESEARCHER_ONLY: set[str] = set()
 ADMIN_AND_SUPERVISOR: set[str] = set()
+ADMIN_AND_PRACTITIONER: set[str] = set()
 
 
 def _area_matrices():
@@ -66,6 +67,7 @@ _CATEGORY_SETS = {
     "no_args_all": NO_ARGS_ALL,
     "researcher_only": RESEARCHER_ONLY,
     "admin_and_supervisor": ADMIN_AND_SUPERVISOR,
+    "admin_and_practitioner": ADMIN_AND_PRACTITIONER,
 }
 for _area in AREAS:
     for _category, _names in _area.CLASSES.items():
@@ -156,6 +158,8 @@ def expected_status(name, persona, kind):
         return {200} if persona == "researcher" else {404}
     if name in ADMIN_AND_SUPERVISOR:
         return {200} if persona in {"admin", "supervisor"} else {404}
+    if name in ADMIN_AND_PRACTITIONER:
+        return {200} if persona in {"admin", "owner", "colleague", "outsider"} else {404}
     if name in PRACTITIONER_ONLY:
         return {200} if persona in {"owner", "colleague", "outsider"} else {404}
     if name in CASELOAD:

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from alliance.web.audit.log import record
+from alliance.web.journal.access import journal_marker
 from alliance.web.measures.actions import create_check
 from alliance.web.measures.summary import episode_rows
 from alliance.web.practice import actions
@@ -66,6 +67,7 @@ def session_detail(request, session_id):
             "rows": rows,
             "checks": list(session.checks.all()),
             **session_panel_context(session),
+            "has_reflection": journal_marker(request.user, session),
         },
     )
 

@@ -1,0 +1,1 @@
+"""The journal app's pages, one module per area; views stay thin."""

@@ -1,0 +1,50 @@
+"""Editing the public practice pages: a practitioner's own, and the practice's (admin)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from alliance.web.journal import actions
+from alliance.web.journal.access import organisation_page_for_user, own_page_for_user
+from alliance.web.journal.forms import PracticePageForm
+from alliance.web.journal.markdown import render_markdown
+
+
+def _edit(request, page, *, redirect_to: str):
+    if request.method == "POST":
+        form = PracticePageForm(request.POST, request.FILES)
+        if form.is_valid():
+            actions.update_page(
+                request.user,
+                page,
+                photo=form.cleaned_data["photo"],
+                remove_photo=form.cleaned_data["remove_photo"],
+                **form.page_fields(),
+            )
+            messages.success(request, _("Page saved."))
+            return redirect(redirect_to)
+    else:
+        form = PracticePageForm(initial=PracticePageForm.initial_for(page))
+    preview = {
+        "about_html": render_markdown(page.about),
+        "approach_html": render_markdown(page.approach),
+        "fees_html": render_markdown(page.fees),
+    }
+    return render(
+        request, "journal/page_edit.html", {"form": form, "page": page, "preview": preview}
+    )
+
+
+@login_required
+def practice_page_edit(request):
+    page = own_page_for_user(request.user)
+    return _edit(request, page, redirect_to="practice_page_edit")
+
+
+@login_required
+def practice_page_edit_organisation(request):
+    page = organisation_page_for_user(request.user)
+    return _edit(request, page, redirect_to="practice_page_edit_organisation")

@@ -1,0 +1,59 @@
+"""The weekly self-care check-in and its summary: for the practitioner themself only."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alliance.instruments import load_instrument
+from alliance.web.accounts.access import require_role
+from alliance.web.accounts.models import Role
+from alliance.web.journal import actions
+from alliance.web.journal.access import checkins_for_user
+from alliance.web.journal.selfcare import caseload_load, trend_chart, worsening
+from alliance.web.measures.forms import InstrumentForm
+from alliance.web.practice.views.common import add_action_errors
+
+
+@login_required
+def self_care(request):
+    require_role(request.user, Role.PRACTITIONER)
+    checkins = list(checkins_for_user(request.user).order_by("week_of")[:104])
+    this_week = actions.week_of(timezone.localdate())
+    return render(
+        request,
+        "journal/self_care.html",
+        {
+            "checkins": checkins,
+            "latest": checkins[-1] if checkins else None,
+            "done_this_week": bool(checkins and checkins[-1].week_of == this_week),
+            "chart": trend_chart(checkins),
+            "worse": worsening(checkins),
+            "load": caseload_load(request.user),
+        },
+    )
+
+
+@login_required
+def self_care_check_in(request):
+    require_role(request.user, Role.PRACTITIONER)
+    instrument = load_instrument(actions.SELF_CARE_INSTRUMENT)
+    lang = getattr(request, "LANGUAGE_CODE", "en")
+    form = InstrumentForm(request.POST or None, instrument=instrument, lang=lang)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_checkin(request.user, form.answers())
+        except ValidationError as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, _("Thank you. Your check-in is saved, for you alone."))
+            return redirect("self_care")
+    return render(
+        request,
+        "journal/self_care_check_in.html",
+        {"form": form, "instructions": instrument.instructions(lang), "lang": lang},
+    )
