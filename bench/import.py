@@ -14,40 +14,24 @@ import datetime as dt
 import json
 import os
 import random
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 
+import _django
+from _django import run_each_database
+
 
 def run_one(database_url: str, args) -> None:
-    home = tempfile.mkdtemp(prefix="alliance-bench-import-")
-    os.environ.update(
-        {
-            "ALLIANCE_MODE": "demo",
-            "ALLIANCE_HOME": home,
-            "DATABASE_URL": database_url,
-            "DJANGO_SETTINGS_MODULE": "alliance.web.settings",
-        }
-    )
-    from cryptography.fernet import Fernet
-
-    os.environ.setdefault("ALLIANCE_DATA_KEY", Fernet.generate_key().decode())
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    vendor = _django.start(database_url, "alliance-bench-import-")
     from django.db import connection, transaction
     from django.utils import timezone
 
     from alliance.web.accounts.models import Organisation, Role, User
-    from alliance.web.measures.importing import import_responses
+    from alliance.web.measures.importing import COLUMNS, import_responses
     from alliance.web.measures.models import MeasureResponse
     from alliance.web.practice.models import Client, Episode, Session
 
-    call_command("migrate", interactive=False, verbosity=0)
-    vendor = connection.vendor
     slug = f"bench-import-{int(time.time())}"
     org = Organisation.objects.create(name="Import bench", slug=slug, client_code_prefix="I")
     practitioner = User.objects.create(
@@ -92,7 +76,7 @@ def run_one(database_url: str, args) -> None:
         batch_size=5000,
     )
     rng = random.Random(3)  # noqa: S311
-    path = os.path.join(home, "responses.csv")
+    path = os.path.join(os.environ["ALLIANCE_HOME"], "responses.csv")
     with open(path, "w") as fh:
         fh.write("client_code,session_number,instrument,item,value\n")
         for c in clients:
@@ -108,24 +92,7 @@ def run_one(database_url: str, args) -> None:
     assert report.imported and report.created == n_admin, report.errors[:5]
 
     # The floor: the same rows, already computed, inserted with one executemany.
-    rows = list(
-        MeasureResponse.objects.filter(organisation=org).values_list(
-            "organisation_id",
-            "session_id",
-            "instrument_id",
-            "rater",
-            "source",
-            "answers",
-            "total",
-            "subscales",
-            "band",
-            "scored",
-            "missing_items",
-            "critical_items",
-            "critical",
-            "submitted_at",
-        )
-    )
+    rows = list(MeasureResponse.objects.filter(organisation=org).values_list(*COLUMNS[1:]))
     MeasureResponse.objects.filter(organisation=org).delete()
     params = [
         (
@@ -148,23 +115,7 @@ def run_one(database_url: str, args) -> None:
         for (o, s, i, r, src, a, t, sub, b, sc, m, ci, c, at) in rows
     ]
     table = MeasureResponse._meta.db_table
-    columns = (
-        "public_id",
-        "organisation_id",
-        "session_id",
-        "instrument_id",
-        "rater",
-        "source",
-        "answers",
-        "total",
-        "subscales",
-        "band",
-        "scored",
-        "missing_items",
-        "critical_items",
-        "critical",
-        "submitted_at",
-    )
+    columns = COLUMNS
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
     t0 = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -189,24 +140,7 @@ def main() -> None:
     if args.database:
         run_one(args.database, args)
         return
-    home = tempfile.mkdtemp(prefix="alliance-bench-import-sqlite-")
-    targets = [f"sqlite:///{home}/bench.sqlite3"]
-    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        targets.append(os.environ["DATABASE_URL"])
-    for url in targets:
-        subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--database",
-                url,
-                "--clients",
-                str(args.clients),
-                "--sessions",
-                str(args.sessions),
-            ],
-            check=True,
-        )
+    run_each_database(__file__, ["--clients", str(args.clients), "--sessions", str(args.sessions)])
 
 
 if __name__ == "__main__":

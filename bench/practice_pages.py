@@ -11,40 +11,21 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
+
+from _django import run_each_database, start
 
 
 def run_one(database_url: str, args) -> None:
-    home = tempfile.mkdtemp(prefix="alliance-bench-")
-    os.environ.update(
-        {
-            "ALLIANCE_MODE": "demo",
-            "ALLIANCE_HOME": home,
-            "DATABASE_URL": database_url,
-            "DJANGO_SETTINGS_MODULE": "alliance.web.settings",
-        }
-    )
-    from cryptography.fernet import Fernet
-
-    os.environ.setdefault("ALLIANCE_DATA_KEY", Fernet.generate_key().decode())
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
+    vendor = start(database_url, "alliance-bench-")
     from django.test import Client as HttpClient
     from django.utils import timezone
 
     from alliance.web.accounts.models import Organisation, Role, User
     from alliance.web.practice.models import Client, Episode, PhaseChange, Session
 
-    call_command("migrate", interactive=False, verbosity=0)
-    vendor = connection.vendor
     t0 = time.perf_counter()
     org = Organisation.objects.create(
         name="Bench clinic", slug=f"bench-{int(time.time())}", client_code_prefix="B"
@@ -176,29 +157,20 @@ def main() -> None:
     if args.database:
         run_one(args.database, args)
         return
-    home = tempfile.mkdtemp(prefix="alliance-bench-sqlite-")
-    targets = [f"sqlite:///{home}/bench.sqlite3"]
-    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        targets.append(os.environ["DATABASE_URL"])
-    for url in targets:
-        subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--database",
-                url,
-                "--practitioners",
-                str(args.practitioners),
-                "--clients",
-                str(args.clients),
-                "--sessions",
-                str(args.sessions),
-                "--requests",
-                str(args.requests),
-            ],
-            check=True,
-        )
+    run_each_database(
+        __file__,
+        [
+            "--practitioners",
+            str(args.practitioners),
+            "--clients",
+            str(args.clients),
+            "--sessions",
+            str(args.sessions),
+            "--requests",
+            str(args.requests),
+        ],
+    )
 
 
-if __name__ == "__main__" and not __import__("os").environ.get("BENCH_NO_MAIN"):
+if __name__ == "__main__":
     main()

@@ -15,13 +15,6 @@ from alliance.instruments import load_instrument
 from alliance.web.measures import actions
 from alliance.web.measures.forms import InstrumentForm
 
-STATE_MESSAGES = {
-    "answered": "answered",
-    "expired": "expired",
-    "revoked": "revoked",
-    "unknown": "unknown",
-}
-
 
 def _language(check) -> str:
     return check.session.episode.client.preferred_language or "en"

@@ -1,0 +1,41 @@
+"""Shared set-up for the benchmarks that need the web application and a database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def start(database_url: str, prefix: str) -> str:
+    """Configure Django on `database_url` in demo mode, migrate, and return the vendor name."""
+    os.environ.update(
+        {
+            "ALLIANCE_MODE": "demo",
+            "ALLIANCE_HOME": tempfile.mkdtemp(prefix=prefix),
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "alliance.web.settings",
+        }
+    )
+    from cryptography.fernet import Fernet
+
+    os.environ.setdefault("ALLIANCE_DATA_KEY", Fernet.generate_key().decode())
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", interactive=False, verbosity=0)
+    return connection.vendor
+
+
+def run_each_database(script: str, arguments: list[str]) -> None:
+    """Run `script --database URL ...` on a fresh SQLite file and, if DATABASE_URL is PostgreSQL, there."""
+    home = tempfile.mkdtemp(prefix="alliance-bench-sqlite-")
+    targets = [f"sqlite:///{home}/bench.sqlite3"]
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        targets.append(os.environ["DATABASE_URL"])
+    for url in targets:
+        subprocess.run([sys.executable, script, "--database", url, *arguments], check=True)
