@@ -131,6 +131,16 @@ INSTALLED_APPS = [
     "alliance.web.research",
     "alliance.web.collaboration",
     "alliance.web.journal",
+    "alliance.web.api",
+    "alliance.web.webhooks",
+    "alliance.web.security",
+    "alliance.web.rights",
+    "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -217,6 +227,14 @@ if MODE == "production":
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
+
+# Background work (webhook deliveries and their retries) goes through Django's task API with the
+# database backend: no broker to run. `alliance worker` runs the queue; tests run tasks at once.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("ALLIANCE_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
 
 ALLIANCE_BASE_URL = env_str("ALLIANCE_BASE_URL", "http://127.0.0.1:8000")
 ALLIANCE_CHECK_HOURS = env_int("ALLIANCE_CHECK_HOURS", 72)

@@ -24,6 +24,20 @@ class Organisation(models.Model):
         blank=True,
         help_text="Shown to clients who report a critical answer (phone lines, emergency number).",
     )
+    two_factor_for_all_staff = models.BooleanField(
+        default=False,
+        help_text="Require a second factor from every member of staff (admins always need one).",
+    )
+    retention_years = models.PositiveSmallIntegerField(
+        default=8,
+        help_text="Keep a client's records this many years after their last episode ended.",
+    )
+    retention_action = models.CharField(
+        max_length=20,
+        choices=[("anonymise", "Anonymise"), ("erase", "Erase")],
+        default="anonymise",
+        help_text="What the retention command does once the retention period has passed.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1/: tokens with scopes, resources, FHIR endpoints, idempotency."""

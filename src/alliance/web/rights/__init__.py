@@ -1,0 +1,1 @@
+"""Client data rights: export everything held about a client, erase or anonymise, retention."""

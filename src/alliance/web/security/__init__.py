@@ -1,0 +1,1 @@
+"""Staff sign-in hardening: two-factor authentication, recovery codes, lockout, headers."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SecurityConfig(AppConfig):
+    name = "alliance.web.security"
+    label = "security"
+    verbose_name = "Sign-in security"

@@ -1,0 +1,1 @@
+"""Webhooks: signed event deliveries to an organisation's systems, retried by the task queue."""
