@@ -4,25 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_organisations_and_staff'),
+        ("accounts", "0001_organisations_and_staff"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organisation',
-            name='retention_action',
-            field=models.CharField(choices=[('anonymise', 'Anonymise'), ('erase', 'Erase')], default='anonymise', help_text='What the retention command does once the retention period has passed.', max_length=20),
+            model_name="organisation",
+            name="retention_action",
+            field=models.CharField(
+                choices=[("anonymise", "Anonymise"), ("erase", "Erase")],
+                default="anonymise",
+                help_text="What the retention command does once the retention period has passed.",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='retention_years',
-            field=models.PositiveSmallIntegerField(default=8, help_text="Keep a client's records this many years after their last episode ended."),
+            model_name="organisation",
+            name="retention_years",
+            field=models.PositiveSmallIntegerField(
+                default=8,
+                help_text="Keep a client's records this many years after their last episode ended.",
+            ),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='two_factor_for_all_staff',
-            field=models.BooleanField(default=False, help_text='Require a second factor from every member of staff (admins always need one).'),
+            model_name="organisation",
+            name="two_factor_for_all_staff",
+            field=models.BooleanField(
+                default=False,
+                help_text="Require a second factor from every member of staff (admins always need one).",
+            ),
         ),
     ]
