@@ -53,5 +53,9 @@ urlpatterns = [
     path("", include("alliance.web.research.urls")),
     path("", include("alliance.web.collaboration.urls")),
     path("", include("alliance.web.journal.urls")),
+    path("", include("alliance.web.api.urls")),
+    path("", include("alliance.web.webhooks.urls")),
+    path("", include("alliance.web.security.urls")),
+    path("", include("alliance.web.rights.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,3 @@
+"""URLs of the api app."""
+
+urlpatterns: list = []

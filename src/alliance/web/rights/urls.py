@@ -1,0 +1,3 @@
+"""URLs of the rights app."""
+
+urlpatterns: list = []

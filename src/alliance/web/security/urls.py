@@ -1,0 +1,3 @@
+"""URLs of the security app."""
+
+urlpatterns: list = []
