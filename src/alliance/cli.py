@@ -317,6 +317,10 @@ def _register_areas() -> None:
     app.add_typer(import_app, name="import")
     app.add_typer(export_app, name="export")
     app.command("send-reminders")(send_reminders_command)
+    from alliance.web.backups.cli import backup_command, restore_command
+
+    app.command("backup")(backup_command)
+    app.command("restore")(restore_command)
 
 
 _register_areas()

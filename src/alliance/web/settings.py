@@ -61,6 +61,8 @@ DEBUG = env_bool("ALLIANCE_DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 ALLIANCE_DATA_KEY = env_str("ALLIANCE_DATA_KEY")
+# Encrypts backups (the first key; all decrypt); the data key's first key when unset.
+ALLIANCE_BACKUP_KEY = env_str("ALLIANCE_BACKUP_KEY")
 
 DATA_KEY_FILE = ALLIANCE_HOME / "data.key"
 # Fixed only for the throwaway test databases; never used by the demo or production.

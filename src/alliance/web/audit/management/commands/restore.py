@@ -1,0 +1,34 @@
+"""`manage.py restore FILE`: the same verified restore as `alliance restore`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from alliance.web.backups.archive import BackupError, restore_backup
+
+
+class Command(BaseCommand):
+    help = "Verify a backup (header, key, checksum), then replace the whole database with it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path, help="Backup file written by `alliance backup`.")
+        parser.add_argument("--yes", action="store_true", help="Do not ask for confirmation.")
+
+    def handle(self, *args, file, yes=False, **options):
+        def confirm(header) -> bool:
+            if yes:
+                return True
+            answer = input(
+                f"Replace the WHOLE database with the {header.created_at} backup? [y/N] "
+            )
+            return answer.strip().lower() in {"y", "yes"}
+
+        try:
+            header = restore_backup(file, confirm=confirm)
+        except BackupError as exc:
+            raise CommandError(str(exc)) from exc
+        if header is None:
+            raise CommandError("Nothing was changed.")
+        self.stdout.write(f"Restored the database from {file}.")

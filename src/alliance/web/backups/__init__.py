@@ -1,0 +1,1 @@
+"""Encrypted, consistent backups of the practice database (`alliance backup`, `alliance restore`)."""
