@@ -120,7 +120,41 @@ def demo(
         console.print(f"Prepared. Start the server with `alliance demo` and open {url}")
         return
     console.print(f"Serving the demo on [bold]{url}[/bold] — press Ctrl+C to stop.")
-    _run_gunicorn(f"{host}:{port}", workers=1, threads=4)
+    from alliance.web.webhooks.worker import start_worker_process, stop_worker_process
+
+    # The task worker (webhook deliveries) runs beside the server and stops with it.
+    worker_process = start_worker_process()
+    try:
+        _run_gunicorn(f"{host}:{port}", workers=1, threads=4)
+    finally:
+        stop_worker_process(worker_process)
+
+
+@app.command()
+def worker(
+    batch: Annotated[
+        bool, typer.Option("--batch", help="Run what is due now, then exit (e.g. from cron).")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option(min=0, help="Seconds to wait between polls of an empty queue.")
+    ] = 1.0,
+    max_tasks: Annotated[
+        int | None, typer.Option(min=1, help="Exit after running this many tasks.")
+    ] = None,
+) -> None:
+    """Run the background task queue (webhook deliveries and their retries) until stopped."""
+    _setup_django()
+    from django.conf import settings
+
+    backend = settings.TASKS["default"]["BACKEND"]
+    if backend != "django_tasks_db.DatabaseBackend":
+        err.print(f"`alliance worker` runs the database task backend, not {backend}.")
+        raise typer.Exit(2)
+    from alliance.web.webhooks.worker import run_worker
+
+    requeued = run_worker(batch=batch, interval=interval, max_tasks=max_tasks)
+    if requeued:
+        console.print(f"Queued {requeued} overdue webhook deliveries again.")
 
 
 @app.command("serve")

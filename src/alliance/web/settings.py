@@ -237,6 +237,8 @@ TASKS = {
         "BACKEND": env_str("ALLIANCE_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# Webhook URLs must be https in production unless the operator explicitly allows plain http.
+ALLIANCE_WEBHOOKS_ALLOW_HTTP = env_bool("ALLIANCE_WEBHOOKS_ALLOW_HTTP", False)
 
 ALLIANCE_BASE_URL = env_str("ALLIANCE_BASE_URL", "http://127.0.0.1:8000")
 ALLIANCE_CHECK_HOURS = env_int("ALLIANCE_CHECK_HOURS", 72)

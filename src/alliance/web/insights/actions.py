@@ -110,4 +110,7 @@ def resolve_alert(actor, alert: Alert, *, note: str) -> Alert:
         if alert.type == AlertType.CRITICAL:
             _acknowledge_critical_responses(alert, now)
         record(actor, "update", alert, summary=f"alert resolved: {alert.type}")
+        from alliance.web.webhooks.events import alert_resolved
+
+        alert_resolved(alert)  # webhooks: sent once the resolution is committed
     return alert

@@ -368,6 +368,10 @@ def upsert_alerts(
     with transaction.atomic():
         if creates:
             Alert.objects.bulk_create(creates, batch_size=500)
+            # Webhooks: each new alert that needs attention is an `alert.opened` event.
+            from alliance.web.webhooks.events import alerts_opened
+
+            alerts_opened(organisation, [a for a in creates if a.state != AlertState.RESOLVED])
         if changed:
             for alert in changed.values():
                 alert.updated_at = now

@@ -215,7 +215,7 @@ def _store(
     submitted_at=None,
 ) -> MeasureResponse:
     score = _score(instrument_id, answers)
-    return MeasureResponse.objects.create(
+    response = MeasureResponse.objects.create(
         organisation=session.organisation,
         session=session,
         check_ref=check,
@@ -232,6 +232,10 @@ def _store(
         critical=bool(score.critical),
         submitted_at=submitted_at or timezone.now(),
     )
+    from alliance.web.webhooks.events import response_received
+
+    response_received(response)  # webhooks: sent once the response is committed
+    return response
 
 
 def submit_check(

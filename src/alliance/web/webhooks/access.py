@@ -1,0 +1,36 @@
+"""Who may see or change webhook endpoints: the organisation's admins, nobody else (404)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from alliance.web.accounts.access import require_role
+from alliance.web.accounts.models import Role
+from alliance.web.webhooks.models import Delivery, Endpoint
+
+
+def endpoints_for_admin(user):
+    """Return the endpoints of the admin's organisation; 404 for anyone but an admin."""
+    require_role(user, Role.ADMIN)
+    return Endpoint.objects.filter(organisation_id=user.organisation_id)
+
+
+def endpoint_for_admin(user, public_id) -> Endpoint:
+    """Return one endpoint of the admin's organisation, or raise Http404."""
+    endpoint = endpoints_for_admin(user).filter(public_id=public_id).first()
+    if endpoint is None:
+        raise Http404("Not found")
+    return endpoint
+
+
+def delivery_for_admin(user, public_id) -> Delivery:
+    """Return one delivery to an endpoint of the admin's organisation, or raise Http404."""
+    require_role(user, Role.ADMIN)
+    delivery = (
+        Delivery.objects.select_related("endpoint")
+        .filter(organisation_id=user.organisation_id, public_id=public_id)
+        .first()
+    )
+    if delivery is None:
+        raise Http404("Not found")
+    return delivery

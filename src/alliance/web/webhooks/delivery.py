@@ -1,0 +1,190 @@
+"""Send one delivery over HTTP and record the attempt; schedule the retry when it fails.
+
+Each attempt is a POST of the stored payload as JSON, signed with the endpoint's secret, with
+a 5-second timeout. Redirects are not followed (a 3xx counts as a failure, like any non-2xx).
+After a failure the next attempt waits 30 s, 2 min, 10 min, 1 h, then 6 h; the sixth failure
+marks the delivery failed. Attempts are claimed by number, so a task that runs twice (a
+worker restarted mid-task, a requeued delivery) sends nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import ssl
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.utils import timezone
+
+from alliance.web.webhooks.models import (
+    BACKOFF_SECONDS,
+    MAX_ATTEMPTS,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+)
+from alliance.web.webhooks.signing import SIGNATURE_HEADER, signature_header
+
+TIMEOUT_SECONDS = 5.0
+USER_AGENT = "Alliance-Webhooks/1"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one HTTP attempt gave: a status code, or an error and no code."""
+
+    status_code: int | None
+    error: str
+    duration_ms: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def body_of(payload: dict) -> bytes:
+    """Return the exact bytes sent (and signed) for a payload."""
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def backoff(attempt: int) -> dt.timedelta:
+    """Return the wait after failed attempt number ``attempt`` (1-based)."""
+    index = min(max(attempt, 1), len(BACKOFF_SECONDS)) - 1
+    return dt.timedelta(seconds=BACKOFF_SECONDS[index])
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT_SECONDS):
+    """POST ``body`` to ``url`` without following redirects; return an ``Outcome``."""
+    started = time.monotonic()
+
+    def done(status: int | None, error: str = "") -> Outcome:
+        return Outcome(status, error[:300], int((time.monotonic() - started) * 1000))
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return done(None, f"not an http(s) URL: {url[:100]}")
+    if parts.scheme == "https":
+        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parts.hostname, parts.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request("POST", target, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(65536)  # the body is not kept; reading lets the server finish cleanly
+        status = response.status
+    except TimeoutError:
+        return done(None, f"no answer within {timeout:g} s")
+    except ssl.SSLError as exc:
+        return done(None, f"TLS error: {exc.reason or exc}")
+    except ConnectionRefusedError:
+        return done(None, "connection refused")
+    except (OSError, http.client.HTTPException) as exc:
+        return done(None, f"{type(exc).__name__}: {exc}")
+    finally:
+        connection.close()
+    if 300 <= status < 400:
+        return done(status, f"HTTP {status}: redirects are not followed")
+    if not 200 <= status < 300:
+        return done(status, f"HTTP {status}")
+    return done(status)
+
+
+def headers_for(delivery: Delivery, body: bytes, secret: str) -> dict[str, str]:
+    """Return the request headers of one attempt, the signature included."""
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "Alliance-Event": delivery.event_type,
+        "Alliance-Delivery": str(delivery.public_id),
+        SIGNATURE_HEADER: signature_header(secret, body),
+    }
+
+
+def attempt_delivery(delivery_id: str, attempt: int) -> str:
+    """Make attempt number ``attempt`` of a delivery; return its status afterwards.
+
+    Returns "skipped" when the attempt was already made (or the delivery is gone/finished).
+    """
+    claimed = Delivery.objects.filter(
+        public_id=delivery_id, status=DeliveryStatus.PENDING, attempts=attempt - 1
+    ).update(attempts=attempt, updated_at=timezone.now())
+    if not claimed:
+        return "skipped"
+    delivery = Delivery.objects.select_related("endpoint").get(public_id=delivery_id)
+    endpoint = delivery.endpoint
+    if endpoint.active:
+        body = body_of(delivery.payload)
+        outcome = post(endpoint.url, body, headers_for(delivery, body, endpoint.secret))
+        final_failure = attempt >= MAX_ATTEMPTS
+    else:
+        outcome = Outcome(None, "the endpoint is deactivated", 0)
+        final_failure = True
+    now = timezone.now()
+    with transaction.atomic():
+        DeliveryAttempt.objects.create(
+            delivery=delivery,
+            number=attempt,
+            at=now,
+            status_code=outcome.status_code,
+            error=outcome.error,
+            duration_ms=outcome.duration_ms,
+        )
+        delivery.last_status_code = outcome.status_code
+        delivery.last_error = outcome.error
+        if outcome.ok:
+            delivery.status = DeliveryStatus.DELIVERED
+            delivery.delivered_at = now
+            delivery.next_attempt_at = None
+        elif final_failure:
+            delivery.status = DeliveryStatus.FAILED
+            delivery.next_attempt_at = None
+        else:
+            delivery.next_attempt_at = now + backoff(attempt)
+            schedule_retry(delivery, attempt + 1)
+        delivery.save(
+            update_fields=[
+                "status",
+                "delivered_at",
+                "next_attempt_at",
+                "last_status_code",
+                "last_error",
+                "updated_at",
+            ]
+        )
+    return delivery.status
+
+
+def schedule_retry(delivery: Delivery, attempt: int) -> None:
+    """Enqueue attempt ``attempt`` to run at the delivery's ``next_attempt_at``."""
+    from alliance.web.webhooks.tasks import deliver_webhook
+
+    run_after = delivery.next_attempt_at
+    delivery_id = str(delivery.public_id)
+    transaction.on_commit(
+        lambda: deliver_webhook.using(run_after=run_after).enqueue(delivery_id, attempt)
+    )
+
+
+def requeue_stranded(*, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> int:
+    """Enqueue again the pending deliveries long overdue (e.g. a crash between commit and
+    enqueue); a duplicate task is harmless because attempts are claimed by number."""
+    from alliance.web.webhooks.tasks import deliver_webhook
+
+    cutoff = timezone.now() - older_than
+    stranded = Delivery.objects.filter(
+        status=DeliveryStatus.PENDING, next_attempt_at__lt=cutoff
+    ).values_list("public_id", "attempts")
+    count = 0
+    for public_id, attempts in stranded.iterator():
+        deliver_webhook.enqueue(str(public_id), attempts + 1)
+        count += 1
+    return count
