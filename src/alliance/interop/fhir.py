@@ -426,6 +426,10 @@ def parse_questionnaire_responses(
             data = json.loads(data)
         except json.JSONDecodeError as exc:
             raise FhirError(f"not JSON: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise FhirError(
+                f"not UTF-8 text (byte {exc.start + 1} cannot be read); FHIR JSON is UTF-8"
+            ) from None
     if not isinstance(data, Mapping):
         raise FhirError("expected a JSON object (QuestionnaireResponse or Bundle)")
     lib = library if library is not None else load_library()

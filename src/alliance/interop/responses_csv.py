@@ -138,15 +138,24 @@ def parse_responses_csv(
     lib = library if library is not None else load_library()
     if isinstance(source, str) and "\n" not in source and Path(source).is_file():
         source = Path(source)
-    if isinstance(source, Path):
-        text = source.read_text(encoding="utf-8-sig")
-    elif isinstance(source, bytes):
-        text = source.decode("utf-8-sig")
-    elif isinstance(source, str):
-        text = source
-    else:
-        text = source.read()
+    try:
+        if isinstance(source, Path):
+            text = source.read_text(encoding="utf-8-sig")
+        elif isinstance(source, bytes):
+            text = source.decode("utf-8-sig")
+        elif isinstance(source, str):
+            text = source
+        else:
+            text = source.read()
+    except UnicodeDecodeError as exc:
+        raise CsvFormatError(
+            f"the file is not UTF-8 text (byte {exc.start + 1} cannot be read); "
+            "save it as 'CSV UTF-8' and import it again"
+        ) from None
     text = text.lstrip("\ufeff")
+    if "\r" in text:
+        # Windows (\r\n) and old Mac (\r) line endings read like Unix ones.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     layout = _Layout.from_header(text.split("\n", 1)[0], delimiter)
     if engine == "auto":
         fast = _parse_fast(text, layout, lib)

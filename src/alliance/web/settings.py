@@ -239,6 +239,8 @@ TASKS = {
 }
 # Webhook URLs must be https in production unless the operator explicitly allows plain http.
 ALLIANCE_WEBHOOKS_ALLOW_HTTP = env_bool("ALLIANCE_WEBHOOKS_ALLOW_HTTP", False)
+# Routes the benchmark floor view (bench/load.py); never on a live practice.
+ALLIANCE_BENCH_FLOOR = env_bool("ALLIANCE_BENCH_FLOOR", False)
 
 ALLIANCE_BASE_URL = env_str("ALLIANCE_BASE_URL", "http://127.0.0.1:8000")
 ALLIANCE_CHECK_HOURS = env_int("ALLIANCE_CHECK_HOURS", 72)

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from alliance.web import benchfloor
 from alliance.web.audit import views as audit_views
 from alliance.web.measures.views import client as client_check_views
 from alliance.web.measures.views import practitioner as measures_views
@@ -59,3 +60,8 @@ urlpatterns = [
     path("", include("alliance.web.rights.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The benchmark floor (bench/load.py) exists only when ALLIANCE_BENCH_FLOOR=true.
+urlpatterns += (
+    [path("bench/floor/", benchfloor.floor, name="bench_floor")] if benchfloor.ENABLED else []
+)
