@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import build_world
+from tests.factories import build_world, pass_second_factor
 
 
 @pytest.fixture
@@ -14,6 +14,8 @@ def login(client):
         client.logout()
         if user is not None:
             client.force_login(user)
+            # Staff who need a second factor get a session that has passed it.
+            pass_second_factor(client, user)
         return client
 
     return _login

@@ -44,6 +44,29 @@ def make_user(
     return user
 
 
+def make_totp_device(user: User):
+    """Return the user's confirmed authenticator-app device, creating one if needed."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+
+
+def pass_second_factor(test_client, user: User) -> None:
+    """Mark a logged-in test client's session as verified when `user` has or needs 2FA."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from alliance.web.security import policy
+
+    if not (policy.requires_two_factor(user) or policy.is_enrolled(user)):
+        return
+    device = make_totp_device(user)
+    session = test_client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    policy.remember_state(session, user)
+    session.save()
+
+
 def make_client(practitioner: User, **fields) -> Client:
     return actions.create_client(practitioner, **fields)
 

@@ -115,6 +115,15 @@ def demo(
     for login in demo_logins():
         table.add_row(login.username, login.role, login.description)
     console.print(table)
+    from alliance.web.security.demo import enrol_demo_admin
+
+    demo_key = enrol_demo_admin()
+    if demo_key:
+        console.print(
+            "The clinic admin signs in with a second factor: add the key "
+            f"[bold]{demo_key}[/bold] to an authenticator app (time-based, 6 digits) and enter "
+            "its code after the password."
+        )
     url = f"http://{host}:{port}/"
     if not serve:
         console.print(f"Prepared. Start the server with `alliance demo` and open {url}")
@@ -355,6 +364,10 @@ def _register_areas() -> None:
 
     app.command("backup")(backup_command)
     app.command("restore")(restore_command)
+    from alliance.web.rights.cli import apply_retention_command, export_client_command
+
+    app.command("export-client")(export_client_command)
+    app.command("apply-retention")(apply_retention_command)
 
 
 _register_areas()

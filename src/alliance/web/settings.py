@@ -141,6 +141,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -155,8 +157,22 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "alliance.web.security.middleware.SessionActivityMiddleware",
+    "alliance.web.security.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "alliance.web.security.middleware.SecurityHeadersMiddleware",
+    # Last, so that it turns a lockout raised anywhere during sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# Axes watches every password check (and the second step) and locks out a username from an
+# address after too many failures; ModelBackend then checks the password itself.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "alliance.web.urls"
@@ -173,6 +189,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "alliance.web.security.context_processors.two_factor",
             ],
         },
     }
@@ -200,19 +217,67 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-SESSION_COOKIE_AGE = env_int("ALLIANCE_SESSION_SECONDS", 8 * 3600)
+# Sessions end after ALLIANCE_IDLE_MINUTES without a request (sliding: the security app's
+# SessionActivityMiddleware pushes the expiry forward), when the browser closes, and at the
+# latest ALLIANCE_SESSION_SECONDS after sign-in, however active.
+ALLIANCE_IDLE_MINUTES = env_int("ALLIANCE_IDLE_MINUTES", 30)
+if ALLIANCE_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured(
+        f"ALLIANCE_IDLE_MINUTES must be at least 1, not {ALLIANCE_IDLE_MINUTES}"
+    )
+SESSION_COOKIE_AGE = ALLIANCE_IDLE_MINUTES * 60
+ALLIANCE_SESSION_MAX_SECONDS = env_int("ALLIANCE_SESSION_SECONDS", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Saving on every request would cost a write (three queries) per page; the activity middleware
+# refreshes the expiry at most once a minute instead, which keeps the idle limit sliding.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Set by the security app's SecurityHeadersMiddleware: no page needs these browser features.
+ALLIANCE_PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+)
+
+# Content Security Policy (django-csp): scripts and styles only from our own static files; no
+# inline script, no inline style, no plugins, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Sign-in throttling (django-axes): ALLIANCE_LOGIN_FAILURE_LIMIT failed passwords or second-step
+# codes for one username from one address lock that pair out for ALLIANCE_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = env_int("ALLIANCE_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("ALLIANCE_LOCKOUT_MINUTES", 15) / 60  # hours, as axes expects
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+
+# Authenticator apps show the account as "Alliance:<username>".
+OTP_TOTP_ISSUER = "Alliance"
 
 if MODE == "production":
     SESSION_COOKIE_SECURE = env_bool("ALLIANCE_SECURE_COOKIES", True)
@@ -241,6 +306,8 @@ TASKS = {
 ALLIANCE_WEBHOOKS_ALLOW_HTTP = env_bool("ALLIANCE_WEBHOOKS_ALLOW_HTTP", False)
 # Routes the benchmark floor view (bench/load.py); never on a live practice.
 ALLIANCE_BENCH_FLOOR = env_bool("ALLIANCE_BENCH_FLOOR", False)
+# Monitoring after a client's check runs in `alliance worker` (critical answers: at once).
+ALLIANCE_MONITOR_IN_BACKGROUND = env_bool("ALLIANCE_MONITOR_IN_BACKGROUND", True)
 
 ALLIANCE_BASE_URL = env_str("ALLIANCE_BASE_URL", "http://127.0.0.1:8000")
 ALLIANCE_CHECK_HOURS = env_int("ALLIANCE_CHECK_HOURS", 72)

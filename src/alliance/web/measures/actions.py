@@ -17,6 +17,7 @@ from alliance.instruments import UnknownInstrumentError, load_instrument
 from alliance.scoring import ScoringError, score_response
 from alliance.web.audit.log import record
 from alliance.web.insights.services import refresh_episode
+from alliance.web.insights.tasks import refresh_episode_soon
 from alliance.web.measures.models import (
     Check,
     MeasureResponse,
@@ -279,7 +280,10 @@ def submit_check(
         critical = [r for r in responses if r.is_critical]
         if critical:
             notify_critical(session, critical)
-    refresh_episode(session.episode)
+    if critical:
+        refresh_episode(session.episode)  # a critical answer flags the caseload at once
+    else:
+        refresh_episode_soon(session.episode)
     return "stored", responses
 
 

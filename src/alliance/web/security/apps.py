@@ -1,3 +1,5 @@
+"""Staff sign-in hardening: two-factor authentication, recovery codes, lockout, headers."""
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,8 @@ class SecurityConfig(AppConfig):
     name = "alliance.web.security"
     label = "security"
     verbose_name = "Sign-in security"
+
+    def ready(self):
+        from alliance.web.security import admin_site, signals  # noqa: F401
+
+        admin_site.require_second_factor()

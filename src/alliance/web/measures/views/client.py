@@ -57,10 +57,11 @@ def client_check(request, token: str):
         instrument = load_instrument(pending[0])
         form = InstrumentForm(request.POST or None, instrument=instrument, lang=lang)
         if request.method == "POST" and form.is_valid():
-            stored[instrument.id] = form.answers()
-            request.session[key] = stored
+            stored = {**stored, instrument.id: form.answers()}
             if len(stored) < len(check.instrument_ids):
+                request.session[key] = stored
                 return redirect("client_check", token=token)
+            # The last step goes straight to the database: no session row is written for it.
             return _submit(request, check, token, stored, key)
         step = len(stored) + 1
         return render(
@@ -83,13 +84,18 @@ def client_check(request, token: str):
         )
 
 
+def _forget_steps(request, key: str) -> None:
+    if key in request.session:
+        del request.session[key]
+
+
 def _submit(request, check, token, stored, key):
     try:
         state, _responses = actions.submit_check(check, stored)
     except ValidationError:
-        request.session.pop(key, None)
+        _forget_steps(request, key)
         return redirect("client_check", token=token)
-    request.session.pop(key, None)
+    _forget_steps(request, key)
     if state not in {"stored", "answered"}:
         return _closed(request, state, check.organisation, status=410)
     return redirect("client_check_thanks", token=token)

@@ -1,0 +1,35 @@
+"""Background monitoring: an episode's alerts refreshed by `alliance worker` after a check."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django_tasks import task
+
+
+@task()
+def refresh_episode_alerts(episode_id: int) -> int:
+    """Refresh one episode's alerts; returns how many alerts were created."""
+    from alliance.web.insights.services import refresh_episode
+    from alliance.web.practice.models import Episode
+
+    episode = Episode.objects.select_related("organisation").filter(pk=episode_id).first()
+    if episode is None:  # erased since the check was answered
+        return 0
+    return refresh_episode(episode).created
+
+
+def refresh_episode_soon(episode) -> None:
+    """Refresh an episode's alerts after this transaction: by the worker, or here and now.
+
+    With ALLIANCE_MONITOR_IN_BACKGROUND (the default) the client's submission does not wait
+    for the monitoring rules (about three quarters of its time); `alliance worker` runs them
+    within a second or so, and the nightly `alliance monitor --all` catches anything missed.
+    """
+    from alliance.web.insights.services import refresh_episode
+
+    if not settings.ALLIANCE_MONITOR_IN_BACKGROUND:
+        refresh_episode(episode)
+        return
+    episode_id = episode.pk
+    transaction.on_commit(lambda: refresh_episode_alerts.enqueue(episode_id))

@@ -1,0 +1,52 @@
+"""Who may export, erase or anonymise a client: the one place that decides.
+
+Export (everything, free text included): the treating practitioner only — whoever may
+write the client's clinical record, which implies reading its free text. Supervisors read
+but do not hand records out; admins may not read clinical text at all.
+
+Erase or anonymise: the treating practitioner, and the clinic admins of the client's
+organisation (a request may reach the practice rather than the practitioner; the
+confirmation page shows admins counts only, never free text). Everyone else gets 404.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from alliance.web.accounts.access import require_role
+from alliance.web.accounts.models import Role
+from alliance.web.practice.access import can_write_clinical, client_for_user, clients_for_user
+
+
+def can_export(user, client) -> bool:
+    return user.is_authenticated and can_write_clinical(user, client)
+
+
+def can_erase(user, client) -> bool:
+    if not user.is_authenticated:
+        return False
+    if can_write_clinical(user, client):
+        return True
+    return user.role == Role.ADMIN and user.organisation_id == client.organisation_id
+
+
+def exportable_client_for_user(user, public_id):
+    """Return the client `user` may export, or raise Http404."""
+    return client_for_user(user, public_id, write=True)
+
+
+def erasable_client_for_user(user, public_id):
+    """Return the client the treating practitioner may erase, or raise Http404."""
+    return client_for_user(user, public_id, write=True)
+
+
+def admin_client_by_code(user, code: str):
+    """Return the client with `code` in the admin's organisation, or None; non-admins get 404."""
+    require_role(user, Role.ADMIN)
+    code = (code or "").strip()
+    if not code:
+        return None
+    client = clients_for_user(user).filter(code=code).select_related("organisation").first()
+    if client is not None and not can_erase(user, client):
+        raise Http404("No such client")
+    return client

@@ -1,0 +1,22 @@
+"""`manage.py apply_retention [--dry-run]`: the retention rule as a periodic job."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = (
+        "Anonymise or erase clients whose last episode ended more than the organisation's "
+        "retention years ago (and who have no open episode)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Show what would happen; change nothing."
+        )
+
+    def handle(self, *args, dry_run: bool = False, **options):
+        from alliance.web.rights.cli import run_retention
+
+        run_retention(dry_run, self.stdout.write)

@@ -1,0 +1,22 @@
+"""Sign-in hooks: note when the session began and what the user owes as a second factor."""
+
+from __future__ import annotations
+
+import time
+
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+from alliance.web.security import policy
+from alliance.web.security.middleware import SESSION_STARTED, SESSION_TOUCHED
+
+
+@receiver(user_logged_in, dispatch_uid="alliance_security_signed_in")
+def remember_sign_in(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    now = int(time.time())
+    session[SESSION_STARTED] = now
+    session[SESSION_TOUCHED] = now
+    policy.remember_state(session, user)
