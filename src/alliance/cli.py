@@ -360,6 +360,9 @@ def _register_areas() -> None:
     app.add_typer(import_app, name="import")
     app.add_typer(export_app, name="export")
     app.command("send-reminders")(send_reminders_command)
+    from alliance.web.api.cli import app as api_token_app
+
+    app.add_typer(api_token_app, name="api-token")
     from alliance.web.backups.cli import backup_command, restore_command
 
     app.command("backup")(backup_command)

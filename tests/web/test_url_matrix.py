@@ -38,6 +38,9 @@ POST_ONLY = {
 TOKEN = {"client_check", "client_check_thanks"}
 NO_ARGS_ALL = {"home", "logout"}
 
+# The JSON API: a bearer token is the credential; a web session alone gets 401 (405 on a
+# POST-only URL, 404 at the bare /api/v1/ root). The API's own permission matrix is tests/api/test_matrix.py.
+API_TOKEN: set[str] = set()
 RESEARCHER_ONLY: set[str] = set()
 ADMIN_AND_SUPERVISOR: set[str] = set()
 ADMIN_AND_PRACTITIONER: set[str] = set()
@@ -65,6 +68,7 @@ _CATEGORY_SETS = {
     "post_only": POST_ONLY,
     "token": TOKEN,
     "no_args_all": NO_ARGS_ALL,
+    "api_token": API_TOKEN,
     "researcher_only": RESEARCHER_ONLY,
     "admin_and_supervisor": ADMIN_AND_SUPERVISOR,
     "admin_and_practitioner": ADMIN_AND_PRACTITIONER,
@@ -148,6 +152,8 @@ def expected_status(name, persona, kind):
         return {200, 302}
     if name in TOKEN:
         return {200, 302, 404}
+    if name in API_TOKEN:
+        return {401, 404, 405}
     if persona == "anonymous":
         return {302}
     if name in NO_ARGS_ALL:

@@ -1,3 +1,5 @@
+"""The JSON API under /api/v1/: tokens with scopes, resources, FHIR endpoints, idempotency."""
+
 from django.apps import AppConfig
 
 

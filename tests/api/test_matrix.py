@@ -1,0 +1,171 @@
+"""Every API operation, discovered from the OpenAPI schema, × every persona × own/colleague/foreign.
+
+Expectations are the web matrix's (tests/web/test_url_matrix.py MAY_READ/MAY_WRITE); an
+operation this test does not know fails until it is classified here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from tests.web.test_url_matrix import MAY_READ, MAY_READ_TEXT, MAY_WRITE, SECRETS
+
+PRACTITIONERS = {"owner", "colleague", "outsider"}
+# operationId → how access is decided.
+CLASSES = {
+    "list": {
+        "list_clients",
+        "list_episodes",
+        "list_sessions",
+        "list_responses",
+        "list_alerts",
+        "search_questionnaires",
+        "search_questionnaire_responses",
+    },
+    "library": {"read_questionnaire"},
+    "practitioner_create": {"create_client"},
+    "read": {
+        "get_client",
+        "get_episode",
+        "get_session",
+        "get_response",
+        "list_goals",
+        "get_goal",
+        "read_questionnaire_response",
+    },
+    # Alerts follow the caseload: admins manage people, not therapy, and see none.
+    "alert_read": {"get_alert"},
+    # The check's link is a credential: only who may write reads it, as on the web.
+    "write": {
+        "get_check",
+        "export_client",
+        "start_episode",
+        "move_phase",
+        "record_session",
+        "create_check",
+        "acknowledge_alert",
+        "resolve_alert",
+        "create_goal",
+        "create_questionnaire_response",
+    },
+}
+MAY_READ_ALERTS = {k: v for k, v in MAY_READ.items() if k != "admin"} | {"admin": set()}
+
+
+def operations():
+    from alliance.web.api.api import api
+
+    schema = api.get_openapi_schema()
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield method.upper(), path, operation["operationId"]
+
+
+def category(operation_id: str) -> str:
+    for name, members in CLASSES.items():
+        if operation_id in members:
+            return name
+    raise AssertionError(f"API operation {operation_id!r} is not classified in tests/api")
+
+
+def test_every_operation_is_classified():
+    for _method, _path, operation_id in operations():
+        category(operation_id)
+
+
+def arguments(world, kind) -> dict:
+    from tests.web_collaboration.matrix import url_arguments as goal_args
+    from tests.web_insights.matrix import url_arguments as alert_args
+
+    client, episode, session = {
+        "own": (world.client, world.episode, world.session),
+        "colleague": (world.colleague_client, world.colleague_episode, world.colleague_session),
+        "foreign": (world.foreign_client, world.foreign_episode, world.foreign_session),
+    }[kind]
+    extras = world.extras[kind]
+    return {
+        "client_id": client.public_id,
+        "episode_id": episode.public_id,
+        "session_id": session.public_id,
+        "check_id": extras["check"].public_id,
+        "response_id": extras["response"].public_id,
+        "alert_id": alert_args(world, kind)["alert_id"],
+        "goal_id": goal_args(world, kind)["goal_id"],
+        "questionnaire_id": "phq9",
+        "_session": session,
+    }
+
+
+def body_for(operation_id: str, args: dict):
+    today = timezone.localdate()
+    if operation_id == "create_questionnaire_response":
+        from alliance.interop.fhir import questionnaire_response
+
+        return questionnaire_response(
+            "gad7",
+            {str(i): 1 for i in range(1, 8)},
+            encounter=f"Encounter/{args['_session'].public_id}",
+        )
+    return {
+        "create_client": {"name": "Matrix Person"},
+        "start_episode": {"service": "therapy", "started_on": str(today - dt.timedelta(days=5))},
+        "move_phase": {"to_phase": "assessment", "changed_on": str(today)},
+        "record_session": {"starts_at": timezone.now().isoformat()},
+        "create_goal": {"title": "A goal"},
+        "resolve_alert": {"note": "Talked about it."},
+    }.get(operation_id, {})
+
+
+def expected(cat: str, persona: str, kind: str | None) -> set[int]:
+    if persona == "anonymous":
+        return {401}
+    if cat in {"list", "library"}:
+        return {200}
+    if cat == "practitioner_create":
+        return {201} if persona in PRACTITIONERS else {404}
+    if cat == "read":
+        return {200} if kind in MAY_READ[persona] else {404}
+    if cat == "alert_read":
+        return {200} if kind in MAY_READ_ALERTS[persona] else {404}
+    if cat == "write":
+        # Allowed writes may still be refused on their merits (e.g. phase already moved).
+        return {200, 201, 409, 422} if kind in MAY_WRITE.get(persona, set()) else {404}
+    raise AssertionError(cat)
+
+
+@pytest.mark.parametrize(
+    "persona", ["owner", "colleague", "supervisor", "researcher", "admin", "outsider", "anonymous"]
+)
+def test_api_permission_matrix(world, api_for, persona):
+    api = api_for(world.personas()[persona])
+    checked = 0
+    for method, path, operation_id in operations():
+        cat = category(operation_id)
+        placeholders = re.findall(r"{(\w+)}", path)
+        kinds = ["own", "colleague", "foreign"] if placeholders or cat == "write" else [None]
+        for kind in kinds:
+            args = arguments(world, kind) if kind else {}
+            url = re.sub(r"{(\w+)}", lambda m, a=args: str(a[m.group(1)]), path)
+            if method == "GET":
+                response = api.get(url)
+            else:
+                content_type = "application/fhir+json" if "/fhir/" in path else "application/json"
+                response = api.post(url, body_for(operation_id, args), content_type=content_type)
+            allowed = expected(cat, persona, kind)
+            assert response.status_code in allowed, (
+                f"{persona} {method} {url} ({operation_id}, {kind}) gave "
+                f"{response.status_code}, expected {allowed}: {response.content[:300]!r}"
+            )
+            if response.status_code == 200 and method == "GET":
+                body = response.content.decode()
+                for secret_kind, secrets in SECRETS.items():
+                    if secret_kind in MAY_READ_TEXT.get(persona, set()):
+                        continue
+                    for secret in secrets:
+                        assert secret not in body, f"{persona} saw {secret!r} on {url}"
+            checked += 1
+    assert checked >= 50
