@@ -155,6 +155,23 @@ def prepare_checks(n: int) -> list[str]:
     return tokens
 
 
+def prepare_api_token() -> str:
+    """Create a practitioner with one client and a read/write API token; return the secret."""
+    from alliance.web.accounts.models import Organisation, Role, User
+    from alliance.web.api.actions import create_token
+    from alliance.web.practice.models import Client
+
+    org = Organisation.objects.create(name="Proof API", slug="proof-api", client_code_prefix="A")
+    practitioner = User.objects.create(
+        username="proof-integration", role=Role.PRACTITIONER, organisation=org
+    )
+    Client.objects.create(organisation=org, code="A-1", practitioner=practitioner)
+    _token, secret = create_token(
+        practitioner, practitioner, scopes=["read", "write"], days=1, name="proof"
+    )
+    return secret
+
+
 # --- the server ----------------------------------------------------------------------------------
 
 
@@ -282,7 +299,9 @@ if __name__ == "__main__":
     django.setup()
     if sys.argv[1:2] == ["prepare"]:
         print("\n".join(prepare_checks(int(sys.argv[2]))))
+    elif sys.argv[1:2] == ["api-token"]:
+        print(prepare_api_token())
     elif sys.argv[1:2] == ["count"]:
         print(json.dumps(count_rows()))
     else:
-        raise SystemExit("usage: python -m tests.proof.live prepare N | count")
+        raise SystemExit("usage: python -m tests.proof.live prepare N | api-token | count")
