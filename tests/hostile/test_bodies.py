@@ -57,7 +57,34 @@ def test_a_body_over_the_request_limit_is_refused_everywhere(world, login, setti
         response = client.post(url, {"text": "x" * 60_000, "note": "y" * 60_000})
         if response.status_code >= 500:
             problems.append(f"POST {url} (oversized form): HTTP {response.status_code}")
+        elif response.status_code == 400:
+            problems.append(f"POST {url} (oversized form): a bare 400 instead of the 413 page")
+        elif response.status_code == 413:
+            page = response.content.decode()
+            if "larger than the limit of 49 KB" not in page or "Nothing was saved" not in page:
+                problems.append(f"POST {url} (oversized form): 413 without naming the limit")
     assert not problems, "\n".join(problems)
+
+
+def test_an_oversized_api_body_gets_a_json_413_naming_the_limit(world, settings):
+    from django.test import Client
+
+    from alliance.web.api.actions import create_token
+    from alliance.web.practice.models import Client as PracticeClient
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 50_000
+    _token, secret = create_token(world.owner, world.owner, scopes=["write"], days=1)
+    before = PracticeClient.objects.count()
+    response = Client(raise_request_exception=False).post(
+        "/api/v1/clients",
+        {"name": "x" * 60_000},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 413
+    error = response.json()["errors"][0]
+    assert error["field"] == "body" and "49 KB" in error["message"]
+    assert PracticeClient.objects.count() == before
 
 
 def test_an_oversized_transcript_file_is_refused_naming_the_limit(world, login):

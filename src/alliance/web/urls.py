@@ -65,3 +65,6 @@ urlpatterns = [
 urlpatterns += (
     [path("bench/floor/", benchfloor.floor, name="bench_floor")] if benchfloor.ENABLED else []
 )
+
+# A request over Django's size limits gets a page (or JSON error) that names the limit.
+handler400 = "alliance.web.views.handle_bad_request"
