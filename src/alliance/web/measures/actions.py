@@ -190,7 +190,11 @@ def find_check(token: str) -> Check | None:
     """The check for a link's token, or None; nothing about it is changed."""
     return (
         Check.objects.select_related(
-            "session", "session__episode", "session__episode__client", "organisation"
+            "session",
+            "session__episode",
+            "session__episode__client",
+            "session__episode__practitioner",
+            "organisation",
         )
         .filter(token_hash=hash_token(token))
         .first()
@@ -254,9 +258,10 @@ def submit_check(
         missing = [i for i in locked.instrument_ids if i not in answers_by_instrument]
         if missing:
             raise ValidationError(f"Answers missing for {', '.join(missing)}.")
-        session = Session.objects.select_related("episode__practitioner", "episode__client").get(
-            pk=locked.session_id
-        )
+        # The link's lookup (find_check) already read the session, episode, client,
+        # practitioner and organisation; only the check's own row needed the lock.
+        session = check.session
+        locked.organisation = session.organisation = check.organisation
         responses = [
             _store(
                 session,
