@@ -124,7 +124,10 @@ def test_no_page_violates_the_content_security_policy(page, live_server, transac
             assert response is not None and response.status < 400, (username, path)
             page.wait_for_load_state("networkidle")
         page.context.clear_cookies()
-    for path in ("/login/", f"/practice/{organisation.slug}/"):
+    for path in ("/login/", f"/practice/{organisation.slug}/", "/api/v1/docs"):
         page.goto(f"{base}{path}")
         page.wait_for_load_state("networkidle")
+    # The API's browsable docs (Swagger UI from django-ninja's own static files) rendered.
+    assert page.get_by_role("heading", name="Alliance API").first.is_visible()
+    assert page.locator(".opblock").count() > 20
     assert not violations, "\n".join(violations)
