@@ -425,3 +425,24 @@ def test_malformed_fhir_is_refused(world, api_for, raw, status):
     assert MeasureResponse.objects.count() == before
     wrong_type = api.post(f"{V1}/fhir/QuestionnaireResponse", raw=raw, content_type="text/plain")
     assert wrong_type.status_code == 415
+
+
+def test_the_daily_retention_run_removes_idempotency_records_older_than_a_day(world):
+    import datetime as dt
+
+    from django.utils import timezone
+    from typer.testing import CliRunner
+
+    from alliance.cli import app
+    from alliance.web.api.models import IdempotencyRecord
+
+    token, _secret = create_token(world.owner, world.owner, scopes=["write"], days=1)
+    old = IdempotencyRecord.objects.create(token=token, key="old", request_hash="x" * 64)
+    IdempotencyRecord.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - dt.timedelta(hours=25)
+    )
+    fresh = IdempotencyRecord.objects.create(token=token, key="fresh", request_hash="y" * 64)
+    result = CliRunner().invoke(app, ["apply-retention"])
+    assert result.exit_code == 0, result.output
+    assert "Removed 1 expired API idempotency record(s)." in result.output
+    assert list(IdempotencyRecord.objects.values_list("pk", flat=True)) == [fresh.pk]

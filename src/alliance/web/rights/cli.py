@@ -113,3 +113,8 @@ def apply_retention_command(
     run_retention(
         dry_run, lambda line: console.print(line, markup=False, highlight=False, soft_wrap=True)
     )
+    if not dry_run:
+        # API idempotency records (and the answers they replay) are kept for 24 hours.
+        from alliance.web.api.idempotency import purge_expired
+
+        console.print(f"Removed {purge_expired()} expired API idempotency record(s).")
