@@ -20,3 +20,7 @@ class Command(BaseCommand):
         from alliance.web.rights.cli import run_retention
 
         run_retention(dry_run, self.stdout.write)
+        if not dry_run:
+            from alliance.web.api.idempotency import purge_expired
+
+            self.stdout.write(f"Removed {purge_expired()} expired API idempotency record(s).")
