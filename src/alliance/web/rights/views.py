@@ -103,8 +103,9 @@ def data_requests(request):
     require_role(request.user, Role.ADMIN)
     code = request.POST.get("code") or request.GET.get("code") or ""
     find = FindClientForm({"code": code} if code else None)
-    client = access.admin_client_by_code(request.user, code) if code else None
-    if code and client is None:
+    # The form's validation (length, no NUL characters) comes before any lookup.
+    client = access.admin_client_by_code(request.user, code) if code and find.is_valid() else None
+    if code and client is None and not find.errors:
         find.add_error(
             "code", _("No client with the code %(code)s in your practice.") % {"code": code}
         )
