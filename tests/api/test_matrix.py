@@ -169,3 +169,94 @@ def test_api_permission_matrix(world, api_for, persona):
                         assert secret not in body, f"{persona} saw {secret!r} on {url}"
             checked += 1
     assert checked >= 50
+
+
+# operationId → the one scope it needs (the resource's, or the blanket verb).
+SCOPE_OF = {
+    "list_clients": "clients:read",
+    "get_client": "clients:read",
+    "create_client": "clients:write",
+    "export_client": "clients:read",
+    "list_episodes": "episodes:read",
+    "get_episode": "episodes:read",
+    "start_episode": "episodes:write",
+    "move_phase": "episodes:write",
+    "list_sessions": "sessions:read",
+    "get_session": "sessions:read",
+    "record_session": "sessions:write",
+    "get_check": "checks:read",
+    "create_check": "checks:write",
+    "list_responses": "responses:read",
+    "get_response": "responses:read",
+    "list_alerts": "alerts:read",
+    "get_alert": "alerts:read",
+    "acknowledge_alert": "alerts:write",
+    "resolve_alert": "alerts:write",
+    "list_goals": "goals:read",
+    "get_goal": "goals:read",
+    "create_goal": "goals:write",
+    "read_questionnaire": "fhir:read",
+    "search_questionnaires": "fhir:read",
+    "read_questionnaire_response": "fhir:read",
+    "search_questionnaire_responses": "fhir:read",
+    "create_questionnaire_response": "fhir:write",
+}
+
+
+def declared_scopes() -> dict[str, str]:
+    """operationId → the scope its TokenAuth demands, read from the API itself."""
+    from alliance.web.api.api import api
+    from alliance.web.api.tokens import TokenAuth
+
+    found = {}
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                scopes = {a.scope for a in operation.auth_callbacks if isinstance(a, TokenAuth)}
+                assert len(scopes) == 1, f"{operation.view_func.__name__}: scopes {scopes}"
+                found[operation.view_func.__name__] = scopes.pop()
+    return found
+
+
+def test_every_operation_demands_the_scope_of_its_resource_and_verb():
+    from alliance.web.api.models import SCOPES
+
+    declared = declared_scopes()
+    assert declared == SCOPE_OF
+    assert set(SCOPE_OF.values()) <= set(SCOPES)
+    for method, _path, operation_id in operations():
+        verb = SCOPE_OF[operation_id].rsplit(":", 1)[1]
+        reads = method == "GET"
+        assert (verb == "read") == reads, f"{operation_id}: {method} needs a {verb} scope"
+
+
+def test_token_scope_matrix(world, api_for):
+    """Every operation × every scope: a token without the scope gets 403, with it gets past."""
+    from alliance.web.api.models import SCOPES, ApiToken
+
+    tokens = {scope: api_for(world.owner, scopes=[scope]) for scope in SCOPES}
+    args = arguments(world, "own")
+    checked = 0
+    for method, path, operation_id in operations():
+        url = re.sub(r"{(\w+)}", lambda m: str(args[m.group(1)]), path)
+        needed = SCOPE_OF[operation_id]
+        for scope, api in tokens.items():
+            if method == "GET":
+                response = api.get(url)
+            else:
+                content_type = "application/fhir+json" if "/fhir/" in path else "application/json"
+                response = api.post(url, body_for(operation_id, args), content_type=content_type)
+            granted = ApiToken(scopes=[scope]).allows(needed)
+            if granted:
+                assert response.status_code not in {401, 403}, (scope, method, url)
+            else:
+                assert response.status_code == 403, (scope, method, url, response.status_code)
+                body = response.json()
+                message = (
+                    body["issue"][0]["diagnostics"]  # FHIR answers with an OperationOutcome
+                    if body.get("resourceType") == "OperationOutcome"
+                    else body["errors"][0]["message"]
+                )
+                assert needed in message
+            checked += 1
+    assert checked == len(SCOPE_OF) * len(SCOPES)
