@@ -175,10 +175,33 @@ def serve_command(
 ) -> None:
     """Serve Alliance in production through gunicorn (static files by whitenoise)."""
     _setup_django("production")
+    _collect_static_if_changed()
+    _run_gunicorn(f"{host}:{port}", workers=workers, threads=threads)
+
+
+def _collect_static_if_changed() -> None:
+    """Collect (hash and compress) static files only when they changed since the last start.
+
+    Compressing every file takes several seconds; skipping it when nothing changed lets a
+    restarted server (after a crash, say) answer again within a second or two.
+    """
+    import hashlib
+
+    from django.conf import settings
+    from django.contrib.staticfiles.finders import get_finders
     from django.core.management import call_command
 
+    signature = hashlib.sha256()
+    for finder in get_finders():
+        for path, storage in finder.list(["CVS", ".*", "*~"]):
+            stat = os.stat(storage.path(path))
+            signature.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    stamp = Path(settings.STATIC_ROOT) / ".alliance-static-signature"
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.exists() and stamp.exists() and stamp.read_text() == signature.hexdigest():
+        return
     call_command("collectstatic", interactive=False, verbosity=0)
-    _run_gunicorn(f"{host}:{port}", workers=workers, threads=threads)
+    stamp.write_text(signature.hexdigest())
 
 
 @app.command()
