@@ -306,6 +306,7 @@ def upsert_alerts(
     seen: set[str] = set()
     creates: list[Alert] = []
     changed: dict[str, Alert] = {}
+    reopened: list[Alert] = []
     for signal in signal_list(signals):
         episode = episodes.get(signal.episode)
         if episode is None:
@@ -348,6 +349,7 @@ def upsert_alerts(
             alert.resolved_at = None
             alert.reopened_count += 1
             summary.reopened += 1
+            reopened.append(alert)
         elif alert.state == AlertState.OPEN and signal.key in acknowledged_critical:
             # Reviewed on the client page (measures' acknowledge_critical).
             alert.state = AlertState.ACKNOWLEDGED
@@ -365,12 +367,12 @@ def upsert_alerts(
             alert.signal_state = "gone"
             changed[key] = alert
             summary.resolved_by_signal += 1
+    from alliance.web.webhooks.events import alerts_opened
+
     with transaction.atomic():
         if creates:
             Alert.objects.bulk_create(creates, batch_size=500)
             # Webhooks: each new alert that needs attention is an `alert.opened` event.
-            from alliance.web.webhooks.events import alerts_opened
-
             alerts_opened(organisation, [a for a in creates if a.state != AlertState.RESOLVED])
         if changed:
             for alert in changed.values():
@@ -378,6 +380,8 @@ def upsert_alerts(
             Alert.objects.bulk_update(
                 list(changed.values()), [*ALERT_FIELDS, "updated_at"], batch_size=500
             )
+        if reopened:  # the signal came back after it had resolved the alert: open again
+            alerts_opened(organisation, reopened)
     summary.created = len(creates)
     summary.updated = len(changed)
     return summary
