@@ -304,6 +304,8 @@ TASKS = {
 }
 # Webhook URLs must be https in production unless the operator explicitly allows plain http.
 ALLIANCE_WEBHOOKS_ALLOW_HTTP = env_bool("ALLIANCE_WEBHOOKS_ALLOW_HTTP", False)
+# Webhook URLs on loopback, private or link-local addresses are refused in production.
+ALLIANCE_WEBHOOKS_ALLOW_PRIVATE = env_bool("ALLIANCE_WEBHOOKS_ALLOW_PRIVATE", False)
 # Routes the benchmark floor view (bench/load.py); never on a live practice.
 ALLIANCE_BENCH_FLOOR = env_bool("ALLIANCE_BENCH_FLOOR", False)
 # Monitoring after a client's check runs in `alliance worker` (critical answers: at once).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import json
+import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -59,6 +60,45 @@ def backoff(attempt: int) -> dt.timedelta:
     return dt.timedelta(seconds=BACKOFF_SECONDS[index])
 
 
+def _resolve(hostname: str, port: int) -> str:
+    """Return the address to connect to; refuse private ones unless they are allowed."""
+    from alliance.web.webhooks.forms import is_public_address, private_allowed
+
+    infos = socket.getaddrinfo(hostname.strip("[]"), port, type=socket.SOCK_STREAM)
+    addresses = [info[4][0] for info in infos]
+    if not private_allowed():
+        private = [a for a in addresses if not is_public_address(a)]
+        if private:
+            raise ValueError(
+                f"refused: {hostname} resolves to a private or loopback address ({private[0]})"
+            )
+    return addresses[0]
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """HTTP to a checked address, with the URL's host name in the Host header."""
+
+    def __init__(self, host: str, address: str, port: int, **kwargs):
+        super().__init__(host, port, **kwargs)
+        self._address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to a checked address; the certificate is still verified for the host name."""
+
+    def __init__(self, host: str, address: str, port: int, *, context: ssl.SSLContext, **kwargs):
+        super().__init__(host, port, context=context, **kwargs)
+        self._address = address
+        self._pinned_context = context
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._pinned_context.wrap_socket(sock, server_hostname=self.host)
+
+
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT_SECONDS):
     """POST ``body`` to ``url`` without following redirects; return an ``Outcome``."""
     started = time.monotonic()
@@ -69,12 +109,20 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOU
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         return done(None, f"not an http(s) URL: {url[:100]}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        address = _resolve(parts.hostname, port)
+    except OSError as exc:
+        return done(None, f"cannot resolve {parts.hostname}: {exc}")
+    except ValueError as exc:
+        return done(None, str(exc))
+    # Connect to the address that was checked, so a second DNS answer cannot redirect us.
     if parts.scheme == "https":
-        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-            parts.hostname, parts.port, timeout=timeout, context=ssl.create_default_context()
+        connection: http.client.HTTPConnection = _PinnedHTTPSConnection(
+            parts.hostname, address, port, timeout=timeout, context=ssl.create_default_context()
         )
     else:
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+        connection = _PinnedHTTPConnection(parts.hostname, address, port, timeout=timeout)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         connection.request("POST", target, body=body, headers=headers)

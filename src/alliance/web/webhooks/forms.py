@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from django import forms
@@ -18,6 +19,31 @@ def http_allowed() -> bool:
     if getattr(settings, "ALLIANCE_WEBHOOKS_ALLOW_HTTP", False):
         return True
     return settings.MODE != "production"
+
+
+def private_allowed() -> bool:
+    """Loopback and private addresses are for the demo, the tests, or an operator who says so."""
+    if getattr(settings, "ALLIANCE_WEBHOOKS_ALLOW_PRIVATE", False):
+        return True
+    return settings.MODE != "production"
+
+
+def is_public_address(address: str) -> bool:
+    """Whether an IP address is on the public internet (not loopback, private, link-local …)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def _names_a_private_host(hostname: str) -> bool:
+    host = hostname.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        return not is_public_address(host)
+    except ValueError:
+        return False  # a name: checked again against what it resolves to at delivery time
 
 
 def clean_endpoint_url(value: str) -> str:
@@ -49,6 +75,15 @@ def clean_endpoint_url(value: str) -> str:
                 "Payload URL: use an https:// address; plain http is refused in production "
                 "(the operator can allow it with ALLIANCE_WEBHOOKS_ALLOW_HTTP=true)."
             )
+        )
+    if not private_allowed() and _names_a_private_host(parts.hostname or ""):
+        raise ValidationError(
+            _(
+                "Payload URL: %(host)s is a loopback, private or link-local address; webhooks "
+                "go to systems on the internet (the operator can allow private addresses with "
+                "ALLIANCE_WEBHOOKS_ALLOW_PRIVATE=true)."
+            )
+            % {"host": parts.hostname}
         )
     return url
 
