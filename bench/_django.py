@@ -39,3 +39,20 @@ def run_each_database(script: str, arguments: list[str]) -> None:
         targets.append(os.environ["DATABASE_URL"])
     for url in targets:
         subprocess.run([sys.executable, script, "--database", url, *arguments], check=True)
+
+
+def clients_and_sessions_main(doc: str, script: str, run_one) -> None:
+    """The command line of a benchmark sized by --clients and --sessions, run on each database."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=5000)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--database", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.database:
+        run_one(args.database, args)
+        return
+    run_each_database(script, ["--clients", str(args.clients), "--sessions", str(args.sessions)])

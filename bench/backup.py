@@ -9,7 +9,6 @@ PostgreSQL database (it is filled and restored over) — on PostgreSQL.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import random
@@ -18,7 +17,7 @@ import time
 from pathlib import Path
 
 import _django
-from _django import run_each_database
+from _django import clients_and_sessions_main
 
 
 def _database_bytes(connection) -> int:
@@ -126,17 +125,7 @@ def run_one(database_url: str, args) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--clients", type=int, default=5000)
-    parser.add_argument("--sessions", type=int, default=20)
-    parser.add_argument("--database", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.database:
-        run_one(args.database, args)
-        return
-    run_each_database(__file__, ["--clients", str(args.clients), "--sessions", str(args.sessions)])
+    clients_and_sessions_main(__doc__, __file__, run_one)
 
 
 if __name__ == "__main__":
