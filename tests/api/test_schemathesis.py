@@ -67,4 +67,5 @@ def test_api_conforms_to_its_schema(world, api_for, keep_connection):
             run()
         except Exception as exc:  # name the operation in the failure
             pytest.fail(f"{operation.label}: {exc}")
+    print(f"schemathesis: {count} generated cases over {len(operations)} operations")
     assert count >= 1000, f"only {count} generated cases"
