@@ -1,8 +1,9 @@
-"""Retries racing each other through the real server: one Idempotency-Key, exactly one record.
+"""Requests racing each other through the real server store one record, never two.
 
-An integrator whose request timed out retries it, and the first attempt may still be running.
-Runs on a file SQLite database and, in CI's second run, on a fresh PostgreSQL database — the
-real server with several workers, so the requests truly overlap.
+An integrator whose request timed out retries it while the first attempt may still be running;
+a client taps "send" on two phones at once. Runs on a file SQLite database and, in CI's second
+run, on a fresh PostgreSQL database — the real server with several workers, so the requests
+truly overlap.
 """
 
 from __future__ import annotations
@@ -11,7 +12,14 @@ import http.client
 import json
 import threading
 
-from tests.proof.live import Server, free_port, fresh_database, run_alliance, server_env
+from tests.proof.live import (
+    Server,
+    free_port,
+    fresh_database,
+    run_alliance,
+    server_env,
+    submit,
+)
 
 RETRIES = 8
 
@@ -29,7 +37,7 @@ def _call(port: int, method: str, path: str, secret: str, body: dict | None = No
         connection.close()
 
 
-def test_racing_retries_with_one_idempotency_key_create_one_client(tmp_path):
+def test_racing_retries_and_double_taps_store_one_record(tmp_path):
     with fresh_database(tmp_path) as database_url:
         env = server_env(tmp_path, database_url)
         run_alliance(env, "alliance", "migrate")
@@ -53,8 +61,29 @@ def test_racing_retries_with_one_idempotency_key_create_one_client(tmp_path):
             for thread in threads:
                 thread.join()
             status, listing = _call(server.port, "GET", "/api/v1/clients?limit=50", secret)
+
+            # The same check submitted eight times at once: one answer, one audit entry.
+            [token] = run_alliance(env, "tests.proof.live", "prepare", "1").split()
+            barrier = threading.Barrier(RETRIES)
+            submitted: list[bool] = []
+
+            def tap():
+                barrier.wait()
+                submitted.append(submit(server.port, token, timeout=30))
+
+            threads = [threading.Thread(target=tap) for _ in range(RETRIES)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            rows = json.loads(run_alliance(env, "tests.proof.live", "count"))
         finally:
             server.stop()
+
+    # Every tap lands on the thank-you page (an answered link says thank you again) ...
+    assert submitted == [True] * RETRIES
+    # ... and the check is answered once: [answered, stored responses, audit entries].
+    assert list(rows.values()) == [[1, 1, 1]]
 
     assert status == 200
     codes = [client["code"] for client in json.loads(listing)["items"]]

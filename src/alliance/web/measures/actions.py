@@ -251,17 +251,23 @@ def submit_check(
     Returns ("stored", responses) or (state, []) when the link is no longer open
     (answered, expired or revoked) — a retried or doubled submission stores nothing.
     """
+    missing = [i for i in check.instrument_ids if i not in answers_by_instrument]
+    if missing:
+        raise ValidationError(f"Answers missing for {', '.join(missing)}.")
     with transaction.atomic():
-        locked = Check.objects.select_for_update().get(pk=check.pk)
-        if not locked.is_open:
-            return locked.state, []
-        missing = [i for i in locked.instrument_ids if i not in answers_by_instrument]
-        if missing:
-            raise ValidationError(f"Answers missing for {', '.join(missing)}.")
+        now = timezone.now()
+        # Claiming the link is one conditional UPDATE: of two racing submissions the database
+        # lets one change the row; the other finds it answered and stores nothing.
+        claimed = Check.objects.filter(
+            pk=check.pk, completed_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+        ).update(completed_at=now)
+        if not claimed:
+            return Check.objects.get(pk=check.pk).state, []
+        check.completed_at = now
         # The link's lookup (find_check) already read the session, episode, client,
-        # practitioner and organisation; only the check's own row needed the lock.
+        # practitioner and organisation.
         session = check.session
-        locked.organisation = session.organisation = check.organisation
+        session.organisation = check.organisation
         responses = [
             _store(
                 session,
@@ -269,18 +275,16 @@ def submit_check(
                 answers_by_instrument[instrument_id],
                 rater=Rater.CLIENT,
                 source=Source.CHECK,
-                check=locked,
+                check=check,
             )
-            for instrument_id in locked.instrument_ids
+            for instrument_id in check.instrument_ids
         ]
-        locked.completed_at = timezone.now()
-        locked.save(update_fields=["completed_at"])
         record(
             None,
             "create",
-            locked,
+            check,
             summary=f"client answered the check for session {session.number}",
-            organisation=locked.organisation,
+            organisation=check.organisation,
         )
         critical = [r for r in responses if r.is_critical]
         if critical:
