@@ -56,3 +56,63 @@ def clients_and_sessions_main(doc: str, script: str, run_one) -> None:
         run_one(args.database, args)
         return
     run_each_database(script, ["--clients", str(args.clients), "--sessions", str(args.sessions)])
+
+
+def bulk_caseload(name: str, prefix: str, clients: int, sessions: int, note: str = ""):
+    """Create an organisation whose one practitioner has `clients` × `sessions` weekly sessions.
+
+    Returns (organisation, sessions); everything is bulk-inserted, no actions or audit entries.
+    """
+    import datetime as dt
+    import time
+
+    from django.utils import timezone
+
+    from alliance.web.accounts.models import Organisation, Role, User
+    from alliance.web.practice.models import Client, Episode, Session
+
+    slug = f"bench-{prefix.lower()}-{int(time.time())}"
+    org = Organisation.objects.create(name=name, slug=slug, client_code_prefix=prefix)
+    practitioner = User.objects.create(
+        username=f"{slug}-p", organisation=org, role=Role.PRACTITIONER
+    )
+    start = timezone.localdate() - dt.timedelta(days=7 * sessions + 7)
+    tz = timezone.get_current_timezone()
+    made_clients = Client.objects.bulk_create(
+        [
+            Client(organisation=org, practitioner=practitioner, code=f"{prefix}-{n:05d}")
+            for n in range(clients)
+        ],
+        batch_size=2000,
+    )
+    episodes = Episode.objects.bulk_create(
+        [
+            Episode(
+                organisation=org,
+                client=c,
+                practitioner=practitioner,
+                service="therapy",
+                started_on=start,
+            )
+            for c in made_clients
+        ],
+        batch_size=2000,
+    )
+    made_sessions = Session.objects.bulk_create(
+        [
+            Session(
+                organisation=org,
+                episode=e,
+                number=n + 1,
+                phase="working",
+                starts_at=dt.datetime.combine(
+                    start + dt.timedelta(days=7 * n), dt.time(10), tzinfo=tz
+                ),
+                note=note,
+            )
+            for e in episodes
+            for n in range(sessions)
+        ],
+        batch_size=5000,
+    )
+    return org, made_sessions

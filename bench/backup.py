@@ -9,7 +9,6 @@ PostgreSQL database (it is filled and restored over) — on PostgreSQL.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import random
 import sys
@@ -34,54 +33,17 @@ def _database_bytes(connection) -> int:
 def run_one(database_url: str, args) -> None:
     vendor = _django.start(database_url, "alliance-bench-backup-")
     from django.db import connection
-    from django.utils import timezone
 
-    from alliance.web.accounts.models import Organisation, Role, User
     from alliance.web.backups.archive import create_backup, restore_backup
     from alliance.web.measures.models import MeasureResponse
-    from alliance.web.practice.models import Client, Episode, Session
 
     t0 = time.perf_counter()
-    slug = f"bench-backup-{int(time.time())}"
-    org = Organisation.objects.create(name="Backup bench", slug=slug, client_code_prefix="K")
-    practitioner = User.objects.create(
-        username=f"{slug}-p", organisation=org, role=Role.PRACTITIONER
-    )
-    start = timezone.localdate() - dt.timedelta(days=7 * args.sessions + 7)
-    tz = timezone.get_current_timezone()
-    clients = Client.objects.bulk_create(
-        [
-            Client(organisation=org, practitioner=practitioner, code=f"K-{n:05d}")
-            for n in range(args.clients)
-        ],
-        batch_size=2000,
-    )
-    episodes = Episode.objects.bulk_create(
-        [
-            Episode(
-                organisation=org, client=c, practitioner=practitioner, service="therapy",
-                started_on=start,
-            )
-            for c in clients
-        ],
-        batch_size=2000,
-    )  # fmt: skip
-    sessions = Session.objects.bulk_create(
-        [
-            Session(
-                organisation=org,
-                episode=e,
-                number=n + 1,
-                phase="working",
-                starts_at=dt.datetime.combine(
-                    start + dt.timedelta(days=7 * n), dt.time(10), tzinfo=tz
-                ),
-                note="Talked through the week; noticed more energy.",
-            )
-            for e in episodes
-            for n in range(args.sessions)
-        ],
-        batch_size=5000,
+    org, sessions = _django.bulk_caseload(
+        "Backup bench",
+        "K",
+        args.clients,
+        args.sessions,
+        note="Talked through the week; noticed more energy.",
     )
     rng = random.Random(11)  # noqa: S311
     MeasureResponse.objects.bulk_create(

@@ -9,7 +9,6 @@ DATABASE_URL points to a scratch PostgreSQL database — on PostgreSQL. Target: 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import random
@@ -24,64 +23,19 @@ from _django import clients_and_sessions_main
 def run_one(database_url: str, args) -> None:
     vendor = _django.start(database_url, "alliance-bench-import-")
     from django.db import connection, transaction
-    from django.utils import timezone
 
-    from alliance.web.accounts.models import Organisation, Role, User
     from alliance.web.measures.importing import COLUMNS, import_responses
     from alliance.web.measures.models import MeasureResponse
-    from alliance.web.practice.models import Client, Episode, Session
 
-    slug = f"bench-import-{int(time.time())}"
-    org = Organisation.objects.create(name="Import bench", slug=slug, client_code_prefix="I")
-    practitioner = User.objects.create(
-        username=f"{slug}-p", organisation=org, role=Role.PRACTITIONER
-    )
-    start = timezone.localdate() - dt.timedelta(days=7 * args.sessions + 7)
-    tz = timezone.get_current_timezone()
-    clients = Client.objects.bulk_create(
-        [
-            Client(organisation=org, practitioner=practitioner, code=f"I-{n:05d}")
-            for n in range(args.clients)
-        ],
-        batch_size=2000,
-    )
-    episodes = Episode.objects.bulk_create(
-        [
-            Episode(
-                organisation=org,
-                client=c,
-                practitioner=practitioner,
-                service="therapy",
-                started_on=start,
-            )
-            for c in clients
-        ],
-        batch_size=2000,
-    )
-    Session.objects.bulk_create(
-        [
-            Session(
-                organisation=org,
-                episode=e,
-                number=n + 1,
-                phase="working",
-                starts_at=dt.datetime.combine(
-                    start + dt.timedelta(days=7 * n), dt.time(10), tzinfo=tz
-                ),
-            )
-            for e in episodes
-            for n in range(args.sessions)
-        ],
-        batch_size=5000,
-    )
+    org, _sessions = _django.bulk_caseload("Import bench", "I", args.clients, args.sessions)
     rng = random.Random(3)  # noqa: S311
     path = os.path.join(os.environ["ALLIANCE_HOME"], "responses.csv")
     with open(path, "w") as fh:
         fh.write("client_code,session_number,instrument,item,value\n")
-        for c in clients:
+        for code in (f"I-{k:05d}" for k in range(args.clients)):
             for n in range(1, args.sessions + 1):
                 for item in range(1, 10):
-                    fh.write(f"{c.code},{n},phq9,{item},{rng.randint(0, 3)}\n")
+                    fh.write(f"{code},{n},phq9,{item},{rng.randint(0, 3)}\n")
     n_admin = args.clients * args.sessions
     print(f"[{vendor}] wrote {n_admin} administrations to {path}", file=sys.stderr)
 

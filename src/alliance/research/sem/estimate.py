@@ -368,31 +368,7 @@ def _fit_sem(
     std_lv: bool = False,
     information: str | None = None,
 ) -> SemFit:
-    """Fit a model written in lavaan syntax by maximum likelihood, as ``lavaan::sem()``.
-
-    Parameters
-    ----------
-    model : str
-        lavaan model syntax.
-    data : DataFrame (pandas or polars) or mapping of columns
-        Raw data; the model's observed variables must be columns.
-    missing : {"listwise", "ml"}
-        ``"listwise"`` drops incomplete cases; ``"ml"`` is full-information maximum
-        likelihood (adds a mean structure).
-    meanstructure : bool, optional
-        Estimate intercepts; default False unless the syntax has ``~ 1`` or ``missing="ml"``.
-    fixed_x : bool
-        Hold exogenous observed covariates at their sample moments (lavaan's ``fixed.x``).
-    std_lv : bool
-        Identify latent variables by fixing their variances to 1 instead of first loadings.
-    information : {"expected", "observed"}, optional
-        Information matrix for standard errors; lavaan's default is expected for complete
-        data and observed for ``missing="ml"``.
-
-    Returns
-    -------
-    SemFit
-    """
+    """The work of :func:`fit_sem` (which documents the arguments), under one BLAS thread."""
     if missing not in ("listwise", "ml"):
         raise ValueError("missing must be 'listwise' or 'ml'")
     if meanstructure is None:
