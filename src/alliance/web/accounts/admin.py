@@ -31,6 +31,26 @@ class ClinicAdminMixin:
         return False
 
 
+class OrganisationSettingsAdminMixin(ClinicAdminMixin):
+    """One settings row per organisation: an admin sees and adds only their own."""
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).select_related("organisation")
+        return (
+            qs if request.user.is_superuser else qs.filter(organisation=request.user.organisation)
+        )
+
+    def has_add_permission(self, request):
+        if not super().has_add_permission(request) or request.user.organisation_id is None:
+            return False
+        return not self.model.objects.filter(organisation_id=request.user.organisation_id).exists()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.organisation = request.user.organisation
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(ClinicAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "client_code_prefix"]

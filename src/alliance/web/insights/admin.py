@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 
 from alliance.monitoring import MonitoringSettings as EngineSettings
-from alliance.web.accounts.admin import ClinicAdminMixin
+from alliance.web.accounts.admin import OrganisationSettingsAdminMixin
 from alliance.web.insights.models import MonitoringSettings
 
 
@@ -26,24 +26,6 @@ class MonitoringSettingsForm(forms.ModelForm):
 
 
 @admin.register(MonitoringSettings)
-class MonitoringSettingsAdmin(ClinicAdminMixin, admin.ModelAdmin):
+class MonitoringSettingsAdmin(OrganisationSettingsAdminMixin, admin.ModelAdmin):
     form = MonitoringSettingsForm
     list_display = ["organisation", "inbox_cap", "updated_at"]
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("organisation")
-        return (
-            qs if request.user.is_superuser else qs.filter(organisation=request.user.organisation)
-        )
-
-    def has_add_permission(self, request):
-        if not super().has_add_permission(request) or request.user.organisation_id is None:
-            return False
-        return not MonitoringSettings.objects.filter(
-            organisation_id=request.user.organisation_id
-        ).exists()
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.organisation = request.user.organisation
-        super().save_model(request, obj, form, change)
