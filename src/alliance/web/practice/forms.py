@@ -31,6 +31,18 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+class ConsentGivenForm(forms.Form):
+    """A consent recorded on a day that has happened; subclasses name what was agreed."""
+
+    given_on = forms.DateField(label=_("Consent given on"), widget=DateInput())
+
+    def clean_given_on(self):
+        day = self.cleaned_data["given_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("Consent cannot be dated in the future."))
+        return day
+
+
 class ClientForm(forms.ModelForm):
     code = forms.CharField(
         required=False,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliance.web.practice.forms import DateInput
+from alliance.web.practice.forms import ConsentGivenForm, DateInput
 from alliance.web.practice.models import Service
 from alliance.web.research.models import ExportShape
 
@@ -60,7 +59,7 @@ class ReportForm(forms.Form):
     )
 
 
-class ResearchConsentForm(forms.Form):
+class ResearchConsentForm(ConsentGivenForm):
     """Record research consent on a date (withdrawal needs no fields)."""
 
     given_on = forms.DateField(label=_("Research consent given on"), widget=DateInput())
@@ -68,9 +67,3 @@ class ResearchConsentForm(forms.Form):
         label=_("The client agreed that their pseudonymised answers may be used for research"),
         error_messages={"required": _("Tick the box to confirm the client's consent.")},
     )
-
-    def clean_given_on(self):
-        day = self.cleaned_data["given_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("Consent cannot be dated in the future."))
-        return day

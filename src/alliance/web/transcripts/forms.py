@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliance.web.practice.forms import DateInput
+from alliance.web.practice.forms import ConsentGivenForm
 from alliance.web.transcripts.actions import size_error
 from alliance.web.transcripts.models import (
     MAX_TRANSCRIPT_BYTES,
@@ -16,18 +15,11 @@ from alliance.web.transcripts.models import (
 )
 
 
-class ConsentForm(forms.Form):
-    given_on = forms.DateField(label=_("Consent given on"), widget=DateInput())
+class ConsentForm(ConsentGivenForm):
     confirm = forms.BooleanField(
         label=_("The client has agreed that their session transcripts may be analysed here"),
         error_messages={"required": _("Tick the box to confirm the client's consent.")},
     )
-
-    def clean_given_on(self):
-        day = self.cleaned_data["given_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("Consent cannot be dated in the future."))
-        return day
 
 
 class UploadForm(forms.Form):
