@@ -102,6 +102,14 @@ def _sniff(first_line: str) -> str:
     return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
+def _names_a_file(text: str) -> bool:
+    """Whether a one-line string is the path of an existing file (CSV text never is)."""
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # too long for a file name, or a NUL byte: it is text
+        return False
+
+
 def parse_responses_csv(
     source: str | Path | IO[str] | bytes,
     library: Mapping[str, Instrument] | None = None,
@@ -136,7 +144,7 @@ def parse_responses_csv(
         Empty file, or required columns missing from the header.
     """
     lib = library if library is not None else load_library()
-    if isinstance(source, str) and "\n" not in source and Path(source).is_file():
+    if isinstance(source, str) and "\n" not in source and _names_a_file(source):
         source = Path(source)
     try:
         if isinstance(source, Path):
