@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -23,19 +22,14 @@ from alliance.transcripts.parsers import detect_format, parse_transcript
 
 LIBRARY = load_library()
 INSTRUMENTS = sorted(i for i, inst in LIBRARY.items() if not inst.placeholder)
-# In CI the examples are derived from each test's name (the same every run), so a landing is
-# never decided by chance; on a developer's machine every run explores new inputs.
-IN_CI = bool(os.environ.get("CI"))
 FAST = settings(
     max_examples=60,
     deadline=None,
-    derandomize=IN_CI,
     suppress_health_check=[HealthCheck.too_slow],
 )
 SLOW = settings(
     max_examples=25,
     deadline=None,
-    derandomize=IN_CI,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 
