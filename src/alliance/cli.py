@@ -54,25 +54,6 @@ def _ensure_demo_key(home: Path) -> None:
         )
 
 
-def _run_gunicorn(bind: str, workers: int, threads: int) -> None:
-    from gunicorn.app.base import BaseApplication
-
-    from alliance.web.wsgi import application
-
-    class AllianceServer(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", bind)
-            self.cfg.set("workers", workers)
-            self.cfg.set("threads", threads)
-            self.cfg.set("accesslog", "-")
-            self.cfg.set("graceful_timeout", 10)
-
-        def load(self):
-            return application
-
-    AllianceServer().run()
-
-
 @app.command()
 def demo(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -129,14 +110,12 @@ def demo(
         console.print(f"Prepared. Start the server with `alliance demo` and open {url}")
         return
     console.print(f"Serving the demo on [bold]{url}[/bold] — press Ctrl+C to stop.")
-    from alliance.web.webhooks.worker import start_worker_process, stop_worker_process
+    from alliance.web.server import exec_server
 
-    # The task worker (webhook deliveries) runs beside the server and stops with it.
-    worker_process = start_worker_process()
-    try:
-        _run_gunicorn(f"{host}:{port}", workers=1, threads=4)
-    finally:
-        stop_worker_process(worker_process)
+    # The server starts in a fresh process: this one has run polars and numpy, whose thread
+    # pools would not survive gunicorn's fork. The task worker (webhook deliveries) runs
+    # beside the server and stops with it.
+    exec_server(f"{host}:{port}", workers=1, threads=4, with_task_worker=True)
 
 
 @app.command()
@@ -176,7 +155,10 @@ def serve_command(
     """Serve Alliance in production through gunicorn (static files by whitenoise)."""
     _setup_django("production")
     _collect_static_if_changed()
-    _run_gunicorn(f"{host}:{port}", workers=workers, threads=threads)
+    from alliance.web.server import exec_server
+
+    # A fresh process serves: see alliance.web.server for why the forking master must be clean.
+    exec_server(f"{host}:{port}", workers=workers, threads=threads, with_task_worker=False)
 
 
 def _collect_static_if_changed() -> None:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 
 def run_worker(
     *, batch: bool = False, interval: float = 1.0, max_tasks: int | None = None, verbosity: int = 1
@@ -32,21 +28,3 @@ def run_worker(
         options["max_tasks"] = max_tasks
     call_command("db_worker", **options)
     return requeued
-
-
-def start_worker_process() -> subprocess.Popen:
-    """Start `alliance worker` as a child process with this process's environment."""
-    command = [sys.executable, "-m", "alliance", "worker"]
-    return subprocess.Popen(command, env=os.environ.copy())  # noqa: S603
-
-
-def stop_worker_process(process: subprocess.Popen, timeout: float = 10.0) -> None:
-    """Ask the worker to finish its current task and stop; kill it if it does not."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
