@@ -163,3 +163,16 @@ def test_an_incomplete_vocabulary_is_refused():
         vocabulary.validate(table)
     with pytest.raises(vocabulary.VocabularyError):
         vocabulary.validate({"therapy": {}})
+
+
+def test_the_episode_forms_speak_the_practitioners_words(world, login):
+    world.owner.practitioner_kind = "coach"
+    world.owner.save(update_fields=["practitioner_kind"])
+    client = login(world.owner)
+    body = client.get(reverse("episode_new", kwargs={"client_id": world.client.public_id}))
+    text = body.content.decode()
+    assert "Start a coaching engagement" in text and "What brings you (encrypted)" in text
+    assert "episode of care" not in text and "Referral reason" not in text
+    coaching = make_episode(make_client(world.owner), service=Service.COACHING)
+    text = client.get(reverse("episode_end", kwargs={"episode_id": coaching.public_id})).content
+    assert b"End this coaching engagement" in text and b"episode of care" not in text
