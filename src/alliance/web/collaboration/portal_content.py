@@ -139,7 +139,6 @@ def client_trends(client) -> list[Trend]:
             instrument = load_instrument(instrument_id)
         except UnknownInstrumentError:
             continue
-        lang = client.preferred_language or "en"
         shown = values[-8:]
         name = instrument.short_name  # the plain name: no "(not validated)", no citation
         low, high = instrument.range
