@@ -176,3 +176,16 @@ def test_the_episode_forms_speak_the_practitioners_words(world, login):
     coaching = make_episode(make_client(world.owner), service=Service.COACHING)
     text = client.get(reverse("episode_end", kwargs={"episode_id": coaching.public_id})).content
     assert b"End this coaching engagement" in text and b"episode of care" not in text
+
+
+def test_the_practitioners_check_page_links_to_the_answered_scores(world, login):
+    check = world.extras["own"]["check"]
+    url = reverse("check", kwargs={"check_id": check.public_id})
+    scores = reverse("session", kwargs={"session_id": world.session.public_id}) + "#measures"
+    client = login(world.owner)
+    assert scores not in client.get(url).content.decode()
+    check.completed_at = world.session.starts_at
+    check.save(update_fields=["completed_at"])
+    body = client.get(url).content.decode()
+    assert scores in body and "See the scores of session 1" in body
+    assert 'id="measures"' in client.get(scores.split("#")[0]).content.decode()
