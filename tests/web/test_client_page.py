@@ -189,3 +189,24 @@ def test_the_practitioners_check_page_links_to_the_answered_scores(world, login)
     body = client.get(url).content.decode()
     assert scores in body and "See the scores of session 1" in body
     assert 'id="measures"' in client.get(scores.split("#")[0]).content.decode()
+
+
+@pytest.mark.django_db
+def test_public_practice_pages_show_no_validation_status_licence_or_citation(client):
+    from alliance.instruments import SHIPPED_DIR
+    from alliance.web.journal.demo import load_demo_journal
+
+    org = load_demo_practice()
+    load_demo_journal(org)
+    urls = [reverse("practice_page", args=[org.slug])] + [
+        reverse("practitioner_page", args=[org.slug, name])
+        for name in ("therapist", "counsellor", "coach")
+    ]
+    citations = [load_instrument(f.stem).citation[:40] for f in SHIPPED_DIR.glob("*.yaml")]
+    assert len(citations) >= 5
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = response.content.decode()
+        assert "validated" not in text and "Licence" not in text, url
+        assert not [c for c in citations if escape(c) in text], url
