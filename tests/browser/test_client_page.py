@@ -162,3 +162,34 @@ def test_prep_prepares_the_next_session_and_its_tables_fit(
     _shot(page, "session-page")
     assert page.locator("details.sources").count() == 1
     _no_horizontal_overflow(page)
+
+
+@pytest.mark.parametrize("practitioner", ["therapist", "coach"])
+def test_every_open_client_page_has_log_a_session_on_the_first_screen(
+    sized_page, live_server, transactional_db, practitioner
+):
+    page = sized_page
+    episode = _demo_episode(practitioner)
+    episodes = Episode.objects.filter(
+        practitioner=episode.practitioner, ended_on__isnull=True
+    ).select_related("client")
+    _log_in(page, live_server.url, practitioner)
+    for open_episode in episodes:
+        page.goto(f"{live_server.url}/clients/{open_episode.client.public_id}/")
+        box = page.get_by_role("link", name="Log a session").bounding_box()
+        assert box["y"] + box["height"] <= page.viewport_size["height"], (
+            open_episode.client.code,
+            box,
+        )
+        _no_horizontal_overflow(page)
+        if practitioner == "coach":
+            text = page.locator("main").inner_text()
+            for word in (
+                "episode of care",
+                "Referral reason",
+                "clinical cut-off",
+                "Clinical cut-off",
+                "clinical intake score",
+                "Shared formulation",
+            ):
+                assert word not in text, (open_episode.client.code, word)
