@@ -210,3 +210,11 @@ def test_public_practice_pages_show_no_validation_status_licence_or_citation(cli
         text = response.content.decode()
         assert "validated" not in text and "Licence" not in text, url
         assert not [c for c in citations if escape(c) in text], url
+
+
+def test_phase_purpose_speaks_the_episodes_words(world):
+    coaching = make_episode(make_client(world.owner), service=Service.COACHING)
+    coaching.phase = "assessment"
+    world.episode.phase = "assessment"
+    assert "formulation" not in coaching.phase_purpose.lower()
+    assert "Shared formulation" in world.episode.phase_purpose

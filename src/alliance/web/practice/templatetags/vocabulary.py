@@ -19,9 +19,3 @@ def words(subject):
 def term(subject, name):
     """One term for ``subject``: ``{% term episode "cutoff" %}``."""
     return vocabulary.term(subject, name)
-
-
-@register.filter
-def phase_purpose(subject, phase):
-    """``{{ episode|phase_purpose:episode.phase }}``."""
-    return vocabulary.phase_purpose(subject, phase)
