@@ -55,6 +55,10 @@ def test_client_answers_on_a_phone_and_the_practitioner_sees_the_score(
     episode, session, check, token = open_check()
     phone.goto(f"{live_server.url}/c/{token}/")
     assert phone.get_by_text("Part 1 of 3").is_visible()
+    # The client sees a plain title: no validation status, licence or citation.
+    text = phone.locator("main").inner_text()
+    assert phone.get_by_role("heading", level=1).inner_text() == "Alliance Check"
+    assert "not validated" not in text and "Licence" not in text and "Alliance project" not in text
     shot(phone, "check-step-1")
     # Forgetting a question shows where, and keeps the answers given.
     answer(phone, "alliance-check", {"1": "8", "2": "7", "4": "8", "5": "0"})
@@ -90,6 +94,11 @@ def test_client_answers_on_a_phone_and_the_practitioner_sees_the_score(
     assert table.get_by_text("PHQ-9").is_visible()
     assert table.get_by_text("GAD-7").is_visible()
     desk.screenshot(path=str(SCREENSHOTS / "session-scores-desktop.png"), full_page=True)
+    # The practitioner's check page leads to the answered scores.
+    desk.goto(f"{live_server.url}/checks/{check.public_id}/")
+    desk.get_by_role("link", name=f"See the scores of session {session.number}").click()
+    desk.wait_for_url(re.compile(r".*/sessions/[0-9a-f-]{36}/#measures$"))
+    assert desk.locator("#measures table.scores").get_by_text("PHQ-9").is_visible()
     desk.close()
 
 

@@ -99,3 +99,51 @@ def test_goal_written_with_the_client_then_seen_and_ticked_on_a_phone(
     assert ClientNote.objects.get().text == "My interview nerves"
     shot(phone, "portal-after-actions-phone")
     phone_context.close()
+
+
+def test_the_portal_shows_the_clients_own_trends_as_small_charts_on_a_phone(
+    chromium_browser, live_server, transactional_db
+):
+    from alliance.web.collaboration import actions
+    from alliance.web.measures.models import MeasureResponse
+
+    org = make_organisation("Harbour Counselling")
+    practitioner = make_user(org, Role.PRACTITIONER)
+    client = make_client(practitioner)
+    episode = make_episode(client, service="counselling")
+    for day, total in ((1, 17), (8, 13), (15, 9), (22, 7)):
+        session = make_session(episode, days_after_start=day)
+        MeasureResponse.objects.create(
+            organisation=org,
+            session=session,
+            instrument_id="phq9",
+            rater="client",
+            total=total,
+            scored=True,
+        )
+    _access, token, pin = actions.create_portal_access(practitioner, client)
+    context = chromium_browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-GB", is_mobile=True, has_touch=True
+    )
+    context.set_default_timeout(15000)
+    phone = context.new_page()
+    phone.goto(f"{live_server.url}/p/{token}/")
+    phone.get_by_label("Your PIN").fill(pin)
+    phone.get_by_role("button", name="Open my space").click()
+    chart = phone.locator("svg.trend-chart")
+    assert chart.count() == 1 and chart.is_visible()
+    chart.scroll_into_view_if_needed()
+    sizes = chart.evaluate(
+        """svg => {
+          const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+          return [...svg.querySelectorAll('text')].map(
+            t => parseFloat(getComputedStyle(t).fontSize) * scale);
+        }"""
+    )
+    assert sizes and min(sizes) >= 11, sizes
+    assert "17" in chart.inner_html() and "7" in chart.inner_html()
+    text = phone.locator("main").inner_text()
+    assert "not validated" not in text and "Licence" not in text
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone, "portal-trends-phone")
+    context.close()

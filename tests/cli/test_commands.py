@@ -155,10 +155,11 @@ def test_demo_prepares_an_encrypted_sqlite_practice(tmp_path: Path):
         if (home / "alliance.sqlite3-wal").exists()
         else database.read_bytes()
     )
-    from alliance.web.practice.demo import NOTES, REFERRALS
+    from alliance.web.practice.demo import NOTES, REASONS
 
-    for text in NOTES + REFERRALS:
-        assert text.encode() not in raw
+    for texts in (*NOTES.values(), *REASONS.values()):
+        for text in texts:
+            assert text.encode() not in raw
     second = run_alliance("demo", "--no-serve", env={"ALLIANCE_HOME": str(home)})
     assert second.returncode == 0
     assert "reusing it" in second.stdout

@@ -14,7 +14,7 @@ CLASSES = {
         "portal_manage",
     },
     # The prep screen reads like the session page; clinical text only for those who may read it.
-    "read": {"session_prep"},
+    "read": {"session_prep", "episode_prep"},
     "post_only": {"task_status", "portal_revoke", "client_note_seen"},
     # The portal: the link's token plus a PIN is the credential; no account is involved.
     "token": {"portal", "portal_logout"},

@@ -219,3 +219,40 @@ def test_admin_sets_visible_instruments_for_own_practice_only(world, login):
     page = client.get("/admin/collaboration/portalsettings/")
     assert page.status_code == 200
     assert world.other_org.name not in page.content.decode()
+
+
+def test_trends_are_small_charts_without_validation_status_or_citations(world, portal):
+    from alliance.instruments import load_instrument
+
+    _access, _token, pin, url = portal
+    PortalSettings.objects.create(
+        organisation=world.org, client_visible_instruments=["phq9", "alliance-check"]
+    )
+    s1, s2, s3 = sessions(world.episode, 3)
+    for session, total in ((s1, 18), (s2, 12), (s3, 8)):
+        _response(session, "phq9", total)
+    _response(s1, "alliance-check", 5)
+    _response(s2, "alliance-check", 9)
+    http = HttpClient()
+    unlock(http, url, pin)
+    body = http.get(url).content.decode()
+    # One inline chart per allowed instrument, its values in order and in its text alternative.
+    assert body.count('<svg class="trend-chart"') == 2
+    assert "Your scores, oldest first: 18, 12, 8." in body
+    assert "<script" not in body and "http" not in body.split("<main", 1)[1].split("</main>")[0]
+    for instrument_id in ("phq9", "alliance-check"):
+        instrument = load_instrument(instrument_id)
+        assert instrument.citation[:40] not in body
+        assert instrument.licence not in body
+    assert "not validated" not in body and "Licence" not in body
+
+
+def test_the_client_check_shows_no_validation_status_licence_or_citation(world):
+    from alliance.instruments import load_instrument
+
+    token = world.extras["own"]["token"]
+    body = HttpClient().get(reverse("client_check", kwargs={"token": token})).content.decode()
+    instrument = load_instrument("alliance-check")
+    assert "<h1>Alliance Check</h1>" in body
+    assert "not validated" not in body and "Licence" not in body
+    assert instrument.citation[:40] not in body

@@ -1,7 +1,8 @@
 """What the client sees in the portal: their goals, progress in plain words, tasks and checks.
 
 Nothing else: no other client, no practitioner notes, no alliance scores unless the practice
-chose to show them.
+chose to show them, and no validation status, licence or citation. Each score trend is a
+small inline SVG chart (no script, no CDN) beside its words.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from alliance.instruments import UnknownInstrumentError, load_instrument
@@ -31,6 +34,64 @@ class Trend:
     name: str
     values: list[float]
     words: str
+    svg: str = ""
+
+
+def trend_chart(
+    values: list[float],
+    *,
+    y_min: float,
+    y_max: float,
+    label: str,
+    higher_is_better: bool,
+    width: int = 300,
+    height: int = 110,
+) -> SafeString:
+    """Return a small chart of the client's scores (oldest first), first and latest labelled.
+
+    An arrow beside the axis says which way is better, so the client need not know the scale.
+    Text is 12 px at the chart's own size; the chart never scales above it.
+    """
+    if not values:
+        return mark_safe("")
+    left, right, top, bottom = 30, 14, 12, 24
+    pw, ph = width - left - right, height - top - bottom
+    span = (y_max - y_min) or 1
+    n = len(values)
+
+    def sx(i: int) -> float:
+        return left + (i / max(n - 1, 1)) * pw if n > 1 else left + pw / 2
+
+    def sy(v: float) -> float:
+        return top + (1 - (min(max(v, y_min), y_max) - y_min) / span) * ph
+
+    points = " ".join(f"{sx(i):.1f},{sy(v):.1f}" for i, v in enumerate(values))
+    better = _("better")
+    # An arrow beside the axis pointing the way that is better, its head a small triangle.
+    tip, tail = (top, top + ph - 14) if higher_is_better else (top + ph - 14, top)
+    head = tip + (6 if higher_is_better else -6)
+    dots = "".join(
+        f'<circle cx="{sx(i):.1f}" cy="{sy(v):.1f}" r="3.5"><title>{_fmt(v)}</title></circle>'
+        for i, v in enumerate(values)
+    )
+    ends = [(0, values[0])] + ([(n - 1, values[-1])] if n > 1 else [])
+    end_labels = "".join(
+        f'<text class="trend-value" x="{sx(i):.1f}" y="{sy(v) - 7:.1f}" '
+        f'text-anchor="{"start" if i == 0 and n > 1 else "end" if n > 1 else "middle"}">{_fmt(v)}</text>'
+        for i, v in ends
+    )
+    description = _("Your scores, oldest first: %(values)s.") % {
+        "values": ", ".join(_fmt(v) for v in values)
+    }
+    return mark_safe(  # noqa: S308 - every text is escaped or a number
+        f'<svg class="trend-chart" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-label="{escape(label)}. {escape(description)}">'
+        f'<line class="trend-axis" x1="{left}" x2="{left + pw}" y1="{top + ph}" y2="{top + ph}"/>'
+        f'<line class="trend-better" x1="12" x2="12" y1="{tail}" y2="{tip}"/>'
+        f'<path class="trend-arrow" d="M12,{tip} L16,{head} L8,{head}Z"/>'
+        f'<text class="trend-label" x="4" y="{height - 6}">{escape(better)}</text>'
+        f'<polyline class="trend-line" points="{points}"/>{dots}{end_labels}</svg>'
+    )
 
 
 def _fmt(value: float) -> str:
@@ -78,12 +139,21 @@ def client_trends(client) -> list[Trend]:
             instrument = load_instrument(instrument_id)
         except UnknownInstrumentError:
             continue
-        lang = client.preferred_language or "en"
+        shown = values[-8:]
+        name = instrument.short_name  # the plain name: no "(not validated)", no citation
+        low, high = instrument.range
         trends.append(
             Trend(
-                name=instrument.name(lang),
-                values=values[-8:],
+                name=name,
+                values=shown,
                 words=trend_words(instrument, values[0], values[-1], len(values)),
+                svg=trend_chart(
+                    shown,
+                    y_min=low,
+                    y_max=high,
+                    label=name,
+                    higher_is_better=instrument.higher_is_better,
+                ),
             )
         )
     return trends

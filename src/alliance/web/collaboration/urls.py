@@ -13,6 +13,7 @@ urlpatterns = [
     path("episodes/<uuid:episode_id>/decisions/new/", goals.decision_new, name="decision_new"),
     path("episodes/<uuid:episode_id>/rituals/", goals.ritual_choose, name="ritual_choose"),
     path("sessions/<uuid:session_id>/prep/", prep.session_prep, name="session_prep"),
+    path("episodes/<uuid:episode_id>/prep/", prep.episode_prep, name="episode_prep"),
     path("clients/<uuid:client_id>/portal/", portal_manage.portal_manage, name="portal_manage"),
     path(
         "portal-links/<uuid:portal_id>/revoke/", portal_manage.portal_revoke, name="portal_revoke"

@@ -4,6 +4,12 @@ Each chart is an ``<svg role="img">`` with a ``<title>`` and ``<desc>``; colours
 styles come from ``static/alliance/insights.css`` through class names, and every series
 also differs by marker shape or dash pattern so the chart does not rely on colour alone.
 The text alternative (a data table) is rendered by the templates beside each chart.
+
+Labels never sit on the data: band labels go in a gutter right of the plot, phase labels in
+the strip above it (only where the whole label fits), and :func:`legend` lists every line,
+band, phase and mark that is drawn, each with a swatch drawn by the same CSS class as the
+line itself. A phone gets a narrow rendering (``narrow=True``) with fewer ticks, drawn at
+its own pixel size so that its text stays at least 11 px.
 """
 
 from __future__ import annotations
@@ -44,7 +50,6 @@ class Span:
     end: float
     label: str
     css: str = ""
-    short: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,11 +107,39 @@ def _ticks(low: float, high: float, count: int = 5) -> list[float]:
     return out
 
 
+NARROW_WIDTH = 320
+CHAR_WIDTH = 6.2  # about the advance of one character of 11-12 px text
+
+
+def _gutter(chart: Chart) -> int:
+    """Width of the band-label gutter right of the plot (0 without bands)."""
+    if not chart.bands:
+        return 0
+    return min(120, int(max(len(b.label) for b in chart.bands) * CHAR_WIDTH) + 10)
+
+
 def render(
-    chart: Chart, *, chart_id: str, width: int = 640, height: int = 260, compact=False
+    chart: Chart,
+    *,
+    chart_id: str,
+    width: int = 640,
+    height: int = 260,
+    compact=False,
+    narrow=False,
 ) -> SafeString:
-    """Return the chart as inline SVG markup."""
-    left, right, top, bottom = (34, 8, 8, 22) if compact else (48, 14, 26, 44)
+    """Return the chart as inline SVG markup.
+
+    ``narrow`` draws the phone version: :data:`NARROW_WIDTH` wide, fewer ticks, no band or
+    phase labels inside (the legend names them), and a fixed pixel size so text is not
+    scaled down.
+    """
+    if narrow:
+        width, height = NARROW_WIDTH, 230
+        left, right, top, bottom = 34, 8, 10, 40
+    elif compact:
+        left, right, top, bottom = 34, 8, 8, 22
+    else:
+        left, right, top, bottom = 48, 14 + _gutter(chart), 26, 44
     pw, ph = width - left - right, height - top - bottom
     x_min, x_max = 0.5, max(chart.x_max, 1) + 0.5
     y_min, y_max = chart.y_min, chart.y_max if chart.y_max > chart.y_min else chart.y_min + 1
@@ -118,8 +151,10 @@ def render(
         y = min(max(y, y_min), y_max)
         return top + (1 - (y - y_min) / (y_max - y_min)) * ph
 
+    css = "chart" + (" compact" if compact else "") + (" narrow" if narrow else "")
+    size = f' width="{width}" height="{height}"' if narrow else ""
     out = [
-        f'<svg class="chart{" compact" if compact else ""}" viewBox="0 0 {width} {height}" '
+        f'<svg class="{css}" viewBox="0 0 {width} {height}"{size} '
         f'role="img" aria-labelledby="{chart_id}-t {chart_id}-d" preserveAspectRatio="xMidYMid meet">',
         f'<title id="{chart_id}-t">{escape(chart.title)}</title>',
         f'<desc id="{chart_id}-d">{escape(chart.description or chart.title)}</desc>',
@@ -130,20 +165,22 @@ def render(
         out.append(
             f'<rect class="band {band.css}" x="{left}" y="{y0:.1f}" width="{pw}" height="{max(y1 - y0, 0):.1f}"/>'
         )
-        if not compact and y1 - y0 >= 10:
+        # In the gutter beside the plot, level with the band's middle; a band too thin to
+        # hold a line of text is named by the legend and the data table only.
+        if not (compact or narrow) and y1 - y0 >= 12:
             out.append(
-                f'<text class="band-label" x="{left + pw - 4}" y="{y0 + 11:.1f}" text-anchor="end">{escape(band.label)}</text>'
+                f'<text class="band-label" x="{left + pw + 6}" y="{(y0 + y1) / 2 + 4:.1f}">{escape(band.label)}</text>'
             )
     for span in chart.spans:
         x0, x1 = sx(span.start - 0.5), sx(span.end + 0.5)
         out.append(
             f'<rect class="span {span.css}" x="{x0:.1f}" y="{top}" width="{max(x1 - x0, 0):.1f}" height="{ph}"/>'
         )
-        # The full label where it fits, else the short one (the data table names every phase).
-        fits = [t for t in (span.label, span.short) if t and len(t) * 6.5 <= x1 - x0 - 4]
-        if not compact and fits:
+        # Above the plot, and only the whole label where it fits: the legend and the data
+        # table name every phase.
+        if not (compact or narrow) and len(span.label) * CHAR_WIDTH <= x1 - x0 - 4:
             out.append(
-                f'<text class="span-label" x="{x0 + 3:.1f}" y="{top - 8}">{escape(fits[0])}</text>'
+                f'<text class="span-label" x="{x0 + 3:.1f}" y="{top - 8}">{escape(span.label)}</text>'
             )
     if chart.corridor:
         upper = " ".join(f"{sx(x):.1f},{sy(hi):.1f}" for x, _lo, hi in chart.corridor)
@@ -152,20 +189,24 @@ def render(
             f'<polygon class="corridor" points="{upper} {lower}"><title>{escape(chart.corridor_label)}</title></polygon>'
         )
     # Axes and grid.
-    for tick in _ticks(y_min, y_max, 3 if compact else 5):
+    for tick in _ticks(y_min, y_max, 3 if compact else 4 if narrow else 5):
         y = sy(tick)
         out.append(f'<line class="grid" x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}"/>')
         out.append(
             f'<text class="tick" x="{left - 5}" y="{y + 4:.1f}" text-anchor="end">{_n(tick)}</text>'
         )
-    step = max(1, math.ceil(chart.x_max / (8 if compact else 16)))
+    step = max(1, math.ceil(chart.x_max / (8 if compact else 6 if narrow else 16)))
     for x in range(1, int(chart.x_max) + 1, step):
         out.append(
             f'<text class="tick" x="{sx(x):.1f}" y="{top + ph + 14}" text-anchor="middle">{x}</text>'
         )
     out.append(f'<line class="axis" x1="{left}" x2="{left + pw}" y1="{top + ph}" y2="{top + ph}"/>')
     out.append(f'<line class="axis" x1="{left}" x2="{left}" y1="{top}" y2="{top + ph}"/>')
-    if not compact:
+    if narrow:
+        out.append(
+            f'<text class="axis-label" x="{left + pw / 2:.1f}" y="{height - 6}" text-anchor="middle">{escape(chart.x_label)}</text>'
+        )
+    elif not compact:
         out.append(
             f'<text class="axis-label" x="{left + pw / 2:.1f}" y="{height - 6}" text-anchor="middle">{escape(chart.x_label)}</text>'
         )
@@ -216,6 +257,76 @@ def render(
                 )
     out.append("</svg>")
     return mark_safe("".join(out))  # noqa: S308 - every text above is escaped
+
+
+def _key(inner: str, width: int = 28, height: int = 12) -> SafeString:
+    return mark_safe(  # noqa: S308 - only class names and numbers of our own
+        f'<svg class="chart legend-key" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" aria-hidden="true" focusable="false">{inner}</svg>'
+    )
+
+
+def line_key(css: str, marker: str = "none") -> SafeString:
+    """A legend swatch for a line: the same classes (colour, width, dashes, marker) as the line."""
+    inner = f'<line class="series {css}" x1="1" x2="27" y1="6" y2="6"/>'
+    if marker == "circle":
+        inner += f'<circle class="pt {css}" cx="14" cy="6" r="3.5"/>'
+    elif marker == "square":
+        inner += f'<rect class="pt {css}" x="10.5" y="2.5" width="7" height="7"/>'
+    elif marker == "diamond":
+        inner += f'<path class="pt {css}" d="M14,1.5 L18.5,6 L14,10.5 L9.5,6Z"/>'
+    return _key(inner)
+
+
+def hline_key(css: str) -> SafeString:
+    return _key(f'<line class="hline {css}" x1="1" x2="27" y1="6" y2="6"/>')
+
+
+def area_key(css: str) -> SafeString:
+    return _key(f'<rect class="{css} key-area" x="1" y="1" width="26" height="10"/>')
+
+
+def mark_key(kind: str) -> SafeString:
+    if kind == "rupture":
+        shape = "M8,1 L20,1 L14,11Z"
+    elif kind == "repair":
+        shape = "M14,1 L20,11 L8,11Z"
+    else:
+        return _key(f'<line class="mark mark-{kind}" x1="14" x2="14" y1="0" y2="12"/>')
+    return _key(f'<path class="mark-shape mark-{kind}" d="{shape}"/>')
+
+
+def legend(
+    chart: Chart, *, marker_labels: dict[str, str] | None = None
+) -> list[tuple[SafeString, str]]:
+    """Every line, area and mark drawn in ``chart``, once each, with a swatch that matches it.
+
+    ``marker_labels`` names each kind of mark (``rupture``, ``repair``, ``focus``).
+    """
+    marker_labels = marker_labels or {}
+    out: list[tuple[SafeString, str]] = []
+    for s in chart.series:
+        if s.points:
+            out.append((line_key(s.css, s.marker), s.label))
+    if chart.corridor:
+        out.append((area_key("corridor"), chart.corridor_label))
+    seen_lines: set[str] = set()
+    for line in chart.hlines:
+        if line.label not in seen_lines:
+            seen_lines.add(line.label)
+            out.append((hline_key(line.css), line.label))
+    kinds = {m.kind: m for m in chart.markers}
+    for kind in ("rupture", "repair", "focus"):
+        if kind in kinds:
+            out.append((mark_key(kind), marker_labels.get(kind, kind)))
+    for band in chart.bands:
+        out.append((area_key(f"band {band.css}"), band.label))
+    seen_spans: set[str] = set()
+    for span in chart.spans:
+        if span.css not in seen_spans:
+            seen_spans.add(span.css)
+            out.append((area_key(f"span {span.css}"), span.label))
+    return out
 
 
 def sparkline(

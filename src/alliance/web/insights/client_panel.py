@@ -18,7 +18,16 @@ from alliance.instruments import UnknownInstrumentError, load_instrument
 from alliance.monitoring import DEFAULT_SETTINGS, RecoveryModel, scale_params
 from alliance.monitoring import MonitoringSettings as EngineSettings
 from alliance.web.insights.access import alerts_for_user
-from alliance.web.insights.charts import Band, Chart, HLine, Marker, Series, Span, render
+from alliance.web.insights.charts import (
+    Band,
+    Chart,
+    HLine,
+    Marker,
+    Series,
+    Span,
+    legend,
+    render,
+)
 from alliance.web.insights.models import (
     AlertState,
     AlertType,
@@ -26,6 +35,7 @@ from alliance.web.insights.models import (
     StoredRecoveryModel,
 )
 from alliance.web.practice.models import Phase
+from alliance.web.practice.vocabulary import DEFAULT_KIND, words
 
 ALLIANCE_SUBSCALES = (
     ("goal", "s-goal", "none"),
@@ -33,7 +43,6 @@ ALLIANCE_SUBSCALES = (
     ("bond", "s-bond", "none"),
 )
 PHASE_LABELS = {p.value: p.label for p in Phase}
-PHASE_SHORT = {"engagement": "1", "assessment": "2", "working": "3", "ending": "4"}
 
 
 @dataclass
@@ -47,6 +56,18 @@ class ChartBlock:
     columns: list[str]
     rows: list[list[str]]
     notes: list[str] = field(default_factory=list)
+    svg_narrow: str = ""
+
+
+def _rendered(chart: Chart, chart_id: str) -> dict:
+    """The desktop and the phone rendering of ``chart`` and its legend."""
+    return {
+        "svg": render(chart, chart_id=chart_id),
+        "svg_narrow": render(chart, chart_id=f"{chart_id}-n", narrow=True),
+        "legend": legend(
+            chart, marker_labels={"rupture": _("rupture began"), "repair": _("repaired")}
+        ),
+    }
 
 
 @dataclass
@@ -79,16 +100,10 @@ def phase_spans(phases: dict[int, str]) -> list[Span]:
         phase = phases[number]
         if spans and spans[-1].css == f"phase-bg-{phase}":
             last = spans[-1]
-            spans[-1] = Span(last.start, number, last.label, last.css, last.short)
+            spans[-1] = Span(last.start, number, last.label, last.css)
         else:
             spans.append(
-                Span(
-                    number,
-                    number,
-                    PHASE_LABELS.get(phase, phase),
-                    f"phase-bg-{phase}",
-                    PHASE_SHORT.get(phase, ""),
-                )
+                Span(number, number, str(PHASE_LABELS.get(phase, phase)), f"phase-bg-{phase}")
             )
     return spans
 
@@ -177,14 +192,10 @@ def alliance_chart(
         ]
         for n in numbers
     ]
-    legend = [(s.css, s.label) for s in series]
-    if markers:
-        legend += [("mark-rupture", _("rupture began")), ("mark-repair", _("repaired"))]
     return ChartBlock(
         id=chart_id,
         title=title,
-        svg=render(chart, chart_id=chart_id),
-        legend=legend,
+        **_rendered(chart, chart_id),
         columns=[
             _("Session"),
             _("Phase"),
@@ -207,8 +218,13 @@ def outcome_chart(
     model: RecoveryModel | None,
     settings: EngineSettings,
     x_max: int,
+    terms: dict[str, str] | None = None,
 ) -> ChartBlock:
-    """Return an outcome chart with its bands and the expected-recovery corridor."""
+    """Return an outcome chart with its bands and the expected-recovery corridor.
+
+    ``terms`` are the words of the episode's kind of practice (see ``practice.vocabulary``).
+    """
+    terms = terms or words(DEFAULT_KIND)
     p = scale_params([instrument])[instrument]
     name = _instrument_name(instrument)
     y_min = p.minimum if p.minimum is not None else min(t for _n, t, _s in points)
@@ -252,18 +268,23 @@ def outcome_chart(
         method = _(
             "Rational rule (the practice has fewer than %(min)s completed episodes for a fitted "
             "corridor): not on track after a reliable deterioration from intake (±%(rc)s points), "
-            "or without reliable improvement by session %(s)s after a clinical intake score."
+            "or without reliable improvement by session %(s)s after %(intake)s."
         ) % {
             "min": settings.min_completed_episodes,
             "rc": _fmt(p.reliable_change),
             "s": settings.rational_no_improvement_session,
+            "intake": terms["intake_score"],
         }
     else:
         method = _("No expected-recovery rule for this instrument (no reliable-change threshold).")
     notes.append(method)
     if p.clinical_cutoff is not None:
         hlines.append(
-            HLine(p.clinical_cutoff, _("Clinical cut-off %(v)s") % {"v": _fmt(p.clinical_cutoff)})
+            HLine(
+                p.clinical_cutoff,
+                _("%(term)s %(v)s")
+                % {"term": terms["cutoff"].capitalize(), "v": _fmt(p.clinical_cutoff)},
+            )
         )
     title = _("%(name)s over sessions") % {"name": name}
     series = [Series(name, [(n, t) for n, t, _s in points], "s-outcome", "diamond")]
@@ -297,18 +318,10 @@ def outcome_chart(
         rows.append(
             [str(n), PHASE_LABELS.get(phases.get(n, ""), ""), _fmt(total), band, _fmt(lo), _fmt(hi)]
         )
-    legend = [("s-outcome", name)]
-    if corridor:
-        legend.append(("corridor", _("expected-recovery corridor")))
-    if any(h.css == "h-worse" for h in hlines):
-        legend.append(("h-worse", _("reliable change from intake")))
-    if p.clinical_cutoff is not None:
-        legend.append(("h-cutoff", _("clinical cut-off")))
     return ChartBlock(
         id=chart_id,
         title=title,
-        svg=render(chart, chart_id=chart_id),
-        legend=legend,
+        **_rendered(chart, chart_id),
         columns=[
             _("Session"),
             _("Phase"),
@@ -365,6 +378,7 @@ def episode_charts(episode, data, phases, alerts, models, settings) -> list[Char
                 models.get(instrument),
                 settings,
                 x_max,
+                words(episode),
             )
         )
     return blocks

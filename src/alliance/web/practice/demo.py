@@ -54,27 +54,76 @@ DESCRIPTIONS = {
     "coach": "career coach with a caseload of 8",
 }
 
-NOTES = [
-    "Explored what brought them here; agreed to meet weekly for now.",
-    "Talked through the week; noticed more energy in the mornings.",
-    "Some tension when homework came up; named it and we talked it through.",
-    "Worked on the timeline of the difficulties; client led most of the session.",
-    "Reviewed goals together; one goal reworded in the client's own words.",
-    "Quiet session; client seemed tired. Checked in about how our work feels.",
-    "Practised the breathing exercise; client wants to try it before work.",
-    "Discussed the upcoming job interview and a plan for the first week.",
-    "Client said the last session felt rushed; slowed down and agreed on pacing.",
-    "Reflected on progress so far; client proud of keeping the routine.",
-]
-REFERRALS = [
-    "Low mood after a bereavement; referred by GP.",
-    "Anxiety at work and trouble sleeping.",
-    "Relationship difficulties and stress.",
-    "Career change after redundancy; wants clarity about next steps.",
-    "Court-ordered anger-management follow-up.",
-    "Panic attacks on public transport.",
-    "Burn-out; wants to return to work sustainably.",
-]
+# What each client brings, in the words of the kind of practice (see practice/vocabulary.yaml):
+# a therapist's referrals, a counsellor's reasons for coming, a coach's client's aims. Each
+# list has the same length, so the seeded draws (and so every other demo record) stay the same.
+NOTES = {
+    Service.THERAPY: [
+        "Explored what brought them here; agreed to meet weekly for now.",
+        "Talked through the week; noticed more energy in the mornings.",
+        "Some tension when homework came up; named it and we talked it through.",
+        "Worked on the timeline of the difficulties; client led most of the session.",
+        "Reviewed goals together; one goal reworded in the client's own words.",
+        "Quiet session; client seemed tired. Checked in about how our work feels.",
+        "Practised the breathing exercise; client wants to try it before work.",
+        "Discussed the upcoming job interview and a plan for the first week.",
+        "Client said the last session felt rushed; slowed down and agreed on pacing.",
+        "Reflected on progress so far; client proud of keeping the routine.",
+    ],
+    Service.COUNSELLING: [
+        "Explored what brought them here; agreed to meet weekly for now.",
+        "Talked through the week; noticed more energy in the mornings.",
+        "Some tension when the between-session task came up; named it and talked it through.",
+        "Client told the story of the last year at their own pace.",
+        "Reviewed goals together; one goal reworded in the client's own words.",
+        "Quiet session; client seemed tired. Checked in about how our work feels.",
+        "Talked about ways to wind down in the evening; client will try a walk.",
+        "Looked at what support friends and family can give.",
+        "Client said the last session felt rushed; slowed down and agreed on pacing.",
+        "Reflected on progress so far; client proud of keeping the routine.",
+    ],
+    Service.COACHING: [
+        "Clarified what they want from coaching; agreed to meet fortnightly.",
+        "Mapped strengths from past roles; two stood out for the next step.",
+        "Some tension when the action plan came up; named it and reset the pace.",
+        "Worked through the options on the table and what each would ask of them.",
+        "Reviewed goals together; one goal reworded in the client's own words.",
+        "Quiet session; client seemed tired. Checked in about how our work feels.",
+        "Rehearsed the salary conversation; client wants to try it with a friend first.",
+        "Prepared the upcoming job interview and a plan for the first 90 days.",
+        "Client said the last session felt rushed; slowed down and agreed on pacing.",
+        "Reviewed the experiments since last time; client proud of two networking calls.",
+    ],
+}
+REASONS = {
+    Service.THERAPY: [
+        "Low mood after a bereavement; referred by GP.",
+        "Anxiety at work and trouble sleeping.",
+        "Relationship difficulties and stress.",
+        "Obsessive checking that takes hours each day; referred by GP.",
+        "Court-ordered anger-management follow-up.",
+        "Panic attacks on public transport.",
+        "Burn-out; wants to return to work sustainably.",
+    ],
+    Service.COUNSELLING: [
+        "Grief after losing a parent last spring.",
+        "Feeling stuck and lonely since moving to the city.",
+        "Arguments at home and stress about money.",
+        "Caring for a partner with a long illness; running on empty.",
+        "Wants to talk through a divorce and what comes next.",
+        "Worry that keeps them awake before exams.",
+        "Confidence knocked after a difficult year at work.",
+    ],
+    Service.COACHING: [
+        "Wants to move from engineering into product management within a year.",
+        "New team lead; wants to delegate without losing track.",
+        "Career change after redundancy; wants clarity about next steps.",
+        "Returning to work after parental leave; wants a plan that fits family life.",
+        "Preparing for a promotion panel in three months.",
+        "Starting a freelance design business; wants structure and first clients.",
+        "Burn-out risk; wants to set boundaries and still grow at work.",
+    ],
+}
 INTERPRETER_LANGUAGES = ["Arabic", "Ukrainian", "Farsi", "Tigrinya"]
 
 
@@ -147,7 +196,11 @@ def load_demo_practice(anchor: dt.date | None = None) -> Organisation:
                     mandated=mandated,
                     interpreter_needed=interpreter,
                     interpreter_language=rng.choice(INTERPRETER_LANGUAGES) if interpreter else "",
-                    referral_reason=REFERRALS[4] if mandated else rng.choice(REFERRALS),
+                    referral_reason=(
+                        REASONS[Service.THERAPY][4]
+                        if mandated
+                        else rng.choice(REASONS[services[username]])
+                    ),
                 )
                 # Phase changes happen after the first, the third and the last-but-two sessions.
                 switch_after = {1: 1, 2: 3, 3: max(4, n_sessions - 2)}
@@ -177,7 +230,11 @@ def load_demo_practice(anchor: dt.date | None = None) -> Organisation:
                         ),
                         interpreter_present=interpreter and attendance == Attendance.ATTENDED,
                         attendance=attendance,
-                        note=rng.choice(NOTES) if attendance == Attendance.ATTENDED else "",
+                        note=(
+                            rng.choice(NOTES[services[username]])
+                            if attendance == Attendance.ATTENDED
+                            else ""
+                        ),
                     )
                     episode.refresh_from_db()
                     for target in range(1, phase_index + 1):

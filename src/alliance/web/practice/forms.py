@@ -15,6 +15,7 @@ from alliance.web.practice.models import (
     Phase,
     Session,
 )
+from alliance.web.practice.vocabulary import term
 
 
 class DateInput(forms.DateInput):
@@ -92,6 +93,14 @@ class EpisodeForm(forms.ModelForm):
             "mandated": _("Mandated or legally coerced"),
             "referral_reason": _("Referral reason (encrypted)"),
         }
+
+    def __init__(self, *args, kind: object = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The reason someone comes, in the words of the practitioner's kind of practice.
+        if kind is not None:
+            self.fields["referral_reason"].label = _("%(reason)s (encrypted)") % {
+                "reason": term(kind, "reason")
+            }
 
     def clean_started_on(self):
         started = self.cleaned_data["started_on"]

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from alliance.web.crypto import EncryptedCharField, EncryptedTextField
+from alliance.web.practice import vocabulary
 
 
 class Gender(models.TextChoices):
@@ -71,19 +72,6 @@ class Phase(models.TextChoices):
 
 PHASE_ORDER = [Phase.ENGAGEMENT, Phase.ASSESSMENT, Phase.WORKING, Phase.ENDING]
 
-PHASE_PURPOSE = {
-    Phase.ENGAGEMENT: _(
-        "First contact, intake, consent and rapport. Watch the early alliance closely."
-    ),
-    Phase.ASSESSMENT: _(
-        "Shared formulation; goals and tasks agreed with the client; baseline measures."
-    ),
-    Phase.WORKING: _(
-        "The bulk of sessions: session-by-session alliance and outcome, rupture and repair."
-    ),
-    Phase.ENDING: _("Review goals, final measures, planned ending and follow-up."),
-}
-
 
 class EndingType(models.TextChoices):
     PLANNED = "planned", _("Planned ending")
@@ -141,7 +129,8 @@ class Episode(models.Model):
 
     @property
     def phase_purpose(self) -> str:
-        return PHASE_PURPOSE[Phase(self.phase)]
+        """What the current phase is for, in the words of this episode's kind of practice."""
+        return vocabulary.phase_purpose(self, self.phase)
 
 
 class PhaseChange(models.Model):

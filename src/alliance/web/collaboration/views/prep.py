@@ -1,4 +1,9 @@
-"""One screen before a session: alliance and outcome, signals, goals, notes, tasks, ritual."""
+"""One screen before a session: alliance and outcome, signals, goals, notes, tasks, ritual.
+
+"Prepare the next session" (from the client page) prepares the session after the last one
+logged, with everything known so far. Preparing a logged session (from its own page) shows
+the scores up to and including it.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +19,10 @@ from alliance.web.measures.summary import episode_rows
 from alliance.web.practice.access import (
     can_read_clinical_text,
     can_write_clinical,
+    episode_for_user,
     session_for_user,
 )
+from alliance.web.practice.views.common import sources_of
 
 
 def _latest_by_kind(rows_by_session, sessions):
@@ -35,10 +42,27 @@ def _latest_by_kind(rows_by_session, sessions):
 @login_required
 def session_prep(request, session_id):
     session = session_for_user(request.user, session_id)
-    episode = session.episode
+    record(request.user, "view", session, summary=f"prep for session {session.number}")
+    return _prep(request, session.episode, session.number, session, up_to=session.number)
+
+
+@login_required
+def episode_prep(request, episode_id):
+    episode = episode_for_user(request.user, episode_id)
+    last = episode.sessions.order_by("-number").first()
+    number = last.number + 1 if last else 1
+    record(request.user, "view", episode, summary=f"prep for the next session ({number})")
+    return _prep(request, episode, number, None, up_to=number - 1)
+
+
+def _prep(request, episode, number, session, *, up_to):
+    """Render the prep screen for session ``number`` with the scores of sessions 1…``up_to``.
+
+    ``session`` is the session itself when it is already logged, else None.
+    """
     client = episode.client
-    sessions = list(episode.sessions.order_by("number"))
-    alliance, outcome = _latest_by_kind(episode_rows(episode), sessions)
+    earlier = list(episode.sessions.filter(number__lte=up_to).order_by("number"))
+    alliance, outcome = _latest_by_kind(episode_rows(episode), earlier)
     alerts = [
         a
         for a in alerts_for_user(request.user).filter(episode=episode).order_by("-id")
@@ -47,16 +71,18 @@ def session_prep(request, session_id):
     collab = episode_collaboration([episode])[0]
     can_read_text = can_read_clinical_text(request.user, client)
     notes = list(ClientNote.objects.filter(client=client, seen_at__isnull=True))
-    record(request.user, "view", session, summary=f"prep for session {session.number}")
     return render(
         request,
         "collaboration/session_prep.html",
         {
+            "number": number,
             "session": session,
+            "last_session": earlier[-1] if earlier else None,
             "episode": episode,
             "client": client,
             "alliance_rows": alliance,
             "outcome_rows": outcome,
+            "sources": sources_of(alliance + outcome),
             "alerts": alerts,
             "collab": collab,
             "open_tasks": [t for t in collab.tasks if t.status == "open"],

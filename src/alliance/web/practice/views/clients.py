@@ -12,6 +12,7 @@ from alliance.web.accounts.models import Role
 from alliance.web.audit.log import record
 from alliance.web.collaboration.client_panel import collaboration_panel
 from alliance.web.insights.client_panel import client_insights
+from alliance.web.journal.models import IntakeRequest
 from alliance.web.measures.summary import rows_for_episodes
 from alliance.web.practice import actions
 from alliance.web.practice.access import (
@@ -21,7 +22,8 @@ from alliance.web.practice.access import (
 )
 from alliance.web.practice.forms import ClientForm
 from alliance.web.practice.models import PHASE_ORDER, Episode, Phase, PhaseChange, Session
-from alliance.web.practice.views.common import add_action_errors
+from alliance.web.practice.views.common import add_action_errors, sources_of
+from alliance.web.practice.vocabulary import words
 from alliance.web.research.client_panel import research_consent_panel
 from alliance.web.transcripts.panel import client_consent_panel
 
@@ -56,6 +58,12 @@ def _latest(sessions):
     return [latest[key] for key in sorted(latest)]
 
 
+def _last_check(sessions):
+    """The most recent check of these sessions (prefetched), or None."""
+    checks = [c for s in sessions for c in s.checks.all()]
+    return max(checks, key=lambda c: (c.created_at, c.pk), default=None)
+
+
 @login_required
 def client_detail(request, client_id):
     client = client_for_user(request.user, client_id)
@@ -76,17 +84,33 @@ def client_detail(request, client_id):
         .order_by("-started_on", "-id")
     )
     rows = rows_for_episodes(episodes)
+    # A client who asked through the public page's intake form referred themselves.
+    self_referred = set(
+        IntakeRequest.objects.filter(episode__in=[e.pk for e in episodes]).values_list(
+            "episode_id", flat=True
+        )
+    )
     critical = []
+    shown_rows = []
     for episode in episodes:
-        for session in episode.sessions.all():
+        sessions = list(episode.sessions.all())
+        for session in sessions:
             session.scored_rows = rows.get(session.id, [])
+            shown_rows.extend(session.scored_rows)
             critical.extend(
                 row
                 for row in session.scored_rows
                 if row.response.critical and row.response.critical_acknowledged_at is None
             )
-        episode.sessions_by_phase = _group_by_phase(episode.sessions.all())
-        episode.latest_rows = _latest(episode.sessions.all())
+        episode.sessions_by_phase = _group_by_phase(sessions)
+        episode.latest_rows = _latest(sessions)
+        episode.words = words(episode)
+        episode.reason_label = (
+            episode.words["self_reason"] if episode.pk in self_referred else episode.words["reason"]
+        )
+        episode.last_session = sessions[-1] if sessions else None
+        episode.last_check = _last_check(sessions)
+    open_episodes = [e for e in episodes if e.is_active]
     record(request.user, "view", client, summary=f"client page {client.code}")
     return render(
         request,
@@ -98,6 +122,10 @@ def client_detail(request, client_id):
             **collaboration_panel(request.user, client, episodes),
             "client": client,
             "episodes": episodes,
+            "open_episodes": open_episodes,
+            # Without an open episode, the page speaks the words of the practitioner's kind.
+            "client_words": open_episodes[0].words if open_episodes else words(client.practitioner),
+            "sources": sources_of(shown_rows),
             "can_write": can_write_clinical(request.user, client),
             "can_read_text": can_read_clinical_text(request.user, client),
             "critical": critical,

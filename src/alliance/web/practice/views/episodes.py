@@ -11,12 +11,15 @@ from alliance.web.practice import actions
 from alliance.web.practice.access import client_for_user, episode_for_user
 from alliance.web.practice.forms import EndEpisodeForm, EpisodeForm, PhaseForm
 from alliance.web.practice.views.common import add_action_errors
+from alliance.web.practice.vocabulary import words
 
 
 @login_required
 def episode_new(request, client_id):
     client = client_for_user(request.user, client_id, write=True)
-    form = EpisodeForm(request.POST or None, initial={"started_on": timezone.localdate()})
+    form = EpisodeForm(
+        request.POST or None, initial={"started_on": timezone.localdate()}, kind=request.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             actions.start_episode(request.user, client, **form.cleaned_data)
@@ -24,7 +27,11 @@ def episode_new(request, client_id):
             add_action_errors(form, error)
         else:
             return redirect("client", client_id=client.public_id)
-    return render(request, "practice/episode_form.html", {"form": form, "client": client})
+    return render(
+        request,
+        "practice/episode_form.html",
+        {"form": form, "client": client, "words": words(request.user)},
+    )
 
 
 @login_required

@@ -19,7 +19,7 @@ from alliance.web.practice.access import (
     session_for_user,
 )
 from alliance.web.practice.forms import SessionForm
-from alliance.web.practice.views.common import add_action_errors
+from alliance.web.practice.views.common import add_action_errors, sources_of
 from alliance.web.transcripts.panel import session_panel_context
 
 
@@ -65,6 +65,7 @@ def session_detail(request, session_id):
             "can_write": can_write_clinical(request.user, client),
             "can_read_text": can_read_clinical_text(request.user, client),
             "rows": rows,
+            "sources": sources_of(rows),
             "checks": list(session.checks.all()),
             **session_panel_context(session),
             "has_reflection": journal_marker(request.user, session),
