@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from ninja import Query, Router
@@ -24,10 +25,10 @@ from alliance.interop.fhir import (
 from alliance.web.api.errors import FHIR_MEDIA_TYPE, ApiError
 from alliance.web.api.idempotency import idempotent
 from alliance.web.api.routes.common import auth
-from alliance.web.audit.log import record
 from alliance.web.measures.access import response_for_user
 from alliance.web.measures.fhir import response_to_fhir
 from alliance.web.measures.models import MeasureResponse, Rater, Source
+from alliance.web.measures.recording import Administration, record_responses
 from alliance.web.practice.access import clients_for_user, session_for_user
 
 router = Router(tags=["fhir"])
@@ -166,8 +167,6 @@ def create_questionnaire_response(request):
     session = _session_of(request.user, item.encounter, 1)
 
     def create():
-        from alliance.web.measures.actions import _store
-
         with transaction.atomic():
             if session.responses.filter(instrument_id=item.instrument, rater=Rater.CLIENT).exists():
                 raise ApiError(
@@ -175,20 +174,22 @@ def create_questionnaire_response(request):
                     f"Session {session.number} already has a client response to {item.instrument}.",
                     "QuestionnaireResponse.questionnaire",
                 )
-            stored = _store(
-                session,
-                item.instrument,
-                item.values,
-                rater=Rater.CLIENT,
-                source=Source.FHIR,
-                submitted_at=item.authored,
-            )
-            record(
-                request.user,
-                "create",
-                stored,
-                summary=f"FHIR QuestionnaireResponse {item.instrument} for session {session.number} (API)",
-            )
+            try:
+                recorded = record_responses(
+                    request.user,
+                    [
+                        Administration.for_session(
+                            session, item.instrument, item.values, submitted_at=item.authored
+                        )
+                    ],
+                    source=Source.FHIR,
+                    organisation=session.organisation,
+                    summary=f"FHIR QuestionnaireResponse {item.instrument} for session "
+                    f"{session.number} (API)",
+                )
+            except ValidationError as exc:
+                raise ApiError(422, "; ".join(exc.messages), "QuestionnaireResponse.item") from None
+        stored = recorded.responses[0]
         stored = MeasureResponse.objects.select_related("session__episode__client").get(
             pk=stored.pk
         )
