@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance.instruments import UnknownInstrumentError, load_instrument
-from alliance.scoring import ScoringError, score_response
 from alliance.web.audit.log import record
 from alliance.web.insights.services import refresh_episode
 from alliance.web.measures.models import (
@@ -246,6 +245,22 @@ def submit_check(
         # The link's lookup (find_check) already read the session, episode, client,
         # practitioner and organisation.
         session = check.session
+        # An answer of the same instrument may have arrived for the session by another path
+        # (FHIR, an import) since the link was issued: those are kept aside, the rest stored.
+        already = set(
+            session.responses.filter(
+                rater=Rater.CLIENT, instrument_id__in=check.instrument_ids
+            ).values_list("instrument_id", flat=True)
+        )
+        if already:
+            hold_answers(
+                check,
+                {i: answers_by_instrument[i] for i in check.instrument_ids if i in already},
+                reason="the session already had a client answer to " + ", ".join(sorted(already)),
+            )
+        to_store = [i for i in check.instrument_ids if i not in already]
+        if not to_store:
+            return "held", []
         try:
             with transaction.atomic():  # a savepoint: a failure here keeps the claim and the hold
                 recorded = record_responses(
@@ -254,7 +269,7 @@ def submit_check(
                         Administration.for_session(
                             session, instrument_id, answers_by_instrument[instrument_id]
                         )
-                        for instrument_id in check.instrument_ids
+                        for instrument_id in to_store
                     ],
                     source=Source.CHECK,
                     organisation=check.organisation,
@@ -262,7 +277,9 @@ def submit_check(
                     summary=f"client answered the check for session {session.number}",
                 )
         except (DatabaseError, ValidationError) as exc:
-            hold_answers(check, answers_by_instrument, reason=_reason(exc))
+            hold_answers(
+                check, {i: answers_by_instrument[i] for i in to_store}, reason=_reason(exc)
+            )
             return "held", []
     return "stored", recorded.responses
 
@@ -271,6 +288,14 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(exc.messages)
     return f"the database refused them ({type(exc).__name__})"
+
+
+def _fires(trigger, answers: Mapping[str, float | None]) -> bool:
+    value = answers.get(trigger.item, answers.get(str(trigger.item)))
+    try:
+        return bool(trigger.fires(None if value is None else float(value)))
+    except (TypeError, ValueError):
+        return False
 
 
 def hold_answers(
@@ -283,12 +308,15 @@ def hold_answers(
     """
     critical = []
     for instrument_id, answers in answers_by_instrument.items():
+        # Each trigger on its own, not the whole score: one bad value elsewhere must not hide
+        # a critical answer.
         try:
-            score = score_response(dict(answers), load_instrument(instrument_id))
-        except (ScoringError, UnknownInstrumentError, ValueError, TypeError):
+            triggers = load_instrument(instrument_id).critical_items
+        except UnknownInstrumentError:
             continue
-        if score.critical:
-            critical.append(f"{instrument_id} item {', '.join(score.critical)}")
+        fired = [t.item for t in triggers if _fires(t, answers)]
+        if fired:
+            critical.append(f"{instrument_id} item {', '.join(fired)}")
     held = HeldAnswers.objects.create(
         organisation=check.organisation,
         session=check.session,
