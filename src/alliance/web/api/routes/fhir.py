@@ -16,6 +16,7 @@ from django.http import HttpResponse
 from ninja import Query, Router
 
 from alliance.instruments import load_library
+from alliance.interop import safejson
 from alliance.interop.fhir import (
     FhirError,
     parse_questionnaire_responses,
@@ -152,11 +153,9 @@ def create_questionnaire_response(request):
     if content_type not in (FHIR_MEDIA_TYPE, "application/json"):
         raise ApiError(415, f"Send the resource as {FHIR_MEDIA_TYPE}, not {content_type!r}.")
     try:
-        data = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(
-            400, "Malformed JSON: the request body could not be parsed as JSON."
-        ) from None
+        data = safejson.loads(request.body or b"")
+    except safejson.JsonInputError as exc:
+        raise ApiError(400, f"Malformed JSON: the request body is {exc}.") from None
     if not isinstance(data, dict) or data.get("resourceType") != "QuestionnaireResponse":
         raise ApiError(422, "The body must be one QuestionnaireResponse resource.", "resourceType")
     try:
