@@ -212,3 +212,34 @@ def test_the_practitioner_rating_takes_the_same_path(
         object_id=response.public_id, actor=world.owner, summary__contains="practitioner rating"
     ).exists()
     assert Delivery.objects.filter(payload__data__response_id=str(response.public_id)).exists()
+
+
+def test_a_large_import_flags_every_critical_answer_in_one_batch_run(
+    world, tmp_path, django_capture_on_commit_callbacks, settings
+):
+    from alliance.web.measures.recording import BATCH_REFRESH_EPISODES
+    from tests.factories import make_client, make_episode
+
+    sessions = []
+    for _ in range(BATCH_REFRESH_EPISODES + 1):
+        episode = make_episode(make_client(world.owner))
+        sessions.append(
+            practice.record_session(
+                world.owner, episode, starts_at=timezone.now() - dt.timedelta(days=30)
+            )
+        )
+    rows = [
+        f"{s.episode.client.code},{s.number},phq9,{item},{value}"
+        for s in sessions
+        for item, value in PHQ9_CRITICAL.items()
+    ]
+    path = tmp_path / "responses.csv"
+    path.write_text("client_code,session_number,instrument,item,value\n" + "\n".join(rows))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = runner.invoke(
+            app, ["import", "responses", str(path), "--organisation", world.org.slug]
+        )
+    assert result.exit_code == 0, result.output
+    for session in sessions:
+        _assert_flagged(MeasureResponse.objects.get(session=session, instrument_id="phq9"))
+    assert not [m for m in mail.outbox if m.subject.startswith("Alliance: critical answer")]

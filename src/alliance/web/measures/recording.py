@@ -24,8 +24,8 @@ from django.utils import timezone
 
 from alliance.instruments import UnknownInstrumentError
 from alliance.scoring import score_batch
-from alliance.web.audit.log import record
-from alliance.web.measures.models import MeasureResponse, Rater
+from alliance.web.audit.log import record, record_many
+from alliance.web.measures.models import MeasureResponse, Rater, Source
 from alliance.web.practice.models import Session
 
 log = logging.getLogger(__name__)
@@ -187,13 +187,27 @@ def _insert(rows: list[tuple]) -> None:
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", prepared)  # noqa: S608
 
 
+# Never needed here, and decrypting them for every row of an import costs seconds.
+_ENCRYPTED = (
+    "session__note",
+    "session__episode__referral_reason",
+    "session__episode__client__name",
+    "session__episode__client__email",
+    "session__episode__client__phone",
+)
+
+# Above this many episodes, one batch run of the monitoring (as `alliance monitor` does) is
+# much faster than refreshing each episode.
+BATCH_REFRESH_EPISODES = 20
+
+
 def _read_back(public_ids: list[uuid.UUID]) -> list[MeasureResponse]:
     found: list[MeasureResponse] = []
-    for start in range(0, len(public_ids), 500):
+    for chunk in _chunks(public_ids):
         found.extend(
-            MeasureResponse.objects.filter(
-                public_id__in=public_ids[start : start + 500]
-            ).select_related("session__episode__client", "session__episode__practitioner")
+            MeasureResponse.objects.filter(public_id__in=chunk)
+            .select_related("session__episode__client", "session__episode__practitioner")
+            .defer(*_ENCRYPTED)
         )
     order = {public_id: index for index, public_id in enumerate(public_ids)}
     return sorted(found, key=lambda r: order[r.public_id])
@@ -235,35 +249,63 @@ def record_responses(
             _insert(rows[start : start + 5000])
             if progress is not None:
                 progress(min(start + 5000, len(rows)), len(rows))
-        critical_ids = [row[0] for row in rows if row[14]]
+        critical_rows = [row for row in rows if row[14]]
         announce_ids = [
             row[0] for row in rows if not historical or row[15] >= recent_cutoff
         ]  # submitted_at
-        result.critical = _read_back(critical_ids)
         if read_back:
             result.responses = _read_back([row[0] for row in rows])
         obj = audit_object
         if obj is None and check is None and len(result.responses) == 1:
             obj = result.responses[0]
         record(actor, "create", check or obj, summary=summary, organisation=organisation)
-        for response in result.critical:
-            record(
-                actor,
-                "create",
-                response,
-                summary=f"critical answer: {_items(response)} "
-                f"(client {response.session.episode.client.code}, {response.get_source_display()})",
-                organisation=organisation,
-            )
+        sessions = _sessions_of(sorted({row[2] for row in rows}))
+        label = dict(Source.choices).get(source, source)
+        record_many(
+            actor,
+            "create",
+            [
+                (
+                    "measureresponse",
+                    row[0],
+                    f"critical answer: {row[4]} item {', '.join(json.loads(row[13]))} "
+                    f"(client {sessions[row[2]][1]}, {label})",
+                )
+                for row in critical_rows
+            ],
+            organisation=organisation,
+        )
         _queue_webhooks(announce_ids, result.responses)
-        sessions = {row[2] for row in rows}
-        critical_episodes = {r.session.episode_id for r in result.critical}
-        to_email = [r for r in result.critical if not historical or r.submitted_at >= recent_cutoff]
-        touched = set(Session.objects.filter(pk__in=sessions).values_list("episode_id", flat=True))
+        critical_episodes = {sessions[row[2]][0] for row in critical_rows}
+        # Only answers to e-mail about are read back from an import: a few, not thousands.
+        to_email = _read_back(
+            [row[0] for row in critical_rows if not historical or row[15] >= recent_cutoff]
+        )
+        result.critical = [r for r in result.responses if r.critical] if read_back else to_email
+        touched = {episode for episode, _code in sessions.values()}
         transaction.on_commit(
-            lambda: _after_commit(to_email, critical_episodes, touched - critical_episodes)
+            lambda: _after_commit(
+                organisation, to_email, critical_episodes, touched - critical_episodes
+            )
         )
     return result
+
+
+def _chunks(ids: list, size: int = 900):
+    # SQLite allows a limited number of parameters per query; an import may touch 100,000 rows.
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _sessions_of(session_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """Map session id → (episode id, client code), reading no encrypted column."""
+    found: dict[int, tuple[int, str]] = {}
+    for chunk in _chunks(session_ids):
+        rows = Session.objects.filter(pk__in=chunk).values_list(
+            "pk", "episode_id", "episode__client__code"
+        )
+        found.update({pk: (episode, code) for pk, episode, code in rows})
+    return found
 
 
 def _items(response: MeasureResponse) -> str:
@@ -286,15 +328,27 @@ def _queue_webhooks(announce_ids: list[uuid.UUID], known: list[MeasureResponse])
         response_received(by_id[public_id])  # the deliveries are enqueued on commit
 
 
-def _after_commit(to_email, critical_episodes: set[int], other_episodes: set[int]) -> None:
-    from alliance.web.insights.services import refresh_episode
+def _after_commit(
+    organisation, to_email, critical_episodes: set[int], other_episodes: set[int]
+) -> None:
+    from alliance.web.insights.services import monitor_organisation, refresh_episode
     from alliance.web.insights.tasks import refresh_episode_soon
+    from alliance.web.measures.tasks import monitor_after_import
     from alliance.web.practice.models import Episode
 
+    if len(critical_episodes) + len(other_episodes) > BATCH_REFRESH_EPISODES:
+        # An import: every signal of the practice in one batch run, critical alerts included —
+        # by `alliance worker` within seconds (ALLIANCE_MONITOR_IN_BACKGROUND), or here.
+        if settings.ALLIANCE_MONITOR_IN_BACKGROUND:
+            monitor_after_import.enqueue(organisation.pk)
+        else:
+            monitor_organisation(organisation)
+        other_episodes = critical_episodes = set()
     for episode in Episode.objects.filter(pk__in=critical_episodes).select_related("organisation"):
         refresh_episode(episode)  # a critical answer flags the caseload at once
-    for episode in Episode.objects.filter(pk__in=other_episodes):
-        refresh_episode_soon(episode)
+    for chunk in _chunks(sorted(other_episodes)):
+        for episode in Episode.objects.filter(pk__in=chunk):
+            refresh_episode_soon(episode)
     by_session: dict[int, list[MeasureResponse]] = {}
     for response in to_email:
         by_session.setdefault(response.session_id, []).append(response)
