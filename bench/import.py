@@ -24,8 +24,9 @@ def run_one(database_url: str, args) -> None:
     vendor = _django.start(database_url, "alliance-bench-import-")
     from django.db import connection, transaction
 
-    from alliance.web.measures.importing import COLUMNS, import_responses
+    from alliance.web.measures.importing import import_responses
     from alliance.web.measures.models import MeasureResponse
+    from alliance.web.measures.recording import COLUMNS
 
     org, _sessions = _django.bulk_caseload("Import bench", "I", args.clients, args.sessions)
     rng = random.Random(3)  # noqa: S311
@@ -52,6 +53,7 @@ def run_one(database_url: str, args) -> None:
             str(uuid.uuid4()).replace("-", "") if vendor == "sqlite" else str(uuid.uuid4()),
             o,
             s,
+            ck,
             i,
             r,
             src,
@@ -65,7 +67,7 @@ def run_one(database_url: str, args) -> None:
             c,
             at,
         )
-        for (o, s, i, r, src, a, t, sub, b, sc, m, ci, c, at) in rows
+        for (o, s, ck, i, r, src, a, t, sub, b, sc, m, ci, c, at) in rows
     ]
     table = MeasureResponse._meta.db_table
     columns = COLUMNS

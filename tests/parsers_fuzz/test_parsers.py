@@ -430,3 +430,63 @@ def test_web_fhir_import_never_crashes_and_writes_nothing_on_errors(world, gener
 def test_csv_text_too_long_to_be_a_file_name_is_read_as_text():
     with pytest.raises(CsvFormatError):
         parse_responses_csv("0" * 5000, LIBRARY)  # one line, no header: not a path either
+
+
+# --- issue 13: nesting, oversized fields, impossible dates ----------------------------------------
+
+NESTING = st.builds(
+    lambda opens, depth, tail: "".join(opens[i % len(opens)] for i in range(depth)) + tail,
+    st.lists(st.sampled_from(["[", '{"a": ', '{"item": [', '{"resourceType": "Bundle", "entry": ']), min_size=1, max_size=4),
+    st.integers(min_value=65, max_value=50_000),
+    st.sampled_from(["", "1", "]" * 10, "}" * 10]),
+)  # fmt: skip
+
+
+@FAST
+@given(NESTING)
+def test_nesting_beyond_the_limit_is_the_documented_error_everywhere(text):
+    from alliance.interop import safejson
+
+    with pytest.raises(FhirError, match="levels deep|not JSON"):
+        parse_questionnaire_responses(text, LIBRARY)
+    with pytest.raises(safejson.JsonInputError, match="levels deep|not valid JSON"):
+        safejson.loads(text)
+
+
+@FAST
+@given(st.recursive(st.integers() | st.text(max_size=5), lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=3), c, max_size=3), max_leaves=30))  # fmt: skip
+def test_json_within_the_limit_reads_as_the_standard_library_does(value):
+    from alliance.interop import safejson
+
+    text = json.dumps(value)
+    assert safejson.loads(text) == json.loads(text)
+    assert safejson.loads(text.encode("utf-8")) == json.loads(text)
+
+
+@FAST
+@given(
+    st.integers(min_value=131_073, max_value=300_000),
+    st.integers(min_value=1, max_value=9),
+    st.sampled_from(["auto", "python"]),
+)
+def test_csv_field_over_the_limit_refuses_the_whole_file_naming_the_line(size, item, engine):
+    rows = [f"A-1,1,phq9,{i},1" for i in range(1, 10)]
+    rows[item - 1] = f'A-1,1,phq9,{item},"{"9" * size}"'
+    text = "client_code,session_number,instrument,item,value\n" + "\n".join(rows) + "\n"
+    with pytest.raises(CsvFormatError, match=rf"line {item + 1}: a field is longer than 131,072"):
+        parse_responses_csv(text, LIBRARY, engine=engine)
+
+
+@FAST
+@given(
+    st.sampled_from(["0000-01-01", "0000-12-31", "2025-02-30", "2025-13-01", "9999-99-99"]),
+    st.sampled_from(["auto", "python"]),
+)
+def test_csv_impossible_session_dates_are_per_row_errors(day, engine):
+    text = "client_code,session_date,instrument,item,value\n" + "".join(
+        f"A-1,{day},phq9,{i},1\n" for i in range(1, 10)
+    )
+    result = parse_responses_csv(text, LIBRARY, engine=engine)
+    assert not result.administrations
+    assert [e.line for e in result.errors] == list(range(2, 11))
+    assert all(day in e.reason for e in result.errors)

@@ -3,8 +3,8 @@ from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    # The intake rate limit lives in the cache; each test starts with none counted.
+def _fresh_rate_limits(db):
+    # The intake rate limit lives in the shared (database) cache; each test starts with none.
     cache.clear()
     yield
     cache.clear()

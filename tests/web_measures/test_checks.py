@@ -168,13 +168,16 @@ def test_unknown_link_is_a_kind_404(db, client):
     assert "could not find this check" in response.content.decode()
 
 
-def test_critical_answer_flags_notifies_and_shows_crisis_contacts(world, therapy, client, login):
+def test_critical_answer_flags_notifies_and_shows_crisis_contacts(
+    world, therapy, client, login, django_capture_on_commit_callbacks
+):
     world.org.crisis_contacts = "Samaritans: 116 123"
     world.org.save()
     world.owner.email = "owner@example.org"
     world.owner.save()
     session, check, token = therapy
-    done = answer_all(client, token, phq9=PHQ9_CRITICAL)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = answer_all(client, token, phq9=PHQ9_CRITICAL)
     thanks = client.get(done["Location"]).content.decode()
     assert "If you are struggling right now" in thanks
     assert "Samaritans: 116 123" in thanks

@@ -90,10 +90,10 @@ def test_fhir_download_is_a_valid_questionnaire_response(world, login):
 
 def test_fhir_round_trip_into_another_session(world):
     session = make_session(world.episode, days_after_start=8)
-    from alliance.web.measures.actions import _store
+    from alliance.web.measures.actions import record_response
 
-    original = _store(
-        session, "gad7", {str(i): 2.0 for i in range(1, 8)}, rater="client", source="check"
+    original = record_response(
+        world.owner, session, "gad7", {str(i): 2.0 for i in range(1, 8)}, source="check"
     )
     resource = response_to_fhir(original)
     target = make_session(world.episode, days_after_start=15)

@@ -13,7 +13,7 @@ from alliance.web.insights.demo import phq9_answers
 from alliance.web.insights.models import Alert
 from alliance.web.journal.models import IntakeRequest
 from alliance.web.measures.actions import _store
-from alliance.web.measures.models import Rater, Source
+from alliance.web.measures.models import HeldAnswers, Rater, Source
 from alliance.web.practice import actions as practice
 from alliance.web.research import actions as research
 from alliance.web.transcripts import actions as transcripts
@@ -90,6 +90,14 @@ def build_full_client(world, *, end: bool = True) -> Full:
     second = make_session(episode, days_after_start=14, note="full-note-secret-2")
     measures = measures_for(first)  # a check with its token, a practitioner rating, plan
     _store(second, "phq9", phq9_answers(12), rater=Rater.CLIENT, source=Source.CHECK)
+    # Check answers that could not be stored (kept for the practitioner) are the client's too.
+    HeldAnswers.objects.create(
+        organisation=episode.organisation,
+        session=first,
+        check_ref=measures["check"],
+        answers={"phq9": phq9_answers(3)},
+        reason="test: a response of the same instrument arrived first",
+    )
     Alert.objects.create(
         organisation=episode.organisation,
         episode=episode,

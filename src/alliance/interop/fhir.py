@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from alliance.instruments import Instrument, InstrumentLibrary, load_library
 from alliance.instruments.model import AnswerOption, Item
+from alliance.interop.safejson import MAX_DEPTH, nesting_depth
 from alliance.scoring.single import check_responses
 
 FHIR_VERSION = "4.0.1"
@@ -423,13 +424,21 @@ def parse_questionnaire_responses(
     """
     if isinstance(data, str | bytes):
         try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise FhirError(f"not JSON: {exc}") from None
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
         except UnicodeDecodeError as exc:
             raise FhirError(
                 f"not UTF-8 text (byte {exc.start + 1} cannot be read); FHIR JSON is UTF-8"
             ) from None
+        depth = nesting_depth(text)
+        if depth > MAX_DEPTH:
+            raise FhirError(
+                f"nested {depth} levels deep; at most {MAX_DEPTH} levels of arrays and objects "
+                "are read"
+            )
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise FhirError(f"not JSON: {exc}") from None
     if not isinstance(data, Mapping):
         raise FhirError("expected a JSON object (QuestionnaireResponse or Bundle)")
     lib = library if library is not None else load_library()

@@ -141,7 +141,8 @@ def parse_responses_csv(
     Raises
     ------
     CsvFormatError
-        Empty file, or required columns missing from the header.
+        Empty file, required columns missing from the header, or a row that cannot be read
+        as CSV (a field over 131,072 characters), which no row of the file survives.
     """
     lib = library if library is not None else load_library()
     if isinstance(source, str) and "\n" not in source and _names_a_file(source):
@@ -288,6 +289,15 @@ def _dup_reason(inst_id: str, item_id: str, client: str, first_line: int) -> str
     return f"{inst_id} item {item_id} for client {client!r} at this session already given on line {first_line}"
 
 
+def _csv_problem(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return (
+            f"a field is longer than {csv.field_size_limit():,} characters, the most a field "
+            "may hold; no value is that long"
+        )
+    return f"the row cannot be read as CSV ({exc})"
+
+
 def _parse_python(fh: IO[str], layout: _Layout, lib: Mapping[str, Instrument]) -> CsvParseResult:
     fh.readline()  # header
     width = layout.width
@@ -297,8 +307,17 @@ def _parse_python(fh: IO[str], layout: _Layout, lib: Mapping[str, Instrument]) -
     rows_read = 0
     reader = csv.reader(fh, delimiter=layout.delim)
     line = 1
-    for row in reader:
+    while True:
         start = line + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # A field over csv.field_size_limit() (131,072 characters), a NUL byte, ...: the
+            # row cannot be tied to its administration, so no row of the file is trusted —
+            # even with skip_invalid, an administration could lose an item (PHQ-9 item 9).
+            raise CsvFormatError(f"line {start}: {_csv_problem(exc)}") from None
         line = reader.line_num + 1  # reader.line_num counts from the line after the header
         if not row or all(not c.strip() for c in row):
             continue
@@ -423,7 +442,10 @@ def _parse_fast(text: str, layout: _Layout, lib: Mapping[str, Instrument]) -> Cs
     if layout.decimal_comma:
         value_text = value_text.str.replace_all(",", ".", literal=True)
     num_ok = pl.col("num").str.contains(r"^[0-9]{1,9}$")
-    date_ok = pl.col("date").str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+    # Year 0000 parses in polars but is no date in Python (or ISO 8601 without extension).
+    date_ok = pl.col("date").str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$") & ~pl.col(
+        "date"
+    ).str.starts_with("0000")
     snum = pl.when(num_ok).then(pl.col("num").cast(pl.Int64, strict=False))
     df = df.with_columns(
         pl.when(snum >= 1).then(snum).alias("snum"),

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from alliance.instruments import InstrumentError, load_instrument
+from alliance.interop import safejson
 
 from .errors import ScoringError
 from .single import score_response
@@ -38,9 +39,9 @@ def score(
         raise _fail(str(exc)) from None
     raw = sys.stdin.read()
     try:
-        responses = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise _fail(f"stdin is not valid JSON: {exc}") from None
+        responses = safejson.loads(raw)
+    except safejson.JsonInputError as exc:
+        raise _fail(f"stdin is {exc}") from None
     if not isinstance(responses, dict):
         raise _fail('expected a JSON object like {"1": 2, "2": 0}')
     try:

@@ -268,6 +268,9 @@ CONTENT_SECURITY_POLICY = {
 
 # Sign-in throttling (django-axes): ALLIANCE_LOGIN_FAILURE_LIMIT failed passwords or second-step
 # codes for one username from one address lock that pair out for ALLIANCE_LOCKOUT_MINUTES.
+# The failures are rows in the database (axes' database handler), so every worker and process
+# counts the same attempts.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env_int("ALLIANCE_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("ALLIANCE_LOCKOUT_MINUTES", 15) / 60  # hours, as axes expects
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -294,6 +297,27 @@ if MODE == "production":
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
+
+# Rate limits and lockouts must hold across every worker and process (`alliance serve` runs
+# several): the cache is shared. By default it is a table in the database (created by the
+# journal app's migrations); ALLIANCE_CACHE_URL names a shared Redis instead where one runs.
+CACHE_TABLE = "alliance_cache"
+
+
+def cache_from_url(url: str | None) -> dict:
+    """The default cache for ALLIANCE_CACHE_URL: the database cache, or Django's RedisCache."""
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme in {"redis", "rediss", "unix"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ImproperlyConfigured(
+        "ALLIANCE_CACHE_URL must be a redis://, rediss:// or unix:// URL of a shared cache "
+        f"(or unset for the database cache), not {url!r}"
+    )
+
+
+CACHES = {"default": cache_from_url(env_str("ALLIANCE_CACHE_URL"))}
 
 # Background work (webhook deliveries and their retries) goes through Django's task API with the
 # database backend: no broker to run. `alliance worker` runs the queue; tests run tasks at once.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ninja import NinjaAPI, Swagger
+from ninja.parser import Parser
 
+from alliance.interop import safejson
 from alliance.web.api import errors
 
 OPERATION_OUTCOME = {
@@ -29,6 +31,19 @@ OPERATION_OUTCOME = {
 }
 
 
+class ObjectBodyParser(Parser):
+    """Read a request body as one JSON object, with a nesting limit; anything else is refused.
+
+    django-ninja turns a parser's exception into a 400; `errors` names the reason.
+    """
+
+    def parse_body(self, request):
+        data = safejson.loads(request.body)
+        if not isinstance(data, dict):
+            raise errors.NotAnObject(type(data).__name__ if data is not None else "null")
+        return data
+
+
 class AllianceApi(NinjaAPI):
     def get_openapi_operation_id(self, operation) -> str:
         return operation.view_func.__name__
@@ -51,6 +66,7 @@ api = AllianceApi(
         "FHIR errors are OperationOutcome resources."
     ),
     urls_namespace="api-v1",
+    parser=ObjectBodyParser(),
     docs=Swagger(settings={"persistAuthorization": True}),
     docs_url="/docs",
     openapi_url="/openapi.json",

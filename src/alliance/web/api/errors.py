@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from alliance.interop.safejson import JsonInputError
 from alliance.web.api.tokens import ScopeError, TokenError
 
 FHIR_MEDIA_TYPE = "application/fhir+json"
@@ -104,7 +105,22 @@ def _django_validation(request, exc: DjangoValidationError):
     return respond(request, 422, errors)
 
 
+class NotAnObject(ValueError):
+    """A request body that is JSON, but not the object the endpoint expects."""
+
+
+_JSON_TYPES = {"list": "an array", "str": "a string", "int": "a number", "float": "a number"}
+
+
 def _http_error(request, exc: HttpError):
+    cause = exc.__cause__
+    if exc.status_code == 400 and isinstance(cause, NotAnObject):
+        found = _JSON_TYPES.get(str(cause), str(cause))
+        return respond(
+            request, 422, [(None, f"The request body must be a JSON object, not {found}.")]
+        )
+    if exc.status_code == 400 and isinstance(cause, JsonInputError):
+        return respond(request, 400, [(None, f"Malformed JSON: the request body is {cause}.")])
     if exc.status_code == 400:
         return respond(
             request, 400, [(None, "Malformed JSON: the request body could not be parsed as JSON.")]

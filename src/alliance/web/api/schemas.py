@@ -4,11 +4,40 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import AfterValidator
 
 from alliance.web.practice.access import can_read_clinical_text
+
+# Dates a practice record can carry: wide enough for any real one, narrow enough that time
+# zone arithmetic never leaves Python's calendar (year 1 to 9999).
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2999, 12, 31)
+DATE_RANGE = f"must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}"
+
+
+def check_day(day: dt.date) -> dt.date:
+    """Refuse a date outside EARLIEST..LATEST."""
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"{day.isoformat()} is out of range: dates {DATE_RANGE}")
+    return day
+
+
+def check_moment(moment: dt.datetime) -> dt.datetime:
+    """Refuse a time whose day (in UTC, when it has a zone) is outside EARLIEST..LATEST."""
+    try:
+        day = moment.astimezone(dt.UTC).date() if moment.tzinfo else moment.date()
+    except OverflowError:
+        raise ValueError(f"{moment.isoformat()} is out of range: dates {DATE_RANGE}") from None
+    if not EARLIEST <= day <= LATEST or not EARLIEST <= moment.date() <= LATEST:
+        raise ValueError(f"{moment.isoformat()} is out of range: dates {DATE_RANGE}")
+    return moment
+
+
+Day = Annotated[dt.date, AfterValidator(check_day)]
+Moment = Annotated[dt.datetime, AfterValidator(check_moment)]
 
 
 class Page(Schema):
@@ -98,7 +127,7 @@ class EpisodePage(Page):
 
 class EpisodeIn(Schema):
     service: Literal["therapy", "counselling", "coaching"]
-    started_on: dt.date
+    started_on: Day
     mandated: bool = False
     interpreter_needed: bool = False
     interpreter_language: str = Field("", max_length=40)
@@ -107,7 +136,7 @@ class EpisodeIn(Schema):
 
 class PhaseIn(Schema):
     to_phase: Phase
-    changed_on: dt.date
+    changed_on: Day
     reason: str = Field("", max_length=10000)
 
 
@@ -163,7 +192,7 @@ class SessionPage(Page):
 
 
 class SessionIn(Schema):
-    starts_at: dt.datetime = Field(description="With a time zone, e.g. 2025-03-01T10:00:00+01:00.")
+    starts_at: Moment = Field(description="With a time zone, e.g. 2025-03-01T10:00:00+01:00.")
     duration_minutes: int = Field(50, ge=1, le=600)
     format: Literal["in_person", "video", "phone"] = "in_person"
     interpreter_present: bool = False

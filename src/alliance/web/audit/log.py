@@ -25,3 +25,26 @@ def record(actor, action: str, obj=None, *, summary: str = "", organisation=None
         object_id=object_id if isinstance(object_id, uuid.UUID) else None,
         summary=summary[:300],
     )
+
+
+def record_many(actor, action: str, items, *, organisation) -> list[AuditEntry]:
+    """Append one audit entry per (object type, object public id, summary) with one INSERT.
+
+    For imports, where an entry per critical answer would otherwise cost a query each.
+    """
+    if action not in AuditAction.values:
+        raise ValueError(f"unknown audit action {action!r}")
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    entries = [
+        AuditEntry(
+            organisation=organisation,
+            actor=actor if is_user else None,
+            actor_name=(actor.get_username() if is_user else "anonymous"),
+            action=action,
+            object_type=object_type,
+            object_id=object_id if isinstance(object_id, uuid.UUID) else None,
+            summary=summary[:300],
+        )
+        for object_type, object_id, summary in items
+    ]
+    return AuditEntry.objects.bulk_create(entries, batch_size=500)

@@ -16,8 +16,8 @@ from django.db import transaction
 from alliance.web.accounts.models import Organisation
 from alliance.web.insights.models import MonitoringSettings
 from alliance.web.insights.services import monitor_organisation
-from alliance.web.measures.actions import _store
 from alliance.web.measures.models import Check, MeasureResponse, Rater, Source, hash_token
+from alliance.web.measures.recording import Administration, record_responses
 from alliance.web.practice.models import Attendance, Episode, Service
 
 # The demo practice sets a low cut-off for the (unvalidated) Alliance Check, which has no
@@ -74,8 +74,8 @@ def _healthy_alliance(k: int) -> float:
     return min(9.5, 6.5 + 0.25 * k)
 
 
-def _store_session(session, k, number, story, attended_count, service) -> None:
-    """Store the responses of the k-th attended session (0-based) of an episode."""
+def _store_session(batch, session, k, number, story, attended_count, service) -> None:
+    """Add the responses of the k-th attended session (0-based) of an episode to `batch`."""
     when = session.starts_at + dt.timedelta(hours=2)
     last = k == attended_count - 1
     alliance = _healthy_alliance(k)
@@ -97,7 +97,8 @@ def _store_session(session, k, number, story, attended_count, service) -> None:
         alliance, mine, tension = 4.0, 7.0, {"tension": 1, "bother": 5, "resolved": 1}
     elif story == "disagreement" and last:
         alliance, mine = 8.75, 5.0
-    _store(
+    _add(
+        batch,
         session,
         "alliance-check",
         alliance_answers(alliance, **tension),
@@ -105,7 +106,8 @@ def _store_session(session, k, number, story, attended_count, service) -> None:
         source=Source.CHECK,
         submitted_at=when,
     )
-    _store(
+    _add(
+        batch,
         session,
         "alliance-check-practitioner",
         alliance_answers(mine),
@@ -119,7 +121,8 @@ def _store_session(session, k, number, story, attended_count, service) -> None:
         if story == "not_on_track":
             phq = min(24, 11 + 2 * k)
         item9 = 1 if story == "critical" and last else 0
-        _store(
+        _add(
+            batch,
             session,
             "phq9",
             phq9_answers(phq + item9, item9=item9),
@@ -127,7 +130,8 @@ def _store_session(session, k, number, story, attended_count, service) -> None:
             source=Source.CHECK,
             submitted_at=when,
         )
-        _store(
+        _add(
+            batch,
             session,
             "gad7",
             gad7_answers(gad),
@@ -136,7 +140,8 @@ def _store_session(session, k, number, story, attended_count, service) -> None:
             submitted_at=when,
         )
     elif number % 4 == 1 or last:
-        _store(
+        _add(
+            batch,
             session,
             "who5",
             who5_answers(min(25, 14 + number // 2)),
@@ -144,7 +149,8 @@ def _store_session(session, k, number, story, attended_count, service) -> None:
             source=Source.CHECK,
             submitted_at=when,
         )
-        _store(
+        _add(
+            batch,
             session,
             "flourishing",
             flourishing_answers(min(56, 38 + number)),
@@ -152,6 +158,14 @@ def _store_session(session, k, number, story, attended_count, service) -> None:
             source=Source.CHECK,
             submitted_at=when,
         )
+
+
+def _add(batch, session, instrument_id, answers, *, rater, source, submitted_at) -> None:
+    batch.append(
+        Administration.for_session(
+            session, instrument_id, answers, rater=rater, source=source, submitted_at=submitted_at
+        )
+    )
 
 
 def _unanswered_check(session) -> None:
@@ -203,6 +217,7 @@ def load_demo_measures(organisation: Organisation) -> dict[str, str]:
         MonitoringSettings.objects.update_or_create(
             organisation=organisation, defaults={"settings": DEMO_SETTINGS}
         )
+        batch: list[Administration] = []
         for episode in episodes:
             story = stories.get(episode.pk, "healthy")
             sessions = sorted(episode.sessions.all(), key=lambda s: s.number)
@@ -215,7 +230,20 @@ def load_demo_measures(organisation: Organisation) -> dict[str, str]:
                 s for s in sessions if s.attendance == Attendance.ATTENDED and s.pk not in skip
             ]
             for k, session in enumerate(attended):
-                _store_session(session, k, session.number, story, len(attended), episode.service)
+                _store_session(
+                    batch, session, k, session.number, story, len(attended), episode.service
+                )
+        # One call for the whole demo: its answers are recorded, audited and alerted as any
+        # import of historical data (see measures.recording), each episode refreshed once.
+        record_responses(
+            None,
+            batch,
+            source=Source.CHECK,
+            organisation=organisation,
+            summary=f"demo: {len(batch)} synthetic responses",
+            historical=True,
+            read_back=False,
+        )
     # No refit: a fitted corridor needs 50 completed episodes; the demo has a handful, so its
     # charts show the rational rule (``alliance refit-recovery`` fits one on real data).
     monitor_organisation(organisation)

@@ -1,4 +1,8 @@
-"""A small fixed-window rate limit on Django's cache, keyed by the client's address."""
+"""A small rate limit on Django's shared cache, keyed by the client's address.
+
+The cache is shared by every worker and process (the database cache by default, Redis with
+ALLIANCE_CACHE_URL), so `limit` holds for the whole deployment, not per worker.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +19,12 @@ def client_address(request) -> str:
 
 
 def hit(scope: str, request, *, limit: int, window: int) -> bool:
-    """Count one attempt; return True while the address stays within `limit` per window."""
-    key = f"alliance:rate:{scope}:{client_address(request)}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the entry expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count <= limit
+    """Count one attempt; return True while the address has made at most `limit` in `window` seconds.
+
+    Each attempt claims one of `limit` numbered slots, each kept for `window` seconds.
+    `cache.add` is atomic on the shared backends (an INSERT on the database cache's primary
+    key, SET NX on Redis), so two workers can never both take the last slot — a read, add
+    one and write back could.
+    """
+    base = f"alliance:rate:{scope}:{client_address(request)}"
+    return any(cache.add(f"{base}:{slot}", 1, timeout=window) for slot in range(limit))

@@ -9,17 +9,16 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from alliance.instruments import UnknownInstrumentError, load_instrument
-from alliance.scoring import ScoringError, score_response
 from alliance.web.audit.log import record
 from alliance.web.insights.services import refresh_episode
-from alliance.web.insights.tasks import refresh_episode_soon
 from alliance.web.measures.models import (
     Check,
+    HeldAnswers,
     MeasureResponse,
     PlanItem,
     Rater,
@@ -28,7 +27,12 @@ from alliance.web.measures.models import (
     hash_token,
 )
 from alliance.web.measures.plan import DEFAULT_PLANS, PlanLine, due_instruments
+from alliance.web.measures.recording import Administration, record_responses
 from alliance.web.practice.models import Episode, Phase, Session
+
+
+class AlreadyAnswered(ValidationError):
+    """A check was asked for a session whose client measures are all answered."""
 
 
 def check_lifetime() -> dt.timedelta:
@@ -118,7 +122,9 @@ def create_check(actor, session: Session) -> tuple[Check | None, str | None]:
     """Bundle the instruments due at `session` into one check with a single-use link.
 
     Returns (check, token); (None, None) when nothing is due. An open check for the
-    session is reused rather than duplicated.
+    session is reused rather than duplicated. A session holds one client answer per
+    instrument, so instruments the client already answered for it are left out, and a check
+    with nothing left to ask is refused here (AlreadyAnswered) — never at submission.
     """
     existing = session.checks.filter(
         completed_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
@@ -128,6 +134,19 @@ def create_check(actor, session: Session) -> tuple[Check | None, str | None]:
     due = client_instruments(instruments_due(session))
     if not due:
         return None, None
+    answered = set(
+        session.responses.filter(rater=Rater.CLIENT, instrument_id__in=due).values_list(
+            "instrument_id", flat=True
+        )
+    )
+    if answered:
+        due = [i for i in due if i not in answered]
+        if not due:
+            raise AlreadyAnswered(
+                f"The client has already answered {', '.join(sorted(answered))} for session "
+                f"{session.number}; a session holds one answer per measure, so there is "
+                "nothing left to ask. Record the next session to send a new check."
+            )
     token = secrets.token_urlsafe(24)
     now = timezone.now()
     with transaction.atomic():
@@ -201,55 +220,14 @@ def find_check(token: str) -> Check | None:
     )
 
 
-def _score(instrument_id: str, answers: Mapping[str, float | None]):
-    instrument = load_instrument(instrument_id)
-    try:
-        return score_response(dict(answers), instrument)
-    except ScoringError as exc:
-        raise ValidationError(str(exc)) from exc
-
-
-def _store(
-    session: Session,
-    instrument_id: str,
-    answers,
-    *,
-    rater: str,
-    source: str,
-    check=None,
-    submitted_at=None,
-) -> MeasureResponse:
-    score = _score(instrument_id, answers)
-    response = MeasureResponse.objects.create(
-        organisation=session.organisation,
-        session=session,
-        check_ref=check,
-        instrument_id=instrument_id,
-        rater=rater,
-        source=source,
-        answers={str(k): v for k, v in answers.items()},
-        total=score.total,
-        subscales=score.subscales,
-        band=score.band or "",
-        scored=score.scored,
-        missing_items=list(score.missing_items),
-        critical_items=list(score.critical),
-        critical=bool(score.critical),
-        submitted_at=submitted_at or timezone.now(),
-    )
-    from alliance.web.webhooks.events import response_received
-
-    response_received(response)  # webhooks: sent once the response is committed
-    return response
-
-
 def submit_check(
     check: Check, answers_by_instrument: Mapping[str, Mapping[str, float | None]]
 ) -> tuple[str, list[MeasureResponse]]:
-    """Store the client's answers exactly once.
+    """Store the client's answers exactly once; an open link's answers are never refused.
 
-    Returns ("stored", responses) or (state, []) when the link is no longer open
-    (answered, expired or revoked) — a retried or doubled submission stores nothing.
+    Returns ("stored", responses), ("held", []) when they could not be stored and were kept
+    for the practitioner instead (see `hold_answers`), or (state, []) when the link is no
+    longer open (answered, expired or revoked) — a retried or doubled submission stores nothing.
     """
     missing = [i for i in check.instrument_ids if i not in answers_by_instrument]
     if missing:
@@ -267,58 +245,121 @@ def submit_check(
         # The link's lookup (find_check) already read the session, episode, client,
         # practitioner and organisation.
         session = check.session
-        session.organisation = check.organisation
-        responses = [
-            _store(
-                session,
-                instrument_id,
-                answers_by_instrument[instrument_id],
-                rater=Rater.CLIENT,
-                source=Source.CHECK,
-                check=check,
-            )
-            for instrument_id in check.instrument_ids
-        ]
-        record(
-            None,
-            "create",
-            check,
-            summary=f"client answered the check for session {session.number}",
-            organisation=check.organisation,
+        # An answer of the same instrument may have arrived for the session by another path
+        # (FHIR, an import) since the link was issued: those are kept aside, the rest stored.
+        already = set(
+            session.responses.filter(
+                rater=Rater.CLIENT, instrument_id__in=check.instrument_ids
+            ).values_list("instrument_id", flat=True)
         )
-        critical = [r for r in responses if r.is_critical]
-        if critical:
-            notify_critical(session, critical)
-    if critical:
-        refresh_episode(session.episode)  # a critical answer flags the caseload at once
-    else:
-        refresh_episode_soon(session.episode)
-    return "stored", responses
+        if already:
+            hold_answers(
+                check,
+                {i: answers_by_instrument[i] for i in check.instrument_ids if i in already},
+                reason="the session already had a client answer to " + ", ".join(sorted(already)),
+            )
+        to_store = [i for i in check.instrument_ids if i not in already]
+        if not to_store:
+            return "held", []
+        try:
+            with transaction.atomic():  # a savepoint: a failure here keeps the claim and the hold
+                recorded = record_responses(
+                    None,
+                    [
+                        Administration.for_session(
+                            session, instrument_id, answers_by_instrument[instrument_id]
+                        )
+                        for instrument_id in to_store
+                    ],
+                    source=Source.CHECK,
+                    organisation=check.organisation,
+                    check=check,
+                    summary=f"client answered the check for session {session.number}",
+                )
+        except (DatabaseError, ValidationError) as exc:
+            hold_answers(
+                check, {i: answers_by_instrument[i] for i in to_store}, reason=_reason(exc)
+            )
+            return "held", []
+    return "stored", recorded.responses
 
 
-def notify_critical(session: Session, responses: list[MeasureResponse]) -> None:
-    """Tell the practitioner at once about a critical answer, and audit it."""
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    return f"the database refused them ({type(exc).__name__})"
+
+
+def _fires(trigger, answers: Mapping[str, float | None]) -> bool:
+    value = answers.get(trigger.item, answers.get(str(trigger.item)))
+    try:
+        return bool(trigger.fires(None if value is None else float(value)))
+    except (TypeError, ValueError):
+        return False
+
+
+def hold_answers(
+    check: Check, answers_by_instrument: Mapping[str, Mapping[str, float | None]], *, reason: str
+) -> HeldAnswers:
+    """Keep a check's answers that could not be stored, audit it and tell the practitioner.
+
+    Called inside the submission's transaction; the e-mail goes once it commits. A critical
+    answer (as far as the answers can be scored one by one) is named in the e-mail.
+    """
+    critical = []
+    for instrument_id, answers in answers_by_instrument.items():
+        # Each trigger on its own, not the whole score: one bad value elsewhere must not hide
+        # a critical answer.
+        try:
+            triggers = load_instrument(instrument_id).critical_items
+        except UnknownInstrumentError:
+            continue
+        fired = [t.item for t in triggers if _fires(t, answers)]
+        if fired:
+            critical.append(f"{instrument_id} item {', '.join(fired)}")
+    held = HeldAnswers.objects.create(
+        organisation=check.organisation,
+        session=check.session,
+        check_ref=check,
+        answers={k: dict(v) for k, v in answers_by_instrument.items()},
+        reason=reason[:500],
+        critical=bool(critical),
+    )
+    session = check.session
     episode = session.episode
-    practitioner = episode.practitioner
-    items = "; ".join(f"{r.instrument_id} item {', '.join(r.critical_items)}" for r in responses)
     record(
         None,
         "create",
-        responses[0],
-        summary=f"critical answer: {items} (client {episode.client.code})",
-        organisation=session.organisation,
+        held,
+        summary=f"check answers for session {session.number} kept unstored ({reason[:120]})"
+        + (f"; critical answer: {'; '.join(critical)}" if critical else ""),
+        organisation=check.organisation,
     )
+    practitioner = episode.practitioner
     if practitioner.email:
-        send_mail(
-            subject=f"Alliance: critical answer from client {episode.client.code}",
-            message=(
-                f"Client {episode.client.code} gave a critical answer in the check after session "
-                f"{session.number} ({items}). Please review it today.\n\n"
-                "Log in to Alliance to see the answers; no clinical details are sent by e-mail."
-            ),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[practitioner.email],
+        subject = (
+            f"Alliance: critical answer from client {episode.client.code}"
+            if critical
+            else f"Alliance: answers from client {episode.client.code} need your review"
         )
+        body = (
+            f"Client {episode.client.code} answered the check after session {session.number}, "
+            "but the answers could not be stored with the session's measures. They are kept "
+            "for you; please review them in Alliance today."
+            + (f"\n\nThey include a critical answer ({'; '.join(critical)})." if critical else "")
+            + "\n\nNo clinical details are sent by e-mail."
+        )
+
+        def send() -> None:
+            send_mail(
+                subject=subject,
+                message=body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[practitioner.email],
+            )
+
+        transaction.on_commit(send)
+    return held
 
 
 def acknowledge_critical(actor, response: MeasureResponse) -> None:
@@ -338,13 +379,14 @@ def record_practitioner_rating(
         MeasureResponse.objects.filter(
             session=session, instrument_id=instrument_id, rater=Rater.PRACTITIONER
         ).delete()
-        response = _store(
-            session, instrument_id, answers, rater=Rater.PRACTITIONER, source=Source.PRACTITIONER
+        recorded = record_responses(
+            actor,
+            [Administration.for_session(session, instrument_id, answers, rater=Rater.PRACTITIONER)],
+            source=Source.PRACTITIONER,
+            organisation=session.organisation,
+            summary=f"practitioner rating of session {session.number}",
         )
-        record(
-            actor, "create", response, summary=f"practitioner rating of session {session.number}"
-        )
-    return response
+    return recorded.responses[0]
 
 
 def send_reminders(now: dt.datetime | None = None) -> int:
@@ -380,3 +422,37 @@ def send_reminders(now: dt.datetime | None = None) -> int:
             )
         sent += 1
     return sent
+
+
+def record_response(
+    actor,
+    session: Session,
+    instrument_id: str,
+    answers: Mapping[str, float | None],
+    *,
+    rater: str = Rater.CLIENT,
+    source: str,
+    submitted_at: dt.datetime | None = None,
+    historical: bool = False,
+) -> MeasureResponse:
+    """Record one administration through `record_responses` (audited, alerted on commit)."""
+    recorded = record_responses(
+        actor,
+        [
+            Administration.for_session(
+                session, instrument_id, answers, rater=rater, submitted_at=submitted_at
+            )
+        ],
+        source=source,
+        organisation=session.organisation,
+        summary=f"{instrument_id} for session {session.number} ({source})",
+        historical=historical,
+    )
+    return recorded.responses[0]
+
+
+def _store(session: Session, instrument_id: str, answers, *, rater, source, submitted_at=None):
+    """The former private helper, kept for callers outside measures: the same one path."""
+    return record_response(
+        None, session, instrument_id, answers, rater=rater, source=source, submitted_at=submitted_at
+    )

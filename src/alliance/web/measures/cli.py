@@ -80,7 +80,7 @@ def import_fhir_command(
 
     org = _organisation(organisation)
     try:
-        created, present = import_fhir(file.read_text(), org)
+        created, present = import_fhir(file.read_bytes(), org)
     except (FhirError, ValueError) as exc:
         err.print(f"{file}: {exc}")
         raise typer.Exit(2) from exc

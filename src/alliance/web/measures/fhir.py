@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
+from django.core.exceptions import ValidationError
+
 from alliance.interop.fhir import questionnaire_response
 from alliance.web.measures.models import MeasureResponse
 
@@ -20,18 +24,15 @@ def response_to_fhir(response: MeasureResponse) -> dict:
     )
 
 
-def import_fhir(data, organisation) -> tuple[int, int]:
+def import_fhir(data, organisation, *, actor=None) -> tuple[int, int]:
     """Store QuestionnaireResponses whose encounter is `Encounter/<session public id>`.
 
-    All resources are checked before anything is written; returns (created, already present).
+    All resources are checked before anything is written; the answers are recorded as a
+    historical import (see `record_responses`). Returns (created, already present).
     """
-    import uuid
-
-    from django.db import transaction
-
     from alliance.interop.fhir import FhirError, parse_questionnaire_responses
-    from alliance.web.measures.actions import _store
     from alliance.web.measures.models import Rater, Source
+    from alliance.web.measures.recording import Administration, record_responses
     from alliance.web.practice.models import Session
 
     parsed = parse_questionnaire_responses(data)
@@ -47,20 +48,39 @@ def import_fhir(data, organisation) -> tuple[int, int]:
         session = Session.objects.filter(organisation=organisation, public_id=session_id).first()
         if session is None:
             raise FhirError(f"response {index}: no session {session_id} in {organisation.name}")
-        targets.append((session, item))
-    created = present = 0
-    with transaction.atomic():
-        for session, item in targets:
-            if session.responses.filter(instrument_id=item.instrument, rater=Rater.CLIENT).exists():
-                present += 1
-                continue
-            _store(
+        targets.append((index, session, item))
+    present = 0
+    fresh = []
+    seen = set()
+    for index, session, item in targets:
+        key = (session.pk, item.instrument)
+        if (
+            key in seen
+            or session.responses.filter(instrument_id=item.instrument, rater=Rater.CLIENT).exists()
+        ):
+            present += 1
+            continue
+        seen.add(key)
+        fresh.append(
+            Administration.for_session(
                 session,
                 item.instrument,
                 item.values,
-                rater=Rater.CLIENT,
-                source=Source.FHIR,
                 submitted_at=item.authored,
+                label=f"response {index}",
             )
-            created += 1
-    return created, present
+        )
+    if not fresh:
+        return 0, present
+    try:
+        recorded = record_responses(
+            actor,
+            fresh,
+            source=Source.FHIR,
+            organisation=organisation,
+            summary=f"imported {len(fresh)} responses from FHIR",
+            historical=True,
+        )
+    except ValidationError as exc:
+        raise FhirError("; ".join(exc.messages)) from None
+    return recorded.created, present

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-import polars as pl
-from django.db import connection, transaction
 from django.utils import timezone
 
 from alliance.interop.responses_csv import RowError, parse_responses_csv
-from alliance.scoring import score_batch
-from alliance.web.audit.log import record
 from alliance.web.measures.models import MeasureResponse, Rater, Source
+from alliance.web.measures.recording import (
+    Administration,
+    InvalidAdministration,
+    record_responses,
+)
 from alliance.web.practice.models import Session
 
 
@@ -108,117 +107,34 @@ def import_responses(
         else:
             existing.add((session.id, admin.instrument))
             fresh.append((session, admin))
-    scores = _score_all([admin for _session, admin in fresh])
-    now = timezone.now()
-    batch_size = 5000
-    with transaction.atomic():
-        for start in range(0, len(fresh), batch_size):
-            chunk = fresh[start : start + batch_size]
-            _insert(
-                [
-                    _row(session, admin, scores[start + offset], now)
-                    for offset, (session, admin) in enumerate(chunk)
-                ]
-            )
-            report.created += len(chunk)
-            if progress is not None:
-                progress(report.created, len(fresh))
-        record(
+    if not fresh:
+        report.imported = True
+        return report
+    try:
+        recorded = record_responses(
             actor,
-            "create",
-            None,
-            summary=f"imported {report.created} responses from CSV",
+            [
+                Administration(
+                    session.id,
+                    session.organisation_id,
+                    admin.instrument,
+                    admin.values,
+                    submitted_at=session.starts_at,
+                    label=f"line {admin.lines[0]}" if admin.lines else "",
+                )
+                for session, admin in fresh
+            ],
+            source=Source.IMPORT,
             organisation=organisation,
+            summary=f"imported {len(fresh)} responses from CSV",
+            historical=True,
+            read_back=False,
+            progress=progress,
         )
+    except InvalidAdministration as exc:
+        lines = fresh[exc.index][1].lines if exc.index is not None else []
+        report.errors.extend(RowError(line, exc.messages[0]) for line in lines or [0])
+        return report
+    report.created = recorded.created
     report.imported = True
     return report
-
-
-def _score_all(administrations) -> list[dict]:
-    """Score every administration in one vectorised pass; rows come back in input order."""
-    if not administrations:
-        return []
-    rows = {"administration": [], "instrument": [], "item": [], "value": []}
-    for index, admin in enumerate(administrations):
-        for item, value in admin.values.items():
-            rows["administration"].append(index)
-            rows["instrument"].append(admin.instrument)
-            rows["item"].append(item)
-            rows["value"].append(value)
-    frame = pl.DataFrame(
-        rows,
-        schema={
-            "administration": pl.Int64,
-            "instrument": pl.Utf8,
-            "item": pl.Utf8,
-            "value": pl.Float64,
-        },
-    )
-    scored = score_batch(frame).sort("administration")
-    return scored.to_dicts()
-
-
-COLUMNS = (
-    "public_id",
-    "organisation_id",
-    "session_id",
-    "instrument_id",
-    "rater",
-    "source",
-    "answers",
-    "total",
-    "subscales",
-    "band",
-    "scored",
-    "missing_items",
-    "critical_items",
-    "critical",
-    "submitted_at",
-)
-
-
-def _row(session, admin, score: dict, now) -> tuple:
-    subscales = {
-        k.removeprefix("subscale_"): v
-        for k, v in score.items()
-        if k.startswith("subscale_") and v is not None
-    }
-    critical = list(score["critical"] or [])
-    return (
-        uuid.uuid4(),
-        session.organisation_id,
-        session.id,
-        admin.instrument,
-        Rater.CLIENT.value,
-        Source.IMPORT.value,
-        json.dumps(dict(admin.values)),
-        score["total"],
-        json.dumps(subscales),
-        score["band"] or "",
-        bool(score["scored"]),
-        json.dumps(list(score["missing_items"] or [])),
-        json.dumps(critical),
-        bool(critical),
-        session.starts_at or now,
-    )
-
-
-def _insert(rows: list[tuple]) -> None:
-    """Insert scored rows with one executemany: the ORM's bulk_create costs 10x more here.
-
-    Values are parameters; identifiers come from the model's metadata.
-    """
-    quote = connection.ops.quote_name
-    table = quote(MeasureResponse._meta.db_table)
-    columns = ", ".join(quote(c) for c in COLUMNS)
-    placeholders = ", ".join(["%s"] * len(COLUMNS))
-    prepared = [
-        (
-            row[0].hex if connection.vendor == "sqlite" else row[0],
-            *row[1:14],
-            connection.ops.adapt_datetimefield_value(row[14]),
-        )
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", prepared)  # noqa: S608

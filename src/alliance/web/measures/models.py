@@ -162,3 +162,35 @@ class MeasureResponse(models.Model):
     @property
     def is_critical(self) -> bool:
         return self.critical
+
+
+class HeldAnswers(models.Model):
+    """A client's check answers that could not be stored as responses, kept for the practitioner.
+
+    Submitting an open check is never refused: if storing fails unexpectedly (a response of
+    the same instrument arrived meanwhile by another path, a database error), the answers are
+    kept here, audited, and the practitioner is e-mailed — naming a critical answer if any.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    session = models.ForeignKey(
+        "practice.Session", on_delete=models.CASCADE, related_name="held_answers"
+    )
+    check_ref = models.ForeignKey(
+        Check, on_delete=models.SET_NULL, null=True, blank=True, related_name="held_answers"
+    )
+    answers = models.JSONField(default=dict, help_text="instrument id → item id → value")
+    reason = models.CharField(max_length=500)
+    critical = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "held answers"
+
+    def __str__(self) -> str:
+        return f"held check answers for session {self.session_id}"

@@ -46,6 +46,7 @@ EXPORT_SECTIONS: dict[str, str] = {
     "measures.planitem": "measurement_plan",
     "measures.check": "checks",
     "measures.measureresponse": "responses",
+    "measures.heldanswers": "held_answers",
     "insights.alert": "alerts",
     "collaboration.goal": "goals",
     "collaboration.goalrating": "goal_ratings",
@@ -173,6 +174,9 @@ ANONYMISE: dict[str, object] = {
         "submitted_at": SHIFT,
         "critical_acknowledged_at": SHIFT,
     },
+    # Check answers that could not be stored are a to-do for the practitioner, not part of
+    # the record a study keeps; their reason may name dates, so they go.
+    "measures.heldanswers": DELETE,
     # Alerts are derived signals (recomputable from the scores); their keys and evidence
     # carry dates and notes, so they go.
     "insights.alert": DELETE,

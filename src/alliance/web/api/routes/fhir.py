@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from ninja import Query, Router
 
 from alliance.instruments import load_library
+from alliance.interop import safejson
 from alliance.interop.fhir import (
     FhirError,
     parse_questionnaire_responses,
@@ -24,10 +26,10 @@ from alliance.interop.fhir import (
 from alliance.web.api.errors import FHIR_MEDIA_TYPE, ApiError
 from alliance.web.api.idempotency import idempotent
 from alliance.web.api.routes.common import auth
-from alliance.web.audit.log import record
 from alliance.web.measures.access import response_for_user
 from alliance.web.measures.fhir import response_to_fhir
 from alliance.web.measures.models import MeasureResponse, Rater, Source
+from alliance.web.measures.recording import Administration, record_responses
 from alliance.web.practice.access import clients_for_user, session_for_user
 
 router = Router(tags=["fhir"])
@@ -151,11 +153,9 @@ def create_questionnaire_response(request):
     if content_type not in (FHIR_MEDIA_TYPE, "application/json"):
         raise ApiError(415, f"Send the resource as {FHIR_MEDIA_TYPE}, not {content_type!r}.")
     try:
-        data = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(
-            400, "Malformed JSON: the request body could not be parsed as JSON."
-        ) from None
+        data = safejson.loads(request.body or b"")
+    except safejson.JsonInputError as exc:
+        raise ApiError(400, f"Malformed JSON: the request body is {exc}.") from None
     if not isinstance(data, dict) or data.get("resourceType") != "QuestionnaireResponse":
         raise ApiError(422, "The body must be one QuestionnaireResponse resource.", "resourceType")
     try:
@@ -166,8 +166,6 @@ def create_questionnaire_response(request):
     session = _session_of(request.user, item.encounter, 1)
 
     def create():
-        from alliance.web.measures.actions import _store
-
         with transaction.atomic():
             if session.responses.filter(instrument_id=item.instrument, rater=Rater.CLIENT).exists():
                 raise ApiError(
@@ -175,20 +173,22 @@ def create_questionnaire_response(request):
                     f"Session {session.number} already has a client response to {item.instrument}.",
                     "QuestionnaireResponse.questionnaire",
                 )
-            stored = _store(
-                session,
-                item.instrument,
-                item.values,
-                rater=Rater.CLIENT,
-                source=Source.FHIR,
-                submitted_at=item.authored,
-            )
-            record(
-                request.user,
-                "create",
-                stored,
-                summary=f"FHIR QuestionnaireResponse {item.instrument} for session {session.number} (API)",
-            )
+            try:
+                recorded = record_responses(
+                    request.user,
+                    [
+                        Administration.for_session(
+                            session, item.instrument, item.values, submitted_at=item.authored
+                        )
+                    ],
+                    source=Source.FHIR,
+                    organisation=session.organisation,
+                    summary=f"FHIR QuestionnaireResponse {item.instrument} for session "
+                    f"{session.number} (API)",
+                )
+            except ValidationError as exc:
+                raise ApiError(422, "; ".join(exc.messages), "QuestionnaireResponse.item") from None
+        stored = recorded.responses[0]
         stored = MeasureResponse.objects.select_related("session__episode__client").get(
             pk=stored.pk
         )

@@ -42,13 +42,18 @@ router = Router()
 def create_check(request, session_id: uuid.UUID):
     """Bundle the measures due at the session into a check; answer with the client's link.
 
-    An open check of the session is returned (200) rather than duplicated (201 when new).
+    An open check of the session is returned (200) rather than duplicated (201 when new);
+    instruments the client already answered for the session are left out, and when none
+    is left the request is refused with 409.
     """
     session = session_for_user(request.user, session_id, write=True)
 
     def create():
         before = set(session.checks.values_list("pk", flat=True))
-        check, _token = actions.create_check(request.user, session)
+        try:
+            check, _token = actions.create_check(request.user, session)
+        except actions.AlreadyAnswered as error:
+            raise ApiError(409, error.messages[0], "session_id") from None
         if check is None:
             raise ApiError(422, "No client measures are due at this session.", "session_id")
         status = 200 if check.pk in before else 201

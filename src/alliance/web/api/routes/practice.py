@@ -24,6 +24,9 @@ from alliance.web.api.routes.common import (
     json_response,
 )
 from alliance.web.api.schemas import (
+    DATE_RANGE,
+    EARLIEST,
+    LATEST,
     ClientIn,
     ClientOut,
     ClientPage,
@@ -58,6 +61,11 @@ def _readable(user, clients) -> set[int]:
 
 
 def date_range(queryset, field: str, date_from, date_to):
+    for name, day in (("from", date_from), ("to", date_to)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise ApiError(
+                422, f"'{name}' {day.isoformat()} is out of range: dates {DATE_RANGE}.", name
+            )
     if date_from and date_to and date_from > date_to:
         raise ApiError(422, "'from' must not be after 'to'.", "from")
     if date_from:

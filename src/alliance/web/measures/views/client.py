@@ -96,7 +96,8 @@ def _submit(request, check, token, stored, key):
         _forget_steps(request, key)
         return redirect("client_check", token=token)
     _forget_steps(request, key)
-    if state not in {"stored", "answered"}:
+    # "held": stored aside for the practitioner; the client is thanked as for "stored".
+    if state not in {"stored", "held", "answered"}:
         return _closed(request, state, check.organisation, status=410)
     return redirect("client_check_thanks", token=token)
 
@@ -107,7 +108,10 @@ def client_check_thanks(request, token: str):
     if check is None or check.state != "answered":
         return _closed(request, "unknown", status=404)
     with translation.override(_language(check)):
-        critical = check.responses.filter(critical=True).exists()
+        critical = (
+            check.responses.filter(critical=True).exists()
+            or check.held_answers.filter(critical=True).exists()
+        )
         return render(
             request,
             "measures/client_thanks.html",

@@ -37,7 +37,11 @@ def _qr_svg(url: str) -> str:
 @require_POST
 def check_create(request, session_id):
     session = session_for_user(request.user, session_id, write=True)
-    check, _token = actions.create_check(request.user, session)
+    try:
+        check, _token = actions.create_check(request.user, session)
+    except actions.AlreadyAnswered as error:
+        messages.error(request, error.messages[0])
+        return redirect("session", session_id=session.public_id)
     if check is None:
         messages.info(request, _("No client measures are due at this session."))
         return redirect("session", session_id=session.public_id)

@@ -1,0 +1,106 @@
+"""Rate limits and lockouts hold across workers and processes in the default deployment.
+
+Two separate Python processes, each a Django "worker" with the default settings on one SQLite
+database, count intake attempts from one address: together they let exactly the limit through
+(before, each worker kept its own count in memory and two workers let twice the limit in).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from alliance.web.journal.ratelimit import INTAKE_LIMIT
+from alliance.web.settings import CACHE_TABLE, cache_from_url
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+SETUP = """
+import importlib
+import django
+django.setup()
+from django.db import connection
+migration = importlib.import_module(
+    "alliance.web.journal.migrations.0002_shared_cache_table_for_rate_limits"
+)
+with connection.schema_editor() as editor:
+    migration.create_cache_table(None, editor)
+print(connection.introspection.table_names())
+"""
+
+WORKER = """
+import sys, time
+import django
+django.setup()
+from django.test import RequestFactory
+from alliance.web.journal.ratelimit import INTAKE_LIMIT, INTAKE_WINDOW_SECONDS, hit
+start = float(sys.argv[1])
+time.sleep(max(0.0, start - time.time()))  # both workers begin together
+request = RequestFactory().post("/p/riverside/intake/", REMOTE_ADDR="203.0.113.9")
+allowed = [hit("intake", request, limit=INTAKE_LIMIT, window=INTAKE_WINDOW_SECONDS) for _ in range(INTAKE_LIMIT)]
+print(sum(allowed))
+"""
+
+
+def _env(tmp_path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALLIANCE_", "DATABASE_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="alliance.web.test_settings",
+        ALLIANCE_HOME=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'shared.sqlite3'}",
+        PYTHONPATH=os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")]),
+    )
+    return env
+
+
+def test_the_default_cache_is_the_shared_database_cache():
+    assert settings.CACHES["default"]["BACKEND"].endswith("db.DatabaseCache")
+    assert settings.CACHES["default"]["LOCATION"] == CACHE_TABLE
+    assert settings.AXES_HANDLER == "axes.handlers.database.AxesDatabaseHandler"
+
+
+def test_a_shared_cache_url_selects_redis_and_anything_else_is_refused():
+    redis = cache_from_url("redis://cache.internal:6379/1")
+    assert redis == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://cache.internal:6379/1",
+    }
+    for bad in ("locmem://", "memcached://host", "cache.internal:6379"):
+        with pytest.raises(ImproperlyConfigured, match="ALLIANCE_CACHE_URL"):
+            cache_from_url(bad)
+
+
+def test_the_intake_limit_holds_across_two_processes(tmp_path):
+    import time
+
+    env = _env(tmp_path)
+    setup = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", SETUP], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert setup.returncode == 0, setup.stderr[-2000:]
+    assert CACHE_TABLE in setup.stdout
+    start = str(time.time() + 3)
+    workers = [
+        subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c", textwrap.dedent(WORKER), start],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    allowed = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err[-2000:]
+        allowed.append(int(out.strip().splitlines()[-1]))
+    # Each worker tried the limit's worth; together exactly the limit got through.
+    assert sum(allowed) == INTAKE_LIMIT, allowed
