@@ -111,7 +111,33 @@ class User(AbstractUser):
     def is_researcher(self) -> bool:
         return self.role == Role.RESEARCHER
 
+    def check_password(self, raw_password):
+        # A correct password may be re-hashed with a newer hasher: the same password, no change.
+        self._rehashing = True
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self._rehashing = False
+
+    async def acheck_password(self, raw_password):
+        self._rehashing = True
+        try:
+            return await super().acheck_password(raw_password)
+        finally:
+            self._rehashing = False
+
     def save(self, *args, **kwargs):
         # Only clinic admins may use the Django admin; the flag follows the role.
         self.is_staff = self.role == Role.ADMIN or self.is_superuser
+        # set_password() leaves the raw password in _password until the save: every later
+        # change of an existing account's password (form, reset link, shell) is announced.
+        password_changed = (
+            self.pk is not None
+            and getattr(self, "_password", None) is not None
+            and not getattr(self, "_rehashing", False)
+        )
         super().save(*args, **kwargs)
+        if password_changed:
+            from alliance.web.accounts.credentials import credential_changed
+
+            credential_changed(self, "password changed")

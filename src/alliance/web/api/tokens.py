@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja.security import HttpBearer
 
 from alliance.web.api.models import ApiToken
+from alliance.web.audit.log import use_token
 
 TOKEN_PREFIX = "alt_"  # noqa: S105 - a marker, not a secret
 
@@ -35,7 +36,7 @@ def new_secret() -> tuple[str, str]:
 def token_from_secret(secret: str) -> ApiToken:
     """Return the active token whose secret is `secret`, or raise TokenError saying why not."""
     token = (
-        ApiToken.objects.select_related("user", "user__organisation", "organisation")
+        ApiToken.objects.select_related("user", "user__organisation", "organisation", "created_by")
         .filter(secret_hash=hash_secret(secret))
         .first()
     )
@@ -76,4 +77,6 @@ class TokenAuth(HttpBearer):
         found.last_used_at = now
         # The token acts as its user, never more: every access helper receives this user.
         request.user = found.user
+        # ...and every audit entry of this request names the token and who created it.
+        use_token(found)
         return found
