@@ -18,11 +18,12 @@ ask them to send you a password reset link.
 """
 
 
-def credential_changed(user, what: str, *, actor=None, obj=None) -> None:
+def credential_changed(user, what: str, *, actor=None, obj=None, also_to: str = "") -> None:
     """Audit that `what` happened to `user`'s credentials and e-mail `user` after commit.
 
     `what` is a short lower-case phrase such as "password changed"; `actor` is who did it
-    (None: the user themselves, or the operator at the command line).
+    (None: the user themselves, or the operator at the command line). `also_to` is another
+    address to tell (the old one, when the e-mail address itself changed).
     """
     by = ""
     if actor is not None and actor.pk != user.pk:
@@ -34,7 +35,8 @@ def credential_changed(user, what: str, *, actor=None, obj=None) -> None:
         summary=f"{what}{by}",
         organisation=user.organisation,
     )
-    if not user.email:
+    recipients = [address for address in dict.fromkeys([user.email, also_to]) if address]
+    if not recipients:
         return
     body = ANNOUNCEMENT.format(
         name=user.get_full_name() or user.get_username(),
@@ -44,10 +46,10 @@ def credential_changed(user, what: str, *, actor=None, obj=None) -> None:
     )
     transaction.on_commit(
         lambda: send_mail(
-            f"Alliance: {what}",
+            f"Alliance: {what}{by}",
             body,
             settings.DEFAULT_FROM_EMAIL,
-            [user.email],
+            recipients,
             fail_silently=True,
         )
     )

@@ -111,6 +111,13 @@ class User(AbstractUser):
     def is_researcher(self) -> bool:
         return self.role == Role.RESEARCHER
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        # The address a reset link goes to is a credential too: remember it to see a change.
+        user._loaded_email = user.__dict__.get("email")
+        return user
+
     def check_password(self, raw_password):
         # A correct password may be re-hashed with a newer hasher: the same password, no change.
         self._rehashing = True
@@ -136,8 +143,20 @@ class User(AbstractUser):
             and getattr(self, "_password", None) is not None
             and not getattr(self, "_rehashing", False)
         )
+        old_email = getattr(self, "_loaded_email", None)
+        email_changed = self.pk is not None and old_email is not None and old_email != self.email
         super().save(*args, **kwargs)
-        if password_changed:
-            from alliance.web.accounts.credentials import credential_changed
+        from alliance.web.accounts.credentials import credential_changed
 
-            credential_changed(self, "password changed")
+        # Who made the change, when it is not the user (set by the admin before saving).
+        actor = getattr(self, "_credential_actor", None)
+        if password_changed:
+            credential_changed(self, "password changed", actor=actor)
+        if email_changed:
+            credential_changed(
+                self,
+                f"e-mail address changed from {old_email} to {self.email}",
+                actor=actor,
+                also_to=old_email,
+            )
+        self._loaded_email = self.email
