@@ -87,6 +87,8 @@ def _run_gunicorn(bind: str, workers: int, threads: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", "-")
+            # Check, portal and reset links' tokens are redacted from access and error logs.
+            self.cfg.set("logger_class", "alliance.web.security.logs.RedactingLogger")
             self.cfg.set("graceful_timeout", 10)
 
         def load(self):
