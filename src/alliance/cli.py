@@ -55,8 +55,10 @@ def _secure_home() -> None:
 
     os.umask(PRIVATE_UMASK)
     found = open_paths(private_paths(_home()))
-    for item in found:
+    for item in found[:20]:
         err.print(item.warning() + " Changed it.", markup=False, highlight=False, soft_wrap=True)
+    if len(found) > 20:
+        err.print(f"WARNING: and {len(found) - 20} more paths under {_home()}. Changed them.")
     tighten(found)
     _opened_at_start[:] = found
 

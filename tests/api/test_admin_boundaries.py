@@ -87,6 +87,10 @@ def test_token_use_is_audited_under_the_token_and_its_creator(world):
         world.admin, world.owner, scopes=["responses:read"], days=5, kind="service"
     )
     assert Api(service_secret).get("/api/v1/responses").status_code == 200
+    # Each use of an admin's token is on the record, under the token and the admin.
+    use = AuditEntry.objects.get(object_id=service.public_id, action=AuditAction.VIEW)
+    assert use.actor == world.owner and use.token_creator == world.admin
+    assert use.token_prefix == service.prefix and "/api/v1/responses" in use.summary
     revoke_token(world.owner, service)
     revoked = AuditEntry.objects.filter(summary__contains=f"{service.prefix}… revoked").get()
     # The revocation came from the owner's web session, not through a token.

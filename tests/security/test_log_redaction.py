@@ -117,6 +117,10 @@ def test_the_production_server_logs_no_link_token(tmp_path: Path):
         assert token not in text, f"{token} in the server's log:\n{text}"
     if statuses["check"] == 404:
         assert f"Not Found: /c/{REDACTED}/" in text
+    # The production server's home stayed private (database, collected static files).
+    from tests.security.test_private_files import assert_private
+
+    assert assert_private(home)["alliance.sqlite3"] == 0o600
 
 
 def _get_or_none(url: str) -> int | None:

@@ -207,6 +207,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 # Demo and tests serve static files straight from the package (no collectstatic step).
 STATIC_ROOT = None if RELAXED else ALLIANCE_HOME / "static"
+# Files Django writes (uploads, collected static files) are the server's own, like the rest
+# of ALLIANCE_HOME (Django's default would be 0644).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = RELAXED
 LOGIN_URL = "/login/"

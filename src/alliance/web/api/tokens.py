@@ -10,7 +10,8 @@ from django.utils import timezone
 from ninja.security import HttpBearer
 
 from alliance.web.api.models import ApiToken
-from alliance.web.audit.log import use_token
+from alliance.web.audit.log import record, use_token
+from alliance.web.audit.models import AuditAction
 
 TOKEN_PREFIX = "alt_"  # noqa: S105 - a marker, not a secret
 
@@ -79,4 +80,13 @@ class TokenAuth(HttpBearer):
         request.user = found.user
         # ...and every audit entry of this request names the token and who created it.
         use_token(found)
+        if found.is_delegated:
+            # Someone else's token reaching this user's records: each use is on the record.
+            record(
+                found.user,
+                AuditAction.VIEW,
+                found,
+                summary=f"API {request.method} {request.path} through a service token",
+                organisation=found.organisation,
+            )
         return found
