@@ -237,6 +237,7 @@ def test_token_scope_matrix(world, api_for):
     tokens = {scope: api_for(world.owner, scopes=[scope]) for scope in SCOPES}
     args = arguments(world, "own")
     checked = 0
+    links_seen = {True: 0, False: 0}
     for method, path, operation_id in operations():
         url = re.sub(r"{(\w+)}", lambda m: str(args[m.group(1)]), path)
         needed = SCOPE_OF[operation_id]
@@ -249,6 +250,12 @@ def test_token_scope_matrix(world, api_for):
             granted = ApiToken(scopes=[scope]).allows(needed)
             if granted:
                 assert response.status_code not in {401, 403}, (scope, method, url)
+                if operation_id in {"get_check", "create_check"} and response.status_code < 300:
+                    # The client's link answers the check: only with checks:write.
+                    link = response.json()["url"]
+                    may_write = ApiToken(scopes=[scope]).allows("checks:write")
+                    assert link is None or may_write, (scope, operation_id)
+                    links_seen[may_write] += link is not None
             else:
                 assert response.status_code == 403, (scope, method, url, response.status_code)
                 body = response.json()
@@ -260,6 +267,7 @@ def test_token_scope_matrix(world, api_for):
                 assert needed in message
             checked += 1
     assert checked == len(SCOPE_OF) * len(SCOPES)
+    assert links_seen[True] > 0 and links_seen[False] == 0
 
 
 def _admin_made_tokens(world):
