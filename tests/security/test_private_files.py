@@ -75,6 +75,18 @@ def test_production_migrate_makes_a_private_database_and_tightens_a_copied_one(t
     # (SQLite may remove the empty -wal on closing; whatever is left is private.)
     assert assert_private(home)["alliance.sqlite3"] == 0o600
 
+    # A backup (with the usual umask of the shell that runs it) is private too.
+    old_umask = os.umask(0o022)
+    try:
+        backup = run_alliance("backup", env=env)
+    finally:
+        os.umask(old_umask)
+    assert backup.returncode == 0, backup.stderr
+    found = assert_private(home)
+    assert found["backups"] == 0o700
+    backups = [name for name in found if name.startswith("backups/")]
+    assert backups and all(found[name] == 0o600 for name in backups)
+
 
 def test_check_fails_on_files_open_to_others(tmp_path: Path):
     home = tmp_path / "check-home"
@@ -105,3 +117,21 @@ def test_the_system_check_names_a_database_outside_the_home(tmp_path: Path, sett
     assert str(database) in warning.msg and warning.id == "alliance.W101"
     database.chmod(0o600)
     assert check_private_files() == []
+
+
+def test_only_alliances_own_entries_are_tightened(tmp_path: Path):
+    from alliance.web.security.files import open_paths, private_paths, tighten
+
+    home = tmp_path / "shared"
+    (home / "backups").mkdir(parents=True)
+    (home / "backups" / "old.backup").write_bytes(b"x")
+    (home / "notes.txt").write_text("someone else's")
+    for path in (home, home / "backups", home / "backups" / "old.backup", home / "notes.txt"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    found = open_paths(private_paths(home))
+    assert {item.path.name for item in found} == {"shared", "backups", "old.backup"}
+    assert "UNPROTECTED DIRECTORY! Permissions 0755" in found[0].warning()
+    tighten(found)
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    assert stat.S_IMODE((home / "backups" / "old.backup").stat().st_mode) == 0o600
+    assert stat.S_IMODE((home / "notes.txt").stat().st_mode) == 0o644

@@ -37,13 +37,34 @@ class OpenPath:
         )
 
 
+# What Alliance keeps in ALLIANCE_HOME; other things there (if someone points it at a folder
+# they share with other work) are left as they are, though the 0700 home already hides them.
+OWN_ENTRIES = (
+    "alliance.sqlite3",
+    "alliance.sqlite3-wal",
+    "alliance.sqlite3-shm",
+    "alliance.sqlite3-journal",
+    "data.key",
+    "backups",
+    "static",
+    "instruments",
+)
+
+
 def private_paths(home: Path, extra: Iterable[Path] = ()) -> Iterator[Path]:
-    """Yield `home`, everything under it (links not followed), and the `extra` files."""
+    """Yield `home`, Alliance's entries in it and all under them (links not followed), and
+    the `extra` files."""
     if home.is_dir():
         yield home
-        for root, dirs, files in os.walk(home):
-            for name in dirs + files:
-                yield Path(root) / name
+        for entry in OWN_ENTRIES:
+            path = home / entry
+            if path.is_symlink() or not path.exists():
+                continue
+            yield path
+            if path.is_dir():
+                for root, dirs, files in os.walk(path):
+                    for name in dirs + files:
+                        yield Path(root) / name
     for path in extra:
         if path.exists() and not path.is_relative_to(home):
             yield path
