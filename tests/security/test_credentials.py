@@ -151,3 +151,18 @@ def test_token_changes_are_announced(world, owner_with_email, django_capture_on_
     subjects = [m.subject for m in mail.outbox]
     assert f"Alliance: personal API token {token.prefix}… created: read" in subjects
     assert f"Alliance: API token {token.prefix}… revoked by {world.admin.username}" in subjects
+
+
+def test_a_first_email_address_is_audited_without_an_announcement(
+    world, django_capture_on_commit_callbacks
+):
+    user = User.objects.get(pk=world.colleague.pk)
+    assert user.email == ""
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        user.email = "colleague@example.org"
+        user.save()
+    assert credential_entries(user) == [
+        "e-mail address changed from (none) to colleague@example.org"
+    ]
+    assert mail.outbox == []

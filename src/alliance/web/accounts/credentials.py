@@ -18,12 +18,15 @@ ask them to send you a password reset link.
 """
 
 
-def credential_changed(user, what: str, *, actor=None, obj=None, also_to: str = "") -> None:
+def credential_changed(
+    user, what: str, *, actor=None, obj=None, also_to: str = "", announce: bool = True
+) -> None:
     """Audit that `what` happened to `user`'s credentials and e-mail `user` after commit.
 
     `what` is a short lower-case phrase such as "password changed"; `actor` is who did it
     (None: the user themselves, or the operator at the command line). `also_to` is another
-    address to tell (the old one, when the e-mail address itself changed).
+    address to tell (the old one, when the e-mail address itself changed); `announce` False
+    only audits (a first address, where nobody but whoever typed it would be told).
     """
     by = ""
     if actor is not None and actor.pk != user.pk:
@@ -36,7 +39,7 @@ def credential_changed(user, what: str, *, actor=None, obj=None, also_to: str = 
         organisation=user.organisation,
     )
     recipients = [address for address in dict.fromkeys([user.email, also_to]) if address]
-    if not recipients:
+    if not announce or not recipients:
         return
     body = ANNOUNCEMENT.format(
         name=user.get_full_name() or user.get_username(),

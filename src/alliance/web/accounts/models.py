@@ -155,8 +155,9 @@ class User(AbstractUser):
         if email_changed:
             credential_changed(
                 self,
-                f"e-mail address changed from {old_email} to {self.email}",
+                f"e-mail address changed from {old_email or '(none)'} to {self.email or '(none)'}",
                 actor=actor,
                 also_to=old_email,
+                announce=bool(old_email),
             )
         self._loaded_email = self.email
