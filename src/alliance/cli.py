@@ -39,6 +39,30 @@ def _home() -> Path:
     return Path(os.environ.get("ALLIANCE_HOME") or Path.cwd() / "alliance-data").resolve()
 
 
+# Paths under ALLIANCE_HOME that were open to other accounts when this command started.
+_opened_at_start: list = []
+
+
+@app.callback()
+def _secure_home() -> None:
+    """Keep ALLIANCE_HOME private: umask 077 for every command, and no group/other rights.
+
+    Everything this process creates (the database and its -wal/-shm, keys, backups, static
+    files) is then 0600/0700; wider modes left by an older version or a copy are warned
+    about, as ssh warns about an open key, and tightened.
+    """
+    from alliance.web.security.files import PRIVATE_UMASK, open_paths, private_paths, tighten
+
+    os.umask(PRIVATE_UMASK)
+    found = open_paths(private_paths(_home()))
+    for item in found[:20]:
+        err.print(item.warning() + " Changed it.", markup=False, highlight=False, soft_wrap=True)
+    if len(found) > 20:
+        err.print(f"WARNING: and {len(found) - 20} more paths under {_home()}. Changed them.")
+    tighten(found)
+    _opened_at_start[:] = found
+
+
 def _ensure_demo_key(home: Path) -> None:
     """Create the demo's data key file under ALLIANCE_HOME unless a key is configured."""
     if os.environ.get("ALLIANCE_DATA_KEY"):
@@ -65,7 +89,7 @@ def demo(
     """Prepare a demo practice on SQLite under ALLIANCE_HOME and serve it on http://127.0.0.1:8000."""
     home = _home()
     os.environ.setdefault("ALLIANCE_HOME", str(home))
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
     _ensure_demo_key(home)
     _setup_django("demo")
     from django.core.management import call_command
@@ -207,6 +231,11 @@ def check() -> None:
     except SystemCheckError as exc:
         err.print(str(exc))
         raise typer.Exit(1) from exc
+    if _opened_at_start:
+        # Warned and tightened above; still a failed check, so that whoever left them open
+        # (a copy, a restore, an old version) hears of it.
+        err.print(f"{len(_opened_at_start)} path(s) under ALLIANCE_HOME were open to others.")
+        raise typer.Exit(1)
     console.print("All checks passed.")
 
 

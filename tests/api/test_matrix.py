@@ -176,7 +176,7 @@ SCOPE_OF = {
     "list_clients": "clients:read",
     "get_client": "clients:read",
     "create_client": "clients:write",
-    "export_client": "clients:read",
+    "export_client": "clients:export",
     "list_episodes": "episodes:read",
     "get_episode": "episodes:read",
     "start_episode": "episodes:write",
@@ -227,7 +227,7 @@ def test_every_operation_demands_the_scope_of_its_resource_and_verb():
     for method, _path, operation_id in operations():
         verb = SCOPE_OF[operation_id].rsplit(":", 1)[1]
         reads = method == "GET"
-        assert (verb == "read") == reads, f"{operation_id}: {method} needs a {verb} scope"
+        assert (verb in {"read", "export"}) == reads, f"{operation_id}: {method} needs {verb}"
 
 
 def test_token_scope_matrix(world, api_for):
@@ -237,6 +237,7 @@ def test_token_scope_matrix(world, api_for):
     tokens = {scope: api_for(world.owner, scopes=[scope]) for scope in SCOPES}
     args = arguments(world, "own")
     checked = 0
+    links_seen = {True: 0, False: 0}
     for method, path, operation_id in operations():
         url = re.sub(r"{(\w+)}", lambda m: str(args[m.group(1)]), path)
         needed = SCOPE_OF[operation_id]
@@ -249,6 +250,12 @@ def test_token_scope_matrix(world, api_for):
             granted = ApiToken(scopes=[scope]).allows(needed)
             if granted:
                 assert response.status_code not in {401, 403}, (scope, method, url)
+                if operation_id in {"get_check", "create_check"} and response.status_code < 300:
+                    # The client's link answers the check: only with checks:write.
+                    link = response.json()["url"]
+                    may_write = ApiToken(scopes=[scope]).allows("checks:write")
+                    assert link is None or may_write, (scope, operation_id)
+                    links_seen[may_write] += link is not None
             else:
                 assert response.status_code == 403, (scope, method, url, response.status_code)
                 body = response.json()
@@ -260,3 +267,63 @@ def test_token_scope_matrix(world, api_for):
                 assert needed in message
             checked += 1
     assert checked == len(SCOPE_OF) * len(SCOPES)
+    assert links_seen[True] > 0 and links_seen[False] == 0
+
+
+def _admin_made_tokens(world):
+    """Tokens an admin made acting as the owner: through the page's rules, and a legacy one
+    that carries every scope (created before the rules) — both are held to SERVICE_SCOPES."""
+    import datetime as dt
+
+    from alliance.web.api.actions import create_token
+    from alliance.web.api.models import SCOPES, SERVICE_SCOPES, ApiToken
+    from alliance.web.api.tokens import hash_secret, new_secret
+    from tests.api.conftest import Api
+
+    _token, secret = create_token(
+        world.admin, world.owner, scopes=list(SERVICE_SCOPES), days=5, kind="service"
+    )
+    prefix, legacy_secret = new_secret()
+    ApiToken.objects.create(
+        organisation=world.org,
+        user=world.owner,
+        created_by=world.admin,
+        kind="service",
+        prefix=prefix,
+        secret_hash=hash_secret(legacy_secret),
+        scopes=list(SCOPES),
+        expires_at=timezone.now() + dt.timedelta(days=5),
+    )
+    return {"service": Api(secret), "legacy": Api(legacy_secret)}
+
+
+@pytest.mark.parametrize("which", ["service", "legacy"])
+def test_admin_made_tokens_in_the_permission_matrix(world, which):
+    """Every operation × own/colleague/foreign records, with a token an admin created acting
+    as the owner: only SERVICE_SCOPES pass, no clinical text and no check link in any answer,
+    and no write of a clinical record."""
+    from alliance.web.api.models import SERVICE_SCOPES
+
+    api = _admin_made_tokens(world)[which]
+    for method, path, operation_id in operations():
+        cat = category(operation_id)
+        placeholders = re.findall(r"{(\w+)}", path)
+        kinds = ["own", "colleague", "foreign"] if placeholders or cat == "write" else [None]
+        for kind in kinds:
+            args = arguments(world, kind) if kind else {}
+            url = re.sub(r"{(\w+)}", lambda m, a=args: str(a[m.group(1)]), path)
+            if method == "GET":
+                response = api.get(url)
+            else:
+                content_type = "application/fhir+json" if "/fhir/" in path else "application/json"
+                response = api.post(url, body_for(operation_id, args), content_type=content_type)
+            if SCOPE_OF[operation_id] not in SERVICE_SCOPES:
+                assert response.status_code == 403, (which, method, url, response.status_code)
+                continue
+            assert method == "GET", f"{operation_id} writes with an admin's token"
+            assert response.status_code in expected(cat, "owner", kind) | {404}, (url, cat)
+            body = response.content.decode()
+            for secrets in SECRETS.values():
+                for secret in secrets:
+                    assert secret not in body, f"admin's {which} token saw {secret!r} on {url}"
+            assert "/c/" not in body, f"admin's {which} token got a check link on {url}"

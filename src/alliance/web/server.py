@@ -44,6 +44,8 @@ def run(bind: str, *, workers: int, threads: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", "-")
+            # Check, portal and reset links' tokens are redacted from access and error logs.
+            self.cfg.set("logger_class", "alliance.web.security.logs.RedactingLogger")
             self.cfg.set("graceful_timeout", GRACEFUL_STOP_SECONDS)
             self.cfg.set("preload_app", False)
             if "control_socket_disable" in self.cfg.settings:

@@ -207,6 +207,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 # Demo and tests serve static files straight from the package (no collectstatic step).
 STATIC_ROOT = None if RELAXED else ALLIANCE_HOME / "static"
+# Files Django writes (uploads, collected static files) are the server's own, like the rest
+# of ALLIANCE_HOME (Django's default would be 0644).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = RELAXED
 LOGIN_URL = "/login/"
@@ -348,9 +352,19 @@ EMAIL_BACKEND = env_str(
 )
 DEFAULT_FROM_EMAIL = env_str("ALLIANCE_FROM_EMAIL", "alliance@localhost")
 
+# Every record passes RedactTokens: the tokens of check, portal and reset links in a URL
+# (e.g. Django's "Not Found: /c/<token>/") never reach a log.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tokens": {"()": "alliance.web.security.logs.RedactTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("ALLIANCE_LOG_LEVEL", "WARNING")},
+    # Django's request loggers keep their own handlers in DEBUG: send them through ours.
+    "loggers": {
+        "django.request": {"handlers": ["console"], "propagate": False},
+        "django.server": {"handlers": ["console"], "propagate": False},
+    },
 }

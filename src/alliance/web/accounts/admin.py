@@ -1,9 +1,13 @@
 """Django admin for clinic admins: people and organisations, never clinical text."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
 from alliance.web.accounts.models import Organisation, Role, User
+from alliance.web.accounts.passwords import send_reset_link
 
 
 def is_clinic_admin(request) -> bool:
@@ -64,8 +68,32 @@ class OrganisationAdmin(ClinicAdminMixin, admin.ModelAdmin):
         return request.user.is_superuser
 
 
+class StaffCreationForm(forms.ModelForm):
+    """A new member of staff without a password: they set their own from an e-mailed link."""
+
+    class Meta:
+        model = User
+        fields = [
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "organisation",
+            "role",
+            "practitioner_kind",
+            "supervisor",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["email"].help_text = "The link to set their own password goes here."
+
+
 @admin.register(User)
 class AllianceUserAdmin(ClinicAdminMixin, UserAdmin):
+    add_form = StaffCreationForm
+    actions = ["send_password_reset_link"]
     list_display = [
         "username",
         "first_name",
@@ -77,7 +105,17 @@ class AllianceUserAdmin(ClinicAdminMixin, UserAdmin):
     ]
     list_filter = ["role", "practitioner_kind", "is_active"]
     fieldsets = [
-        (None, {"fields": ["username", "password"]}),
+        (
+            None,
+            {
+                "fields": ["username"],
+                # No password field and no link to a set-password form.
+                "description": (
+                    "Nobody but its owner sets a password: choose the action “Send a password "
+                    "reset link” in the list of staff."
+                ),
+            },
+        ),
         ("Person", {"fields": ["first_name", "last_name", "email"]}),
         (
             "Practice",
@@ -92,8 +130,9 @@ class AllianceUserAdmin(ClinicAdminMixin, UserAdmin):
                 "classes": ["wide"],
                 "fields": [
                     "username",
-                    "password1",
-                    "password2",
+                    "email",
+                    "first_name",
+                    "last_name",
                     "organisation",
                     "role",
                     "practitioner_kind",
@@ -103,6 +142,38 @@ class AllianceUserAdmin(ClinicAdminMixin, UserAdmin):
         ),
     ]
     readonly_fields = ["last_login", "date_joined"]
+
+    def user_change_password(self, request, id, form_url=""):
+        # An admin who could set a practitioner's password could sign in as them.
+        raise PermissionDenied("Admins send a password reset link; they never set a password.")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj._credential_actor = request.user
+            super().save_model(request, obj, form, change)
+            return
+        obj.set_unusable_password()
+        super().save_model(request, obj, form, change)
+        try:
+            send_reset_link(request.user, obj, base=request.build_absolute_uri("/"))
+        except ValidationError as error:
+            messages.warning(request, " ".join(error.messages))
+        else:
+            messages.info(request, f"A link to set a password was sent to {obj.email}.")
+
+    @admin.action(description="Send a password reset link")
+    def send_password_reset_link(self, request, queryset):
+        sent = []
+        for user in queryset:
+            try:
+                with transaction.atomic():
+                    send_reset_link(request.user, user, base=request.build_absolute_uri("/"))
+            except ValidationError as error:
+                messages.warning(request, " ".join(error.messages))
+            else:
+                sent.append(user.get_username())
+        if sent:
+            messages.info(request, f"Password reset link sent to {', '.join(sent)}.")
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

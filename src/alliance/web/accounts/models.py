@@ -111,7 +111,53 @@ class User(AbstractUser):
     def is_researcher(self) -> bool:
         return self.role == Role.RESEARCHER
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        # The address a reset link goes to is a credential too: remember it to see a change.
+        user._loaded_email = user.__dict__.get("email")
+        return user
+
+    def check_password(self, raw_password):
+        # A correct password may be re-hashed with a newer hasher: the same password, no change.
+        self._rehashing = True
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self._rehashing = False
+
+    async def acheck_password(self, raw_password):
+        self._rehashing = True
+        try:
+            return await super().acheck_password(raw_password)
+        finally:
+            self._rehashing = False
+
     def save(self, *args, **kwargs):
         # Only clinic admins may use the Django admin; the flag follows the role.
         self.is_staff = self.role == Role.ADMIN or self.is_superuser
+        # set_password() leaves the raw password in _password until the save: every later
+        # change of an existing account's password (form, reset link, shell) is announced.
+        password_changed = (
+            self.pk is not None
+            and getattr(self, "_password", None) is not None
+            and not getattr(self, "_rehashing", False)
+        )
+        old_email = getattr(self, "_loaded_email", None)
+        email_changed = self.pk is not None and old_email is not None and old_email != self.email
         super().save(*args, **kwargs)
+        from alliance.web.accounts.credentials import credential_changed
+
+        # Who made the change, when it is not the user (set by the admin before saving).
+        actor = getattr(self, "_credential_actor", None)
+        if password_changed:
+            credential_changed(self, "password changed", actor=actor)
+        if email_changed:
+            credential_changed(
+                self,
+                f"e-mail address changed from {old_email or '(none)'} to {self.email or '(none)'}",
+                actor=actor,
+                also_to=old_email,
+                announce=bool(old_email),
+            )
+        self._loaded_email = self.email

@@ -9,10 +9,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from alliance.web.accounts.credentials import credential_changed
 from alliance.web.accounts.models import Role, User
-from alliance.web.api.models import MAX_TOKEN_DAYS, SCOPES, ApiToken, TokenKind
+from alliance.web.api.models import (
+    MAX_TOKEN_DAYS,
+    SCOPES,
+    SERVICE_SCOPES,
+    ApiToken,
+    TokenKind,
+)
 from alliance.web.api.tokens import hash_secret, new_secret
-from alliance.web.audit.log import record
 
 
 def clean_scopes(scopes: Iterable[str]) -> list[str]:
@@ -42,9 +48,11 @@ def create_token(
 ) -> tuple[ApiToken, str]:
     """Create a token acting as `user`; return (token, secret). The secret is shown only once.
 
-    Anyone on the staff creates personal tokens for themselves; an admin creates service
-    tokens for a member of staff of their own organisation. `actor` None is the operator
-    at the command line, who may create either kind for anyone.
+    Anyone on the staff creates personal tokens for themselves. An admin creates service
+    tokens for an integration over one practitioner's records: such a token carries only
+    SERVICE_SCOPES (no clinical free text, no clinical writes), is listed on that
+    practitioner's token page, and the practitioner is told by e-mail. `actor` None is the
+    operator at the command line, who may create either kind for anyone.
     """
     if user.organisation_id is None:
         raise ValidationError({"user": f"{user.username} belongs to no organisation."})
@@ -60,11 +68,27 @@ def create_token(
         )
     if kind not in TokenKind.values:
         raise ValidationError({"kind": f"Unknown token kind {kind!r}."})
+    delegated = actor is not None and actor.pk != user.pk
+    if delegated and user.role != Role.PRACTITIONER:
+        raise ValidationError(
+            {"user": "A service token covers one practitioner's records; choose a practitioner."}
+        )
     if not isinstance(days, int) or days < 1 or days > MAX_TOKEN_DAYS:
         raise ValidationError(
             {"days": f"A token expires after 1 to {MAX_TOKEN_DAYS} days, not {days!r}."}
         )
     cleaned = clean_scopes(scopes)
+    refused = [scope for scope in cleaned if scope not in SERVICE_SCOPES]
+    if delegated and refused:
+        raise ValidationError(
+            {
+                "scopes": (
+                    f"A service token created by an admin reads no clinical text and writes "
+                    f"no clinical records: {', '.join(refused)} is not allowed (allowed: "
+                    f"{', '.join(SERVICE_SCOPES)})."
+                )
+            }
+        )
     prefix, secret = new_secret()
     now = timezone.now()
     with transaction.atomic():
@@ -80,13 +104,12 @@ def create_token(
             created_at=now,
             expires_at=now + dt.timedelta(days=days),
         )
-        record(
-            actor,
-            "create",
-            token,
-            summary=f"{kind} API token {prefix}… for {user.username}: {' '.join(cleaned)}"
+        credential_changed(
+            user,
+            f"{kind} API token {prefix}… created: {' '.join(cleaned)}"
             + (" (command line)" if actor is None else ""),
-            organisation=user.organisation,
+            actor=actor,
+            obj=token,
         )
     return token, secret
 
@@ -98,11 +121,5 @@ def revoke_token(actor: User | None, token: ApiToken) -> ApiToken:
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        record(
-            actor,
-            "update",
-            token,
-            summary=f"API token {token.prefix}… revoked",
-            organisation=token.organisation,
-        )
+        credential_changed(token.user, f"API token {token.prefix}… revoked", actor=actor, obj=token)
     return token

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from alliance.web.accounts.models import Role, User
-from alliance.web.api.models import MAX_TOKEN_DAYS, SCOPES
+from alliance.web.api.models import MAX_TOKEN_DAYS, SCOPES, SERVICE_SCOPES
 
 
 class TokenForm(forms.Form):
@@ -33,11 +33,17 @@ class TokenForm(forms.Form):
             self.fields["service_user"] = forms.ModelChoiceField(
                 label=_("Service token for"),
                 queryset=User.objects.filter(
-                    organisation_id=actor.organisation_id, is_active=True
-                ).exclude(pk=actor.pk),
+                    organisation_id=actor.organisation_id,
+                    is_active=True,
+                    role=Role.PRACTITIONER,
+                ),
                 required=False,
                 help_text=_(
-                    "Leave empty for a personal token. A service token acts as this member of "
-                    "staff (e.g. an integration account), never more."
-                ),
+                    "Leave empty for a personal token. A service token is an integration "
+                    "account over this practitioner's records, with scopes %(scopes)s only: "
+                    "it reads no clinical text and writes no clinical records. The "
+                    "practitioner sees it on their token page, is told by e-mail and may "
+                    "revoke it."
+                )
+                % {"scopes": ", ".join(SERVICE_SCOPES)},
             )

@@ -13,7 +13,9 @@ from alliance.web.crypto import EncryptedTextField
 
 # Scopes a token may carry: `read`/`write` cover every resource, the rest one resource each.
 RESOURCE_SCOPES = {
-    "clients": ("read", "write"),
+    # A client's whole record (notes, transcripts, every answer) is its own scope: neither
+    # `clients:read` nor the blanket `read` grants it.
+    "clients": ("read", "write", "export"),
     "episodes": ("read", "write"),
     "sessions": ("read", "write"),
     "checks": ("read", "write"),
@@ -26,6 +28,10 @@ SCOPES = ("read", "write") + tuple(
     f"{resource}:{verb}" for resource, verbs in RESOURCE_SCOPES.items() for verb in verbs
 )
 MAX_TOKEN_DAYS = 365
+# A token created by someone other than the user it acts as (an admin's service token for an
+# integration) carries only these: answers without clinical free text, and no clinical writes.
+# `checks:read` never returns the client's link (that needs `checks:write`).
+SERVICE_SCOPES = ("read", "checks:read", "responses:read")
 
 
 class TokenKind(models.TextChoices):
@@ -74,8 +80,18 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         return self.state == "active"
 
+    @property
+    def is_delegated(self) -> bool:
+        """Whether someone other than its user created it (an admin's service token)."""
+        return self.created_by_id is not None and self.created_by_id != self.user_id
+
     def allows(self, scope: str) -> bool:
-        """Whether the token carries `scope` (e.g. "sessions:write") or its blanket verb."""
+        """Whether the token carries `scope` (e.g. "sessions:write") or its blanket verb.
+
+        A delegated token never gets more than SERVICE_SCOPES, whatever it carries.
+        """
+        if self.is_delegated and scope not in SERVICE_SCOPES:
+            return False
         verb = scope.rsplit(":", 1)[-1]
         return scope in self.scopes or verb in self.scopes
 

@@ -225,10 +225,19 @@ class CheckOut(Schema):
     session: uuid.UUID
     instruments: list[str]
     state: str
-    url: str | None = Field(None, description="The client's single-use link while it is open.")
+    url: str | None = Field(
+        None,
+        description="The client's single-use link while it is open (only to checks:write).",
+    )
     created_at: dt.datetime
     expires_at: dt.datetime
     completed_at: dt.datetime | None = None
+
+
+def _may_see_link(request) -> bool:
+    """The link answers the check: only a token that may write checks receives it."""
+    token = getattr(request, "auth", None)
+    return token is not None and token.allows("checks:write")
 
 
 def check_out(request, check) -> dict:
@@ -239,7 +248,9 @@ def check_out(request, check) -> dict:
         "session": check.session.public_id,
         "instruments": list(check.instrument_ids),
         "state": check.state,
-        "url": check_url(request, check.token) if check.is_open else None,
+        "url": check_url(request, check.token)
+        if check.is_open and _may_see_link(request)
+        else None,
         "created_at": check.created_at,
         "expires_at": check.expires_at,
         "completed_at": check.completed_at,

@@ -10,6 +10,8 @@ from django.utils import timezone
 from ninja.security import HttpBearer
 
 from alliance.web.api.models import ApiToken
+from alliance.web.audit.log import record, use_token
+from alliance.web.audit.models import AuditAction
 
 TOKEN_PREFIX = "alt_"  # noqa: S105 - a marker, not a secret
 
@@ -35,7 +37,7 @@ def new_secret() -> tuple[str, str]:
 def token_from_secret(secret: str) -> ApiToken:
     """Return the active token whose secret is `secret`, or raise TokenError saying why not."""
     token = (
-        ApiToken.objects.select_related("user", "user__organisation", "organisation")
+        ApiToken.objects.select_related("user", "user__organisation", "organisation", "created_by")
         .filter(secret_hash=hash_secret(secret))
         .first()
     )
@@ -76,4 +78,15 @@ class TokenAuth(HttpBearer):
         found.last_used_at = now
         # The token acts as its user, never more: every access helper receives this user.
         request.user = found.user
+        # ...and every audit entry of this request names the token and who created it.
+        use_token(found)
+        if found.is_delegated:
+            # Someone else's token reaching this user's records: each use is on the record.
+            record(
+                found.user,
+                AuditAction.VIEW,
+                found,
+                summary=f"API {request.method} {request.path} through a service token",
+                organisation=found.organisation,
+            )
         return found

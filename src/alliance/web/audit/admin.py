@@ -5,7 +5,16 @@ from alliance.web.audit.models import AuditEntry
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor_name", "action", "object_type", "object_id", "summary"]
+    list_display = [
+        "at",
+        "actor_name",
+        "token_prefix",
+        "token_creator_name",
+        "action",
+        "object_type",
+        "object_id",
+        "summary",
+    ]
     list_filter = ["action", "object_type"]
 
     def get_queryset(self, request):

@@ -3,8 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from contextvars import ContextVar
 
 from alliance.web.audit.models import AuditAction, AuditEntry
+
+# The API token the current request authenticated with (set by the API's TokenAuth, cleared
+# at the start and end of every request), so that every entry written on its behalf names it.
+_current_token: ContextVar = ContextVar("alliance_audit_token", default=None)
+
+
+def use_token(token) -> None:
+    """Attribute the audit entries of the rest of this request to `token` and its creator."""
+    _current_token.set(token)
+
+
+def clear_token(**_kwargs) -> None:
+    """Forget the request's token (connected to request_started and request_finished)."""
+    _current_token.set(None)
+
+
+def current_token():
+    return _current_token.get()
 
 
 def record(actor, action: str, obj=None, *, summary: str = "", organisation=None) -> AuditEntry:
@@ -16,6 +35,8 @@ def record(actor, action: str, obj=None, *, summary: str = "", organisation=None
     if organisation is None:
         organisation = getattr(obj, "organisation", None) or getattr(actor, "organisation", None)
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    token = _current_token.get()
+    creator = token.created_by if token is not None else None
     return AuditEntry.objects.create(
         organisation=organisation,
         actor=actor if is_user else None,
@@ -24,6 +45,9 @@ def record(actor, action: str, obj=None, *, summary: str = "", organisation=None
         object_type=object_type,
         object_id=object_id if isinstance(object_id, uuid.UUID) else None,
         summary=summary[:300],
+        token_prefix=token.prefix if token is not None else "",
+        token_creator=creator,
+        token_creator_name=creator.get_username() if creator is not None else "",
     )
 
 

@@ -14,6 +14,7 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", "Logged in"
     LOGOUT = "logout", "Logged out"
     EXPORT = "export", "Exported"
+    CREDENTIAL = "credential", "Changed a credential"
 
 
 class AppendOnlyError(Exception):
@@ -42,6 +43,13 @@ class AuditEntry(models.Model):
     object_type = models.CharField(max_length=40)
     object_id = models.UUIDField(null=True, blank=True)
     summary = models.CharField(max_length=300, blank=True)
+    # Set when the action came through an API token: which token, and who created it (an
+    # admin's service token acts as a practitioner, but is never recorded as only theirs).
+    token_prefix = models.CharField(max_length=16, blank=True)
+    token_creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    token_creator_name = models.CharField(max_length=150, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     objects = AuditQuerySet.as_manager()
@@ -52,7 +60,8 @@ class AuditEntry(models.Model):
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type}"
+        via = f" via token {self.token_prefix}…" if self.token_prefix else ""
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name}{via} {self.action} {self.object_type}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -7,6 +7,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from alliance.web.accounts.credentials import credential_changed
 from alliance.web.audit.log import record
 from alliance.web.audit.models import AuditAction
 from alliance.web.security import policy
@@ -59,7 +60,7 @@ def confirm_enrolment(request, device: TOTPDevice, code: str) -> list[str]:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _new_recovery_codes(user)
-        record(user, AuditAction.CREATE, user, summary="two-factor authentication enrolled")
+        credential_changed(user, "two-factor authentication enrolled")
     request.session.cycle_key()
     otp_login(request, device)
     policy.remember_state(request.session, user)
@@ -72,7 +73,7 @@ def regenerate_recovery_codes(user) -> list[str]:
     if not policy.is_enrolled(user):
         raise TwoFactorError("Set up two-factor authentication first.")
     codes = _new_recovery_codes(user)
-    record(user, AuditAction.UPDATE, user, summary="two-factor recovery codes regenerated")
+    credential_changed(user, "two-factor recovery codes regenerated")
     return codes
 
 
@@ -124,7 +125,7 @@ def disable_two_factor(request, code: str) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
-        record(user, AuditAction.DELETE, user, summary="two-factor authentication disabled")
+        credential_changed(user, "two-factor authentication disabled")
     policy.remember_state(request.session, user)
 
 

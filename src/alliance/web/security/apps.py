@@ -9,6 +9,6 @@ class SecurityConfig(AppConfig):
     verbose_name = "Sign-in security"
 
     def ready(self):
-        from alliance.web.security import admin_site, signals  # noqa: F401
+        from alliance.web.security import admin_site, checks, signals  # noqa: F401
 
         admin_site.require_second_factor()

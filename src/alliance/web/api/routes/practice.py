@@ -281,11 +281,11 @@ def get_session(request, session_id: uuid.UUID):
 @router.get(
     "/clients/{client_id}/export",
     response={200: dict, **ERRORS},
-    auth=auth("clients:read"),
+    auth=auth("clients:export"),
     tags=["clients"],
 )
 def export_client(request, client_id: uuid.UUID):
-    """Everything held about a client as JSON (the treating practitioner only; audited)."""
+    """Everything held about a client as JSON (scope clients:export; the treating practitioner only; audited)."""
     from alliance.web.rights.export import build_client_export
 
     client = client_for_user(request.user, client_id, write=True)
