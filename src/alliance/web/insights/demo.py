@@ -12,17 +12,22 @@ import datetime as dt
 import secrets
 
 from django.db import transaction
+from django.utils import timezone
 
 from alliance.web.accounts.models import Organisation
-from alliance.web.insights.models import MonitoringSettings
+from alliance.web.insights.evidence import session_span
+from alliance.web.insights.models import Alert, AlertType, MonitoringSettings
 from alliance.web.insights.services import monitor_organisation
 from alliance.web.measures.actions import _store
 from alliance.web.measures.models import Check, MeasureResponse, Rater, Source, hash_token
-from alliance.web.practice.models import Attendance, Episode, Service
+from alliance.web.practice.models import Attendance, Episode, Service, Session
 
 # The demo practice sets a low cut-off for the (unvalidated) Alliance Check, which has no
 # published one, so the weak-early-alliance and low-alliance rules have a threshold.
 DEMO_SETTINGS = {"low_cutoffs": [["alliance-check", 5.0]]}
+# When the demo's client answers a check, and when an unanswered check expires.
+ANSWERED_AFTER = dt.timedelta(hours=2)
+UNANSWERED_AFTER = dt.timedelta(hours=72)
 
 # story: (preferred practitioner, smallest number of attended sessions it needs)
 STORIES = {
@@ -76,7 +81,7 @@ def _healthy_alliance(k: int) -> float:
 
 def _store_session(session, k, number, story, attended_count, service) -> None:
     """Store the responses of the k-th attended session (0-based) of an episode."""
-    when = session.starts_at + dt.timedelta(hours=2)
+    when = session.starts_at + ANSWERED_AFTER
     last = k == attended_count - 1
     alliance = _healthy_alliance(k)
     tension = {}
@@ -163,7 +168,7 @@ def _unanswered_check(session) -> None:
         token_hash=hash_token(token),
         token=token,
         created_at=session.starts_at + dt.timedelta(hours=1),
-        expires_at=session.starts_at + dt.timedelta(hours=72),
+        expires_at=session.starts_at + UNANSWERED_AFTER,
         created_by=session.episode.practitioner,
     )
 
@@ -186,6 +191,47 @@ def assign_stories(episodes: list[Episode]) -> dict[int, str]:
     return taken
 
 
+def raised_at(alert, session_starts: dict[tuple[int, int], dt.datetime]) -> dt.datetime | None:
+    """Return when the demo's data would have raised ``alert``: when the client's answers
+    to its session came in (two hours after it started), or for unanswered checks when the
+    last of them expired."""
+    first, last = session_span(alert)
+    if alert.type == AlertType.MISSING_CHECKS and last is not None:
+        starts = session_starts.get((alert.episode_id, last))
+        return starts + UNANSWERED_AFTER if starts else None
+    starts = session_starts.get((alert.episode_id, first)) if first is not None else None
+    return starts + ANSWERED_AFTER if starts else None
+
+
+def date_alerts_by_their_sessions(organisation: Organisation, *, created_since: dt.datetime) -> int:
+    """Give the alerts the monitoring just created the date their session raised them.
+
+    The demo's sessions lie weeks in the past, but the monitoring runs once at load time, so
+    every alert would say it was raised on the day the demo was loaded. Return how many
+    alerts were re-dated.
+    """
+    alerts = list(Alert.objects.filter(organisation=organisation, opened_at__gte=created_since))
+    if not alerts:
+        return 0
+    session_starts = {
+        (episode_id, number): starts
+        for episode_id, number, starts in Session.objects.filter(
+            episode_id__in={a.episode_id for a in alerts}
+        ).values_list("episode_id", "number", "starts_at")
+    }
+    changed = []
+    for alert in alerts:
+        when = raised_at(alert, session_starts)
+        if when is None or when >= alert.opened_at:
+            continue
+        alert.opened_at = when
+        if alert.acknowledged_at is not None:
+            alert.acknowledged_at = max(alert.acknowledged_at, when)
+        changed.append(alert)
+    Alert.objects.bulk_update(changed, ["opened_at", "acknowledged_at"], batch_size=500)
+    return len(changed)
+
+
 def load_demo_measures(organisation: Organisation) -> dict[str, str]:
     """Add the demo's responses and checks, then run the monitoring; return story by client code."""
     episodes = list(
@@ -195,9 +241,11 @@ def load_demo_measures(organisation: Organisation) -> dict[str, str]:
         .order_by("id")
     )
     stories = assign_stories(episodes)
+    started = timezone.now()
     if MeasureResponse.objects.filter(organisation=organisation).exists():
         # Already loaded (the demo loader calls this too): only refresh the signals.
         monitor_organisation(organisation)
+        date_alerts_by_their_sessions(organisation, created_since=started)
         return {e.client.code: stories[e.pk] for e in episodes if e.pk in stories}
     with transaction.atomic():
         MonitoringSettings.objects.update_or_create(
@@ -219,4 +267,5 @@ def load_demo_measures(organisation: Organisation) -> dict[str, str]:
     # No refit: a fitted corridor needs 50 completed episodes; the demo has a handful, so its
     # charts show the rational rule (``alliance refit-recovery`` fits one on real data).
     monitor_organisation(organisation)
+    date_alerts_by_their_sessions(organisation, created_since=started)
     return {e.client.code: stories[e.pk] for e in episodes if e.pk in stories}
