@@ -9,6 +9,7 @@ open after the last session. Then the monitoring runs, as ``alliance monitor-all
 from __future__ import annotations
 
 import datetime as dt
+import random
 import secrets
 
 from django.db import transaction
@@ -25,6 +26,7 @@ from alliance.web.practice.models import Attendance, Episode, Service, Session
 # The demo practice sets a low cut-off for the (unvalidated) Alliance Check, which has no
 # published one, so the weak-early-alliance and low-alliance rules have a threshold.
 DEMO_SETTINGS = {"low_cutoffs": [["alliance-check", 5.0]]}
+ANSWER_SEED = 20261207
 # When the demo's client answers a check, and when an unanswered check expires.
 ANSWERED_AFTER = dt.timedelta(hours=2)
 UNANSWERED_AFTER = dt.timedelta(hours=72)
@@ -49,8 +51,35 @@ def _spread(total: int, n: int, low: int, high: int) -> list[int]:
     return [low + base + (1 if i < extra else 0) for i in range(n)]
 
 
-def alliance_answers(total: float, *, tension=0, bother=None, resolved=None) -> dict:
-    items = _spread(round(total * 4), 4, 0, 10)
+def spread_items(
+    total: int, n: int, low: int, high: int, *, rng: random.Random | None = None, sd: float = 0
+) -> list[int]:
+    """Return n answers in [low, high] that sum to ``total`` (clipped to the range).
+
+    Without ``rng`` the answers are as even as possible. With it, each answer is the even
+    share plus its own normal noise (``sd``), rounded, clipped and nudged back so that the
+    sum, and so every score the demo's stories rely on, stays exactly the same. Across
+    clients whose totals differ this is a one-factor model: the total is the common
+    factor, the noise each item's unique part, so items correlate but not perfectly
+    (the research report's alpha, omega and item-total correlations are plausible).
+    """
+    even = _spread(total, n, low, high)
+    if rng is None or sd <= 0:
+        return even
+    target = sum(even)
+    values = [min(high, max(low, round(v + rng.gauss(0, sd)))) for v in even]
+    while (diff := target - sum(values)) != 0:
+        step = 1 if diff > 0 else -1
+        room = [i for i, v in enumerate(values) if low <= v + step <= high]
+        # Nudge the answer that moved furthest the other way first (ties at random).
+        values[max(room, key=lambda i: ((even[i] - values[i]) * step, rng.random()))] += step
+    return values
+
+
+def alliance_answers(
+    total: float, *, tension=0, bother=None, resolved=None, rng: random.Random | None = None
+) -> dict:
+    items = spread_items(round(total * 4), 4, 0, 10, rng=rng, sd=1.1)
     answers = {str(i + 1): v for i, v in enumerate(items)}
     answers["5"] = tension
     answers["6"] = bother
@@ -58,28 +87,29 @@ def alliance_answers(total: float, *, tension=0, bother=None, resolved=None) -> 
     return answers
 
 
-def phq9_answers(total: int, *, item9: int = 0) -> dict:
-    items = _spread(total - item9, 8, 0, 3)
+def phq9_answers(total: int, *, item9: int = 0, rng: random.Random | None = None) -> dict:
+    # Item 9 (thoughts of self-harm) is never noise: it raises the critical-answer alert.
+    items = spread_items(total - item9, 8, 0, 3, rng=rng, sd=0.6)
     return {**{str(i + 1): v for i, v in enumerate(items)}, "9": item9}
 
 
-def gad7_answers(total: int) -> dict:
-    return {str(i + 1): v for i, v in enumerate(_spread(total, 7, 0, 3))}
+def gad7_answers(total: int, *, rng: random.Random | None = None) -> dict:
+    return {str(i + 1): v for i, v in enumerate(spread_items(total, 7, 0, 3, rng=rng, sd=0.6))}
 
 
-def who5_answers(raw: int) -> dict:
-    return {str(i + 1): v for i, v in enumerate(_spread(raw, 5, 0, 5))}
+def who5_answers(raw: int, *, rng: random.Random | None = None) -> dict:
+    return {str(i + 1): v for i, v in enumerate(spread_items(raw, 5, 0, 5, rng=rng, sd=0.8))}
 
 
-def flourishing_answers(total: int) -> dict:
-    return {str(i + 1): v for i, v in enumerate(_spread(total, 8, 1, 7))}
+def flourishing_answers(total: int, *, rng: random.Random | None = None) -> dict:
+    return {str(i + 1): v for i, v in enumerate(spread_items(total, 8, 1, 7, rng=rng, sd=0.9))}
 
 
 def _healthy_alliance(k: int) -> float:
     return min(9.5, 6.5 + 0.25 * k)
 
 
-def _store_session(session, k, number, story, attended_count, service) -> None:
+def _store_session(session, k, number, story, attended_count, service, rng=None) -> None:
     """Store the responses of the k-th attended session (0-based) of an episode."""
     when = session.starts_at + ANSWERED_AFTER
     last = k == attended_count - 1
@@ -105,7 +135,7 @@ def _store_session(session, k, number, story, attended_count, service) -> None:
     _store(
         session,
         "alliance-check",
-        alliance_answers(alliance, **tension),
+        alliance_answers(alliance, **tension, rng=rng),
         rater=Rater.CLIENT,
         source=Source.CHECK,
         submitted_at=when,
@@ -113,7 +143,7 @@ def _store_session(session, k, number, story, attended_count, service) -> None:
     _store(
         session,
         "alliance-check-practitioner",
-        alliance_answers(mine),
+        alliance_answers(mine, rng=rng),
         rater=Rater.PRACTITIONER,
         source=Source.PRACTITIONER,
         submitted_at=when,
@@ -127,7 +157,7 @@ def _store_session(session, k, number, story, attended_count, service) -> None:
         _store(
             session,
             "phq9",
-            phq9_answers(phq + item9, item9=item9),
+            phq9_answers(phq + item9, item9=item9, rng=rng),
             rater=Rater.CLIENT,
             source=Source.CHECK,
             submitted_at=when,
@@ -135,7 +165,7 @@ def _store_session(session, k, number, story, attended_count, service) -> None:
         _store(
             session,
             "gad7",
-            gad7_answers(gad),
+            gad7_answers(gad, rng=rng),
             rater=Rater.CLIENT,
             source=Source.CHECK,
             submitted_at=when,
@@ -144,7 +174,7 @@ def _store_session(session, k, number, story, attended_count, service) -> None:
         _store(
             session,
             "who5",
-            who5_answers(min(25, 14 + number // 2)),
+            who5_answers(min(25, 14 + number // 2), rng=rng),
             rater=Rater.CLIENT,
             source=Source.CHECK,
             submitted_at=when,
@@ -152,7 +182,7 @@ def _store_session(session, k, number, story, attended_count, service) -> None:
         _store(
             session,
             "flourishing",
-            flourishing_answers(min(56, 38 + number)),
+            flourishing_answers(min(56, 38 + number), rng=rng),
             rater=Rater.CLIENT,
             source=Source.CHECK,
             submitted_at=when,
@@ -247,6 +277,7 @@ def load_demo_measures(organisation: Organisation) -> dict[str, str]:
         monitor_organisation(organisation)
         date_alerts_by_their_sessions(organisation, created_since=started)
         return {e.client.code: stories[e.pk] for e in episodes if e.pk in stories}
+    rng = random.Random(ANSWER_SEED)  # noqa: S311 - synthetic demo data, not security
     with transaction.atomic():
         MonitoringSettings.objects.update_or_create(
             organisation=organisation, defaults={"settings": DEMO_SETTINGS}
@@ -263,7 +294,9 @@ def load_demo_measures(organisation: Organisation) -> dict[str, str]:
                 s for s in sessions if s.attendance == Attendance.ATTENDED and s.pk not in skip
             ]
             for k, session in enumerate(attended):
-                _store_session(session, k, session.number, story, len(attended), episode.service)
+                _store_session(
+                    session, k, session.number, story, len(attended), episode.service, rng
+                )
     # No refit: a fitted corridor needs 50 completed episodes; the demo has a handful, so its
     # charts show the rational rule (``alliance refit-recovery`` fits one on real data).
     monitor_organisation(organisation)
