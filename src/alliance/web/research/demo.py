@@ -139,10 +139,13 @@ def load_demo_archive(organisation: Organisation, *, clients: int = ARCHIVE_CLIE
     staff = list(
         organisation.staff.filter(username__in=["therapist", "counsellor"]).order_by("username")
     )
-    if not staff or Episode.objects.filter(
-        organisation=organisation,
-        started_on__lt=anchor - dt.timedelta(days=ARCHIVE_BEFORE_DAYS),
-    ).exists():
+    if (
+        not staff
+        or Episode.objects.filter(
+            organisation=organisation,
+            started_on__lt=anchor - dt.timedelta(days=ARCHIVE_BEFORE_DAYS),
+        ).exists()
+    ):
         return 0
     rng = random.Random(ARCHIVE_SEED)  # noqa: S311 - synthetic demo data, not security
     with transaction.atomic():
