@@ -67,7 +67,8 @@ def test_titles_agree_with_the_evidence(demo):
         first, last = session_span(alert)
         text = plain_evidence(alert)
         assert text, alert.type
-        for number in map(int, re.findall(r"session (\d+)", text)):
+        mentioned = re.findall(r"sessions? (\d+(?:, \d+)*)", text)
+        for number in (int(n) for group in mentioned for n in group.split(", ")):
             if alert.type == AlertType.RUPTURE and "Repaired at" in text:
                 continue  # the repair comes after the rupture, by design
             assert first <= number <= last, (alert.type, text, first, last)

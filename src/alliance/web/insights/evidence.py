@@ -221,9 +221,12 @@ def _low(e: dict, alert) -> list[str]:
 def _early(e: dict, alert) -> list[str]:
     below = e.get("sessions_below") or [alert.session_number]
     parts = [
-        _(
+        ngettext(
             "In the early sessions (%(window)s) the client rated the alliance %(score)s "
-            "at session %(sessions)s."
+            "at session %(sessions)s.",
+            "In the early sessions (%(window)s) the client rated the alliance %(score)s "
+            "at sessions %(sessions)s.",
+            len(below) if isinstance(below, list) else 1,
         )
         % {
             "window": e.get("early_sessions", "3–5"),
