@@ -262,6 +262,14 @@ def date_alerts_by_their_sessions(organisation: Organisation, *, created_since: 
     return len(changed)
 
 
+def refresh_demo_signals(organisation: Organisation) -> None:
+    """Run the monitoring over the practice, as ``alliance monitor-all`` would, and date
+    the alerts it raises by their sessions."""
+    started = timezone.now()
+    monitor_organisation(organisation)
+    date_alerts_by_their_sessions(organisation, created_since=started)
+
+
 def load_demo_measures(organisation: Organisation) -> dict[str, str]:
     """Add the demo's responses and checks, then run the monitoring; return story by client code."""
     episodes = list(
@@ -271,11 +279,9 @@ def load_demo_measures(organisation: Organisation) -> dict[str, str]:
         .order_by("id")
     )
     stories = assign_stories(episodes)
-    started = timezone.now()
     if MeasureResponse.objects.filter(organisation=organisation).exists():
         # Already loaded (the demo loader calls this too): only refresh the signals.
-        monitor_organisation(organisation)
-        date_alerts_by_their_sessions(organisation, created_since=started)
+        refresh_demo_signals(organisation)
         return {e.client.code: stories[e.pk] for e in episodes if e.pk in stories}
     rng = random.Random(ANSWER_SEED)  # noqa: S311 - synthetic demo data, not security
     with transaction.atomic():
@@ -299,6 +305,5 @@ def load_demo_measures(organisation: Organisation) -> dict[str, str]:
                 )
     # No refit: a fitted corridor needs 50 completed episodes; the demo has a handful, so its
     # charts show the rational rule (``alliance refit-recovery`` fits one on real data).
-    monitor_organisation(organisation)
-    date_alerts_by_their_sessions(organisation, created_since=started)
+    refresh_demo_signals(organisation)
     return {e.client.code: stories[e.pk] for e in episodes if e.pk in stories}

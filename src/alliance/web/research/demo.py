@@ -32,8 +32,8 @@ from alliance.web.insights.demo import (
     ANSWERED_AFTER,
     alliance_answers,
     gad7_answers,
-    load_demo_measures,
     phq9_answers,
+    refresh_demo_signals,
 )
 from alliance.web.measures.actions import _store
 from alliance.web.measures.models import Rater, Source
@@ -163,7 +163,7 @@ def load_demo_consents(organisation: Organisation) -> dict[str, int]:
     clients were added, the monitoring runs again so that its practice norms include them.
     """
     if load_demo_archive(organisation):
-        load_demo_measures(organisation)  # already loaded: refreshes the signals only
+        refresh_demo_signals(organisation)
     today = timezone.localdate()
     counts = {"consenting": 0, "withdrawn": 0, "not_recorded": 0}
     clients = list(
