@@ -144,3 +144,15 @@ def test_inbox_caseload_and_self_care_show_one_count(client, demo):
             page = client.get(reverse("self_care")).content.decode()
             assert re.search(rf"Open alerts</dt><dd>{expected}</dd>", page), username
     assert open_alert_count(therapist) > 0
+
+
+def test_the_digest_names_the_same_sessions_as_the_card(demo):
+    from alliance.web.insights.digest import digest_text
+
+    org, stories = demo
+    low = Alert.objects.get(
+        organisation=org, type=AlertType.LOW_ALLIANCE, episode__client__code=stories["early"]
+    )
+    text = digest_text(low.episode.practitioner, [low], 10, timezone.now(), "http://x")
+    assert f"client {low.episode.client.code}, {sessions_label(low)}" in text
+    assert "sessions " in sessions_label(low)
