@@ -39,7 +39,12 @@ def test_inbox_resolve_an_alert_and_read_a_chart(page, live_server, transactiona
     screenshot(page, "inbox")
 
     rupture = cards.filter(has_text="Alliance rupture").filter(has_text=stories["unrepaired"]).first
-    assert "3RS strategy" in rupture.inner_text()
+    # Evidence in plain words; the guidance is folded away until opened.
+    assert "alliance rating fell from" in rupture.inner_text()
+    assert "self_report" not in rupture.inner_text()
+    assert not rupture.get_by_text("3RS strategy").first.is_visible()
+    rupture.get_by_text("What you could do").click()
+    assert rupture.get_by_text("3RS strategy").first.is_visible()
     rupture.get_by_text("Resolve", exact=True).click()
     rupture.get_by_label("What did you do?").fill("Talked about the tension; agreed to slow down.")
     screenshot(page, "inbox-resolving")

@@ -24,7 +24,9 @@ def _demo_with_answers():
     org = load_demo_practice()
     counts = load_demo_consents(org)
     rng = random.Random(11)
-    for episode in Episode.objects.filter(organisation=org).select_related("practitioner"):
+    # The demo's past clients come with their answers; answer for the current ones.
+    current = Episode.objects.filter(organisation=org).exclude(sessions__responses__isnull=False)
+    for episode in current.distinct().select_related("practitioner"):
         level = rng.uniform(0.3, 0.95)
         for session in episode.sessions.order_by("number")[:2]:
             answer_session(session, level, rng)

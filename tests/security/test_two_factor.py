@@ -232,3 +232,21 @@ def test_the_home_page_invites_staff_without_a_second_factor(world, login):
 
     admin = login(world.admin).get(reverse("caseload")).content.decode()
     assert "Protect your account" not in admin
+
+
+def test_the_code_page_shows_no_menu_before_the_second_factor(world, client):
+    """The code page shows no navigation while the second step is owed; after it, it does."""
+    device = make_totp_device(world.owner)
+    sign_in_with_password(client, world.owner)
+    page = client.get(reverse("two_factor_verify")).content.decode()
+    assert "Enter your code" in page
+    assert 'class="mainnav"' not in page and "Sign-in security" not in page
+    done = client.post(reverse("two_factor_verify"), {"code": app_code(device)})
+    assert done.status_code == 302
+    assert 'class="mainnav"' in client.get(reverse("caseload")).content.decode()
+
+
+def test_a_required_enrolment_shows_no_menu(world, client):
+    sign_in_with_password(client, world.admin)  # admins must enrol a second factor
+    page = client.get(reverse("two_factor_enrol")).content.decode()
+    assert 'class="mainnav"' not in page and "Audit log" not in page

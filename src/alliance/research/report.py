@@ -221,6 +221,7 @@ def build_report(
     outcome_instrument: str | None = None,
     riclpm_waves: int = 5,
     title: str = "Alliance research report",
+    excluded_clients: int | None = None,
 ) -> str:
     """Run the prebuilt analyses on a tidy frame and return a self-contained HTML page.
 
@@ -230,7 +231,8 @@ def build_report(
     ``subscales`` maps subscale names to its item ids (default: ``ALLIANCE_KEYS``);
     ``outcome_instrument`` defaults to the first of ``OUTCOME_INSTRUMENTS`` present. Each
     analysis that cannot run on the data (too few episodes, no convergence) is reported
-    as such.
+    as such. ``excluded_clients`` is the number of clients left out for want of research
+    consent (withdrawn or never recorded); by default, those in ``tidy`` without consent.
     """
     rng = np.random.default_rng(seed)
     # the report shows no ids, so a throwaway key is enough when none is given
@@ -249,7 +251,10 @@ def build_report(
     desc = pd.DataFrame(
         [
             {"quantity": "consenting clients", "value": ds.n_clients},
-            {"quantity": "clients left out (no research consent)", "value": ds.n_excluded_clients},
+            {
+                "quantity": "clients left out (no research consent)",
+                "value": ds.n_excluded_clients if excluded_clients is None else excluded_clients,
+            },
             {"quantity": "episodes", "value": long["episode_id"].nunique()},
             {
                 "quantity": "sessions with data",

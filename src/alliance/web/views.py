@@ -2,8 +2,9 @@
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.defaults import bad_request
@@ -13,6 +14,12 @@ from django.views.defaults import bad_request
 def healthz(request):
     """Answer that the process is up (used by load balancers and the benchmark floor)."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def favicon(request):
+    """Send browsers that ask for /favicon.ico on their own to the static icon (no 404)."""
+    return HttpResponseRedirect(static("alliance/favicon.ico"))
 
 
 def _too_large_message(exception) -> str:

@@ -38,9 +38,15 @@ class Risk:
 def active_alerts_filter(now=None) -> Q:
     """Alerts that count: open, acknowledged, or snoozed past their end."""
     now = now or timezone.now()
-    return Q(state__in=[AlertState.OPEN, AlertState.ACKNOWLEDGED]) | Q(
-        state=AlertState.SNOOZED, snoozed_until__lte=now
+    return Q(state__in=[AlertState.OPEN, AlertState.ACKNOWLEDGED]) | (
+        Q(state=AlertState.SNOOZED) & (Q(snoozed_until__lte=now) | Q(snoozed_until__isnull=True))
     )
+
+
+def open_alert_count(user, now=None) -> int:
+    """Count the alerts that need the user's attention: the one number the inbox, the
+    caseload and self-care all show (``Alert.effective_state`` open or acknowledged)."""
+    return alerts_for_user(user).filter(active_alerts_filter(now)).count()
 
 
 def caseload_risk(user, episodes) -> dict[int, Risk]:

@@ -9,20 +9,27 @@ open after the last session. Then the monitoring runs, as ``alliance monitor-all
 from __future__ import annotations
 
 import datetime as dt
+import random
 import secrets
 
 from django.db import transaction
+from django.utils import timezone
 
 from alliance.web.accounts.models import Organisation
-from alliance.web.insights.models import MonitoringSettings
+from alliance.web.insights.evidence import session_span
+from alliance.web.insights.models import Alert, AlertType, MonitoringSettings
 from alliance.web.insights.services import monitor_organisation
 from alliance.web.measures.models import Check, MeasureResponse, Rater, Source, hash_token
 from alliance.web.measures.recording import Administration, record_responses
-from alliance.web.practice.models import Attendance, Episode, Service
+from alliance.web.practice.models import Attendance, Episode, Service, Session
 
 # The demo practice sets a low cut-off for the (unvalidated) Alliance Check, which has no
 # published one, so the weak-early-alliance and low-alliance rules have a threshold.
 DEMO_SETTINGS = {"low_cutoffs": [["alliance-check", 5.0]]}
+ANSWER_SEED = 20261207
+# When the demo's client answers a check, and when an unanswered check expires.
+ANSWERED_AFTER = dt.timedelta(hours=2)
+UNANSWERED_AFTER = dt.timedelta(hours=72)
 
 # story: (preferred practitioner, smallest number of attended sessions it needs)
 STORIES = {
@@ -44,8 +51,35 @@ def _spread(total: int, n: int, low: int, high: int) -> list[int]:
     return [low + base + (1 if i < extra else 0) for i in range(n)]
 
 
-def alliance_answers(total: float, *, tension=0, bother=None, resolved=None) -> dict:
-    items = _spread(round(total * 4), 4, 0, 10)
+def spread_items(
+    total: int, n: int, low: int, high: int, *, rng: random.Random | None = None, sd: float = 0
+) -> list[int]:
+    """Return n answers in [low, high] that sum to ``total`` (clipped to the range).
+
+    Without ``rng`` the answers are as even as possible. With it, each answer is the even
+    share plus its own normal noise (``sd``), rounded, clipped and nudged back so that the
+    sum, and so every score the demo's stories rely on, stays exactly the same. Across
+    clients whose totals differ this is a one-factor model: the total is the common
+    factor, the noise each item's unique part, so items correlate but not perfectly
+    (the research report's alpha, omega and item-total correlations are plausible).
+    """
+    even = _spread(total, n, low, high)
+    if rng is None or sd <= 0:
+        return even
+    target = sum(even)
+    values = [min(high, max(low, round(v + rng.gauss(0, sd)))) for v in even]
+    while (diff := target - sum(values)) != 0:
+        step = 1 if diff > 0 else -1
+        room = [i for i, v in enumerate(values) if low <= v + step <= high]
+        # Nudge the answer that moved furthest the other way first (ties at random).
+        values[max(room, key=lambda i: ((even[i] - values[i]) * step, rng.random()))] += step
+    return values
+
+
+def alliance_answers(
+    total: float, *, tension=0, bother=None, resolved=None, rng: random.Random | None = None
+) -> dict:
+    items = spread_items(round(total * 4), 4, 0, 10, rng=rng, sd=1.1)
     answers = {str(i + 1): v for i, v in enumerate(items)}
     answers["5"] = tension
     answers["6"] = bother
@@ -53,30 +87,31 @@ def alliance_answers(total: float, *, tension=0, bother=None, resolved=None) -> 
     return answers
 
 
-def phq9_answers(total: int, *, item9: int = 0) -> dict:
-    items = _spread(total - item9, 8, 0, 3)
+def phq9_answers(total: int, *, item9: int = 0, rng: random.Random | None = None) -> dict:
+    # Item 9 (thoughts of self-harm) is never noise: it raises the critical-answer alert.
+    items = spread_items(total - item9, 8, 0, 3, rng=rng, sd=0.6)
     return {**{str(i + 1): v for i, v in enumerate(items)}, "9": item9}
 
 
-def gad7_answers(total: int) -> dict:
-    return {str(i + 1): v for i, v in enumerate(_spread(total, 7, 0, 3))}
+def gad7_answers(total: int, *, rng: random.Random | None = None) -> dict:
+    return {str(i + 1): v for i, v in enumerate(spread_items(total, 7, 0, 3, rng=rng, sd=0.6))}
 
 
-def who5_answers(raw: int) -> dict:
-    return {str(i + 1): v for i, v in enumerate(_spread(raw, 5, 0, 5))}
+def who5_answers(raw: int, *, rng: random.Random | None = None) -> dict:
+    return {str(i + 1): v for i, v in enumerate(spread_items(raw, 5, 0, 5, rng=rng, sd=0.8))}
 
 
-def flourishing_answers(total: int) -> dict:
-    return {str(i + 1): v for i, v in enumerate(_spread(total, 8, 1, 7))}
+def flourishing_answers(total: int, *, rng: random.Random | None = None) -> dict:
+    return {str(i + 1): v for i, v in enumerate(spread_items(total, 8, 1, 7, rng=rng, sd=0.9))}
 
 
 def _healthy_alliance(k: int) -> float:
     return min(9.5, 6.5 + 0.25 * k)
 
 
-def _store_session(batch, session, k, number, story, attended_count, service) -> None:
+def _store_session(batch, session, k, number, story, attended_count, service, rng=None) -> None:
     """Add the responses of the k-th attended session (0-based) of an episode to `batch`."""
-    when = session.starts_at + dt.timedelta(hours=2)
+    when = session.starts_at + ANSWERED_AFTER
     last = k == attended_count - 1
     alliance = _healthy_alliance(k)
     tension = {}
@@ -101,7 +136,7 @@ def _store_session(batch, session, k, number, story, attended_count, service) ->
         batch,
         session,
         "alliance-check",
-        alliance_answers(alliance, **tension),
+        alliance_answers(alliance, **tension, rng=rng),
         rater=Rater.CLIENT,
         source=Source.CHECK,
         submitted_at=when,
@@ -110,7 +145,7 @@ def _store_session(batch, session, k, number, story, attended_count, service) ->
         batch,
         session,
         "alliance-check-practitioner",
-        alliance_answers(mine),
+        alliance_answers(mine, rng=rng),
         rater=Rater.PRACTITIONER,
         source=Source.PRACTITIONER,
         submitted_at=when,
@@ -125,7 +160,7 @@ def _store_session(batch, session, k, number, story, attended_count, service) ->
             batch,
             session,
             "phq9",
-            phq9_answers(phq + item9, item9=item9),
+            phq9_answers(phq + item9, item9=item9, rng=rng),
             rater=Rater.CLIENT,
             source=Source.CHECK,
             submitted_at=when,
@@ -134,7 +169,7 @@ def _store_session(batch, session, k, number, story, attended_count, service) ->
             batch,
             session,
             "gad7",
-            gad7_answers(gad),
+            gad7_answers(gad, rng=rng),
             rater=Rater.CLIENT,
             source=Source.CHECK,
             submitted_at=when,
@@ -144,7 +179,7 @@ def _store_session(batch, session, k, number, story, attended_count, service) ->
             batch,
             session,
             "who5",
-            who5_answers(min(25, 14 + number // 2)),
+            who5_answers(min(25, 14 + number // 2), rng=rng),
             rater=Rater.CLIENT,
             source=Source.CHECK,
             submitted_at=when,
@@ -153,7 +188,7 @@ def _store_session(batch, session, k, number, story, attended_count, service) ->
             batch,
             session,
             "flourishing",
-            flourishing_answers(min(56, 38 + number)),
+            flourishing_answers(min(56, 38 + number), rng=rng),
             rater=Rater.CLIENT,
             source=Source.CHECK,
             submitted_at=when,
@@ -177,7 +212,7 @@ def _unanswered_check(session) -> None:
         token_hash=hash_token(token),
         token=token,
         created_at=session.starts_at + dt.timedelta(hours=1),
-        expires_at=session.starts_at + dt.timedelta(hours=72),
+        expires_at=session.starts_at + UNANSWERED_AFTER,
         created_by=session.episode.practitioner,
     )
 
@@ -200,6 +235,55 @@ def assign_stories(episodes: list[Episode]) -> dict[int, str]:
     return taken
 
 
+def raised_at(alert, session_starts: dict[tuple[int, int], dt.datetime]) -> dt.datetime | None:
+    """Return when the demo's data would have raised ``alert``: when the client's answers
+    to its session came in (two hours after it started), or for unanswered checks when the
+    last of them expired."""
+    first, last = session_span(alert)
+    if alert.type == AlertType.MISSING_CHECKS and last is not None:
+        starts = session_starts.get((alert.episode_id, last))
+        return starts + UNANSWERED_AFTER if starts else None
+    starts = session_starts.get((alert.episode_id, first)) if first is not None else None
+    return starts + ANSWERED_AFTER if starts else None
+
+
+def date_alerts_by_their_sessions(organisation: Organisation, *, created_since: dt.datetime) -> int:
+    """Give the alerts the monitoring just created the date their session raised them.
+
+    The demo's sessions lie weeks in the past, but the monitoring runs once at load time, so
+    every alert would say it was raised on the day the demo was loaded. Return how many
+    alerts were re-dated.
+    """
+    alerts = list(Alert.objects.filter(organisation=organisation, opened_at__gte=created_since))
+    if not alerts:
+        return 0
+    session_starts = {
+        (episode_id, number): starts
+        for episode_id, number, starts in Session.objects.filter(
+            episode_id__in={a.episode_id for a in alerts}
+        ).values_list("episode_id", "number", "starts_at")
+    }
+    changed = []
+    for alert in alerts:
+        when = raised_at(alert, session_starts)
+        if when is None or when >= alert.opened_at:
+            continue
+        alert.opened_at = when
+        if alert.acknowledged_at is not None:
+            alert.acknowledged_at = max(alert.acknowledged_at, when)
+        changed.append(alert)
+    Alert.objects.bulk_update(changed, ["opened_at", "acknowledged_at"], batch_size=500)
+    return len(changed)
+
+
+def refresh_demo_signals(organisation: Organisation, since: dt.datetime | None = None) -> None:
+    """Run the monitoring over the practice, as ``alliance monitor-all`` would, and date
+    the alerts raised since ``since`` (default: now) by their sessions."""
+    started = since or timezone.now()
+    monitor_organisation(organisation)
+    date_alerts_by_their_sessions(organisation, created_since=started)
+
+
 def load_demo_measures(organisation: Organisation) -> dict[str, str]:
     """Add the demo's responses and checks, then run the monitoring; return story by client code."""
     episodes = list(
@@ -211,8 +295,11 @@ def load_demo_measures(organisation: Organisation) -> dict[str, str]:
     stories = assign_stories(episodes)
     if MeasureResponse.objects.filter(organisation=organisation).exists():
         # Already loaded (the demo loader calls this too): only refresh the signals.
-        monitor_organisation(organisation)
+        refresh_demo_signals(organisation)
         return {e.client.code: stories[e.pk] for e in episodes if e.pk in stories}
+    rng = random.Random(ANSWER_SEED)  # noqa: S311 - synthetic demo data, not security
+    # Critical answers are flagged when the recording commits: their alerts are re-dated too.
+    started = timezone.now()
     with transaction.atomic():
         MonitoringSettings.objects.update_or_create(
             organisation=organisation, defaults={"settings": DEMO_SETTINGS}
@@ -231,7 +318,7 @@ def load_demo_measures(organisation: Organisation) -> dict[str, str]:
             ]
             for k, session in enumerate(attended):
                 _store_session(
-                    batch, session, k, session.number, story, len(attended), episode.service
+                    batch, session, k, session.number, story, len(attended), episode.service, rng
                 )
         # One call for the whole demo: its answers are recorded, audited and alerted as any
         # import of historical data (see measures.recording), each episode refreshed once.
@@ -246,5 +333,5 @@ def load_demo_measures(organisation: Organisation) -> dict[str, str]:
         )
     # No refit: a fitted corridor needs 50 completed episodes; the demo has a handful, so its
     # charts show the rational rule (``alliance refit-recovery`` fits one on real data).
-    monitor_organisation(organisation)
+    refresh_demo_signals(organisation, since=started)
     return {e.client.code: stories[e.pk] for e in episodes if e.pk in stories}

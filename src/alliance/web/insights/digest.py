@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from alliance.web.accounts.models import Role, User
 from alliance.web.insights.caseload import active_alerts_filter
+from alliance.web.insights.evidence import sessions_label
 from alliance.web.insights.inbox import sort_key
 from alliance.web.insights.models import Alert, DigestRecord, MonitoringSettings
 
@@ -35,7 +36,8 @@ def digest_text(
         "",
     ]
     for alert in alerts[:cap]:
-        session = f", session {alert.session_number}" if alert.session_number else ""
+        # The same "session 4" / "sessions 1–4" as the inbox card's title.
+        session = f", {sessions_label(alert)}" if alert.session_number else ""
         lines.append(f"- {alert.get_type_display()}: client {alert.episode.client.code}{session}")
     if len(alerts) > cap:
         lines.append(f"- and {len(alerts) - cap} more")

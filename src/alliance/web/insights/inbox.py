@@ -17,6 +17,12 @@ from django.utils.translation import gettext as _
 from alliance.monitoring import guidance_for, scale_params
 from alliance.web.insights.access import alerts_for_user
 from alliance.web.insights.charts import Chart, HLine, Marker, Series, render
+from alliance.web.insights.evidence import (
+    detail_rows,
+    plain_evidence,
+    sessions_label,
+    state_label,
+)
 from alliance.web.insights.models import (
     Alert,
     AlertState,
@@ -27,56 +33,15 @@ from alliance.web.insights.models import (
 from alliance.web.measures.models import MeasureResponse
 
 RECENTLY_RESOLVED = dt.timedelta(days=14)
-EVIDENCE_LABELS = {
-    "rules": "rules that fired",
-    "score": "score",
-    "pre_rupture_level": "level before the rupture",
-    "drop": "drop",
-    "sd": "SD",
-    "sd_source": "SD from",
-    "size_sd": "size in SDs",
-    "threshold": "threshold",
-    "bother": "how much it bothered (1–5)",
-    "marker": "transcript marker",
-    "moment": "transcript moment",
-    "repair_session": "repaired at session",
-    "repair_window": "repair window (sessions)",
-    "lowest": "lowest",
-    "low_cutoff": "low cut-off",
-    "sessions_low": "sessions low",
-    "last_low_session": "last low session",
-    "sessions_below": "early sessions below",
-    "practice_percentile": "practice percentile",
-    "percentile": "percentile",
-    "early_sessions": "early sessions",
-    "client": "client's rating",
-    "practitioner": "your rating",
-    "gap": "gap",
-    "gap_limit": "gap limit",
-    "client_change": "client's change",
-    "practitioner_change": "your change",
-    "unanswered_in_a_row": "checks unanswered in a row",
-    "last_unanswered_session": "last unanswered session",
-    "subscale": "item",
-    "rule": "rule",
-    "intake": "intake score",
-    "expected_median": "expected (median)",
-    "bound": "corridor bound",
-    "reliable_change": "reliable change",
-    "reason": "reason",
-    "sessions_off_track": "sessions off track",
-    "last_off_track_session": "last off-track session",
-    "model_fitted_at": "model fitted",
-    "model_n_episodes": "model episodes",
-    "t": "sessions since intake",
-}
-SKIP_EVIDENCE = {"censored"}
 
 
 @dataclass
 class AlertView:
     alert: Alert
     state: str
+    summary: str
+    sessions: str
+    state_label: str
     evidence: list[tuple[str, str]]
     chart: str
     guidance_title: str
@@ -98,28 +63,9 @@ class PractitionerGroup:
         return len(self.shown) + len(self.more)
 
 
-def _fmt(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    if isinstance(value, list):
-        return ", ".join(_fmt(v) for v in value)
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return str(value)
-
-
 def evidence_rows(alert: Alert) -> list[tuple[str, str]]:
-    """Return the evidence as (label, value) pairs, empty values left out."""
-    rows = []
-    for key, value in (alert.evidence or {}).items():
-        if value is None or value == "" or key in SKIP_EVIDENCE:
-            continue
-        if key == "subscale" and value == "total":
-            continue  # a critical answer flagged on the total: the rule says which item
-        rows.append((_(EVIDENCE_LABELS.get(key, key.replace("_", " "))), _fmt(value)))
-    if alert.method:
-        rows.append((_("method"), alert.method))
-    return rows
+    """Return the full evidence as (label, value) pairs (the card's details view)."""
+    return detail_rows(alert)
 
 
 def sort_key(alert: Alert) -> tuple:
@@ -152,7 +98,7 @@ def alert_chart(alert: Alert, series: dict) -> str:
         return ""
     hlines = []
     if params.clinical_cutoff is not None:
-        hlines.append(HLine(params.clinical_cutoff, _("Clinical cut-off")))
+        hlines.append(HLine(params.clinical_cutoff, _("Cut-off")))
     chart = Chart(
         title=_("%(type)s: scores up to session %(n)s")
         % {"type": alert.get_type_display(), "n": max(numbers)},
@@ -202,6 +148,9 @@ def _view(alert: Alert, series: dict, now, with_chart: bool = True) -> AlertView
     return AlertView(
         alert=alert,
         state=alert.effective_state(now),
+        summary=plain_evidence(alert),
+        sessions=sessions_label(alert),
+        state_label=state_label(alert),
         evidence=evidence_rows(alert),
         chart=alert_chart(alert, series) if with_chart else "",
         guidance_title=guidance.title,

@@ -13,6 +13,7 @@ from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role
 from alliance.web.insights import actions
 from alliance.web.insights.access import alert_for_user
+from alliance.web.insights.caseload import open_alert_count
 from alliance.web.insights.forms import ResolveForm, SnoozeForm
 from alliance.web.insights.inbox import inbox_for_user
 
@@ -26,7 +27,7 @@ def inbox(request):
         "insights/inbox.html",
         {
             "groups": groups,
-            "open_total": sum(g.open_count for g in groups),
+            "open_total": open_alert_count(request.user),
             "snooze_form": SnoozeForm(),
             "resolve_form": ResolveForm(),
         },

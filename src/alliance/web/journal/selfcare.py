@@ -11,9 +11,8 @@ from django.utils.translation import gettext as _
 
 from alliance.instruments import load_instrument
 from alliance.scoring import reliable_change
-from alliance.web.insights.access import alerts_for_user
+from alliance.web.insights.caseload import open_alert_count
 from alliance.web.insights.charts import Chart, HLine, Series, render
-from alliance.web.insights.models import AlertState
 from alliance.web.practice.access import clients_for_user, sessions_for_user
 
 
@@ -36,8 +35,7 @@ def caseload_load(user, *, today: dt.date | None = None) -> Load:
         starts_at__date__gte=monday,
         starts_at__date__lt=monday + dt.timedelta(days=7),
     )
-    alerts = alerts_for_user(user).exclude(state=AlertState.RESOLVED)
-    return Load(own_clients.distinct().count(), sessions.count(), alerts.count())
+    return Load(own_clients.distinct().count(), sessions.count(), open_alert_count(user))
 
 
 def worsening(checkins) -> object | None:

@@ -24,7 +24,12 @@ from alliance.web.accounts.models import Organisation, User
 from alliance.web.audit.log import record
 from alliance.web.practice.models import Client
 from alliance.web.research.access import research_settings
-from alliance.web.research.datasets import NoResearchData, build_research_data, tidy_frame
+from alliance.web.research.datasets import (
+    NoResearchData,
+    build_research_data,
+    consent_counts,
+    tidy_frame,
+)
 from alliance.web.research.models import (
     ExportFormat,
     ExportShape,
@@ -149,7 +154,7 @@ def export_dataset(
             instruments=chosen,
             services=services,
             n_clients=data.n_clients,
-            n_excluded_clients=_excluded(organisation, data.n_clients),
+            n_excluded_clients=_excluded(organisation),
             n_episodes=len(data.wide),
             n_rows=len(data.long) if shape != ExportShape.WIDE else len(data.wide),
             file_name=file_name,
@@ -168,8 +173,11 @@ def export_dataset(
     return ExportResult(export=export, files=files)
 
 
-def _excluded(organisation: Organisation, consenting: int) -> int:
-    return max(Client.objects.filter(organisation=organisation).count() - consenting, 0)
+def _excluded(organisation: Organisation) -> int:
+    """Clients left out for want of consent: withdrawn or never recorded (as the research
+    page counts them; a consenting client without data yet is not left out)."""
+    counts = consent_counts(organisation)
+    return counts.withdrawn + counts.not_recorded
 
 
 def export_report(
@@ -181,7 +189,11 @@ def export_report(
         raise NoResearchData("No consenting client has data yet.")
     key = research_settings(organisation).project_key
     html = build_report(
-        tidy, seed=seed, project_key=key, title=f"Alliance research report · {organisation.name}"
+        tidy,
+        seed=seed,
+        project_key=key,
+        title=f"Alliance research report · {organisation.name}",
+        excluded_clients=_excluded(organisation),
     )
     n_clients = tidy["client_key"].nunique()
     with transaction.atomic():
@@ -192,7 +204,7 @@ def export_report(
             format=ExportFormat.REPORT,
             instruments=sorted(tidy["instrument"].unique()),
             n_clients=n_clients,
-            n_excluded_clients=_excluded(organisation, n_clients),
+            n_excluded_clients=_excluded(organisation),
             n_episodes=tidy["episode_key"].nunique(),
             n_rows=len(tidy),
             file_name=f"{_stem(organisation)}-report.html",

@@ -74,7 +74,11 @@ def transcript_page(
         {
             **u,
             "role_label": ROLE_LABELS.get(u["role"], u["role"]),
-            "clock": format_clock(u["start"] if u.get("start") is not None else u.get("end")),
+            # The turn's start; a turn whose start is unknown (the first Dresing & Pehl turn
+            # has only its closing stamp) shows "until" its end, never the end as its start:
+            # that made it show the same time as the next turn, which starts there.
+            "clock": format_clock(u.get("start")),
+            "clock_until": format_clock(u.get("end")) if u.get("start") is None else None,
             "code_label": CODE_LABELS.get(u.get("code") or "", ""),
             "confidence_pct": _pct(u.get("confidence")),
             "candidates": per_turn.get(u["index"], []),

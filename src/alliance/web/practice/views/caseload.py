@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 
 from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role
-from alliance.web.insights.caseload import caseload_risk, sort_by_risk
+from alliance.web.insights.caseload import caseload_risk, open_alert_count, sort_by_risk
 from alliance.web.measures.models import MeasureResponse
 from alliance.web.practice.access import clients_for_user, episodes_for_user
 from alliance.web.practice.caseload_rows import render_rows
@@ -71,7 +71,12 @@ def caseload(request):
     return render(
         request,
         "practice/caseload.html",
-        {"episodes": ordered, "rows": rows, "show_risk": show_risk},
+        {
+            "episodes": ordered,
+            "rows": rows,
+            "show_risk": show_risk,
+            "open_alerts": open_alert_count(request.user) if show_risk else 0,
+        },
     )
 
 
@@ -83,7 +88,9 @@ def client_list(request):
         .select_related("practitioner")
         .defer("name", "email", "phone")
         .annotate(
-            episode_count=Count("episodes"), last_session_at=Max("episodes__sessions__starts_at")
+            # distinct: the join with sessions repeats each episode once per session
+            episode_count=Count("episodes", distinct=True),
+            last_session_at=Max("episodes__sessions__starts_at"),
         )
         .order_by("code")
     )
