@@ -179,15 +179,15 @@ def test_transcript_rupture_entry_point():
 
 
 def test_gradual_decline_over_several_sessions():
-    # noise = max(default 0.8, the client's own SD 0.805 of 8, 8, 8, 8, 6.2): the mean of
-    # 6.2 and 5.6 is 2.1 below the earlier 8, beyond 3.0 * 0.805 * sqrt(1/2 + 1/4) = 2.09;
-    # neither session alone is a dip.
-    r = run(series("e", [8, 8, 8, 8, 6.2, 5.6]))
+    # Alliance Check default noise 0.8 (larger than the client's own SD): the mean of 5.95
+    # and 5.75 is 2.15 below the earlier 8, beyond 3.25 * 0.8 * sqrt(1/2 + 1/6) = 2.12;
+    # neither session alone is a dip (2.45 * 0.8 * sqrt(1 + 1/n) below the running mean).
+    r = run(series("e", [8, 8, 8, 8, 8, 8, 5.95, 5.75]))
     g = only(r, "gradual_decline")
-    assert g["begin_session"].to_list() == [6] and g["base"].to_list() == [8.0]
-    assert g["sd_source"].to_list() == ["own"]
+    assert g["begin_session"].to_list() == [8] and g["base"].to_list() == [8.0]
+    assert g["sd_source"].to_list() == ["instrument"]
     assert only(r, "dip").height == 0
-    assert only(run(series("e", [8, 8, 8, 8, 6.2, 6.2])), "gradual_decline").height == 0
+    assert only(run(series("e", [8, 8, 8, 8, 8, 8, 6.2, 6.0])), "gradual_decline").height == 0
 
 
 def test_dip_threshold_uses_the_practice_noise_estimate_when_there_is_one():

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from alliance.monitoring.scales import ScaleParams
@@ -22,6 +23,29 @@ TRIM_VARIANCE = 1.0 - 2 * TRIM_Z * math.exp(-(TRIM_Z**2) / 2) / math.sqrt(2 * ma
 )
 
 
+def trimmed_noise_sd(abs_diffs: np.ndarray, iterations: int = 5) -> float | None:
+    """Return the within-client noise SD from absolute successive differences.
+
+    Start from s = median(|d|) / (0.6745 * sqrt(2)); then repeatedly keep the differences
+    with |d| <= 2.5 * sqrt(2) * s and set s = sqrt(mean(d^2) / 2 / c), c = E[Z^2 | |Z| <= 2.5]
+    the share of a normal variance that trimming keeps. Iterating lets the cut settle where
+    it belongs on coarse scales (whole points, quarter points), where the median alone is off.
+    """
+    d = np.asarray(abs_diffs, dtype=float)
+    d = d[np.isfinite(d)]
+    if len(d) < 2:
+        return None
+    s = float(np.median(d)) / NOISE_FROM_MEDIAN_DIFF
+    if s <= 0:
+        s = float(np.sqrt(np.mean(d**2) / 2.0))
+    for _ in range(iterations):
+        kept = d[d <= TRIM_Z * math.sqrt(2.0) * s]
+        if len(kept) == 0:
+            return None
+        s = float(np.sqrt(np.mean(kept**2) / 2.0 / TRIM_VARIANCE))
+    return s if s > 0 else None
+
+
 @dataclass(frozen=True)
 class PracticeNorms:
     """Per-instrument practice figures, computed by :func:`practice_norms` (JSON-serialisable).
@@ -33,9 +57,7 @@ class PracticeNorms:
         totals at the early sessions (design.md: sessions 3-5).
     noise_sd : the practice's within-client noise SD of client-rated alliance totals, from
         successive differences d = A_t - A_{t-1} pooled over every episode: a trimmed
-        mean square successive difference, sqrt(mean(d^2) / 2) over the differences with
-        |d| <= 2.5 * sqrt(2) * s0, s0 = median(|d|) / (0.6745 * sqrt(2)), corrected for the
-        trimming. Pairs with a score at the instrument's maximum are left out: at the
+        mean square successive difference (:func:`trimmed_noise_sd`). Pairs with a score at the instrument's maximum are left out: at the
         ceiling the noise is censored, and counting those zeros would understate the noise
         of every client below it. Differences are insensitive to each client's level and to slow growth
         (von Neumann's MSSD), and the trimming keeps real ruptures from inflating it. The
@@ -101,9 +123,6 @@ def practice_norms(
             pl.col("episode").n_unique().alias("episodes"),
         )
     )
-    d = pl.col("d")
-    s0 = d.median() / NOISE_FROM_MEDIAN_DIFF
-    kept = d.filter(d <= TRIM_Z * math.sqrt(2.0) * s0)
     top = {k: float(p.maximum) for k, p in params.items() if p.maximum is not None}
     at_top = (
         pl.col("score")
@@ -115,11 +134,13 @@ def practice_norms(
             pl.col("score").diff().over("instrument", "episode").abs().alias("d"),
             (at_top | at_top.shift(1).over("instrument", "episode")).fill_null(False).alias("top"),
         )
-        .filter(d.is_not_null() & ~pl.col("top"))
+        .filter(pl.col("d").is_not_null() & ~pl.col("top"))
         .group_by("instrument")
-        .agg(
-            ((kept**2).mean() / 2.0 / TRIM_VARIANCE).sqrt().alias("noise"),
-            pl.col("episode").n_unique().alias("episodes"),
+        .agg(pl.col("d"), pl.col("episode").n_unique().alias("episodes"))
+        .with_columns(
+            pl.col("d")
+            .map_elements(lambda d: trimmed_noise_sd(d.to_numpy()), return_dtype=pl.Float64)
+            .alias("noise")
         )
     )
     n_eps = per_ep.group_by("instrument").agg(pl.len().alias("episodes"))

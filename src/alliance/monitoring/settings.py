@@ -28,10 +28,11 @@ class MonitoringSettings:
     alert_z : a ``dip`` fires when A_t <= base_t - alert_z * noise * sqrt(1 + 1/n), base_t
         the mean of the n earlier sessions and noise the within-client noise SD (practice
         estimate, else the instrument's SEM or conservative default). sqrt(1 + 1/n) is the
-        SD of A_t - base_t under pure noise, so alert_z is a z-score; 2.75 keeps the
-        per-client false-alarm rate near 3% over 12 sessions (about 0.3% per session;
-        Bonferroni-style control of the run, Page 1954 / Adams & MacKay 2007 motivate
-        controlling the run rather than the session).
+        SD of A_t - base_t under pure noise, so alert_z is a z-score; 2.45 (about 0.7% per
+        session) keeps the per-client false-alarm rate near 3.5% over 12 sessions while a
+        4-SD dip is found at its session in about 84% of clients (simulation, docs/
+        signals.md). Controlling the rate over the run rather than per session follows the
+        sequential-testing view (Page 1954; Adams & MacKay 2007) in rupture-rules.md.
     decline_z : ``gradual_decline`` fires when the mean of the last ``decline_sessions``
         scores is at least decline_z * noise * sqrt(1/m + 1/n) below the mean of the n
         sessions before them (Gumz et al. 2012: multi-session declines).
@@ -62,8 +63,9 @@ class MonitoringSettings:
         last session" alert).
     inclusive : a value exactly at a threshold fires (``<=``, as in rupture-rules.md); set
         ``False`` for strict ``<`` ("larger than").
-    gradual_window : sessions searched back for the peak of the lenient decline label
-        (Gumz et al. 2012: the longest decline lasted 6).
+    gradual_window : kept for stored settings; the calibrated decline rule averages
+        ``decline_sessions`` instead of searching for a peak (a peak of noisy scores is
+        biased upwards and fired on noise).
     repair_window : sessions within which the alliance must return to its pre-rupture level
         (rupture-rules.md: 3; Larsson et al. 2018 define repair as a return to that level).
     repair_tolerance : points below the pre-rupture level still counted as a return.
@@ -78,8 +80,8 @@ class MonitoringSettings:
     """
 
     # ruptures: alert rules
-    alert_z: float = 2.5
-    decline_z: float = 3.0
+    alert_z: float = 2.45
+    decline_z: float = 3.25
     decline_sessions: int = 2
     repair_tolerance_sd: float = 1.0
     # ruptures: research labels
@@ -130,8 +132,20 @@ class MonitoringSettings:
     min_administrations: int = 3
     not_on_track_min_run: int = 1
     """Off-track administrations in a row before a not-on-track signal."""
-    rational_no_improvement_session: int = 8
-    """Rational rule: no reliable improvement by this session since intake (clinical intake)."""
+    not_on_track_z: float = 1.4
+    """Mean corridor z-score over the last ``not_on_track_confirm`` administrations at or
+    above which a client is off track (empirical corridor; calibrated by simulation to flag
+    at most 10% of on-track clients over 12 sessions, docs/signals.md)."""
+    not_on_track_confirm: int = 2
+    """Administrations averaged by the empirical not-on-track rule."""
+    not_on_track_worse_fraction: float = 0.15
+    """The averaged administrations must also be worse than intake by this fraction of the
+    instrument's reliable-change threshold (0.9 points on the PHQ-9): slow improvers stay
+    on track, clients who get worse do not."""
+    rational_no_improvement_session: int = 0
+    """Rational rule: no reliable improvement by this session since intake (clinical intake);
+    0 turns it off, the default: at 8 it flagged 55% of simulated on-track clients, since
+    half of them improve more slowly than the reliable change in 8 sessions."""
     # missing checks
     missing_checks_n: int = 3
     """Sent checks unanswered in a row before a missing-checks signal."""
@@ -160,6 +174,7 @@ class MonitoringSettings:
             "missing_checks_n",
             "min_administrations",
             "not_on_track_min_run",
+            "not_on_track_confirm",
         ):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1")
