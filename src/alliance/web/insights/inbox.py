@@ -18,6 +18,7 @@ from alliance.monitoring import guidance_for, scale_params
 from alliance.web.insights.access import alerts_for_user
 from alliance.web.insights.charts import Chart, HLine, Marker, Series, render
 from alliance.web.insights.models import (
+    INFORMATION,
     Alert,
     AlertState,
     AlertType,
@@ -225,6 +226,7 @@ def inbox_for_user(user, *, now: dt.datetime | None = None) -> list[Practitioner
             ~Q(state=AlertState.RESOLVED)
             | Q(resolved_by=ResolvedBy.PRACTITIONER, resolved_at__gte=now - RECENTLY_RESOLVED)
         )
+        .exclude(severity=INFORMATION)  # information shows on the client page and caseload
         .select_related("episode__client", "episode__practitioner")
     )
     cap = inbox_cap(user)
