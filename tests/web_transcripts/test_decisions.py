@@ -227,3 +227,16 @@ def test_a_confirmed_rupture_moment_updates_the_clients_signals_at_once(
         decide(client, transcript, 0, "dismissed")
     alert.refresh_from_db()
     assert alert.state == "resolved"
+
+
+def test_a_german_transcript_page_shows_talk_balance_and_why_there_are_no_codes(world, login):
+    from tests.transcripts.test_language import GERMAN
+
+    transcript = add_transcript(world.session, GERMAN)
+    client = login(world.owner)
+    page = client.get(reverse("transcript", kwargs={"transcript_id": transcript.public_id}))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert 'id="tx-not-coded"' in body and "German" in body
+    assert "Open questions" not in body and "Change talk share" not in body
+    assert "tx-bar" in body  # the talk balance per speaker is still shown
