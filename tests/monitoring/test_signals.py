@@ -55,11 +55,11 @@ def test_low_alliance_runs():
 
 
 def test_disagreement_gap_and_opposite_directions():
-    rows = series("e", [8, 8, 9]) + series("e", [8, 5, 7], instrument=PRAC)
+    rows = series("e", [8, 8, 9]) + series("e", [8, 4.5, 7], instrument=PRAC)
     sig = signals_of(rows).filter(pl.col("type") == "disagreement")
-    # range 10: gap > 2.5 at session 2 (3 points); at 3 client +1, practitioner +2: same direction
+    # range 10: gap > 3 at session 2 (3.5 points); at 3 client +1, practitioner +2.5: same way
     assert sig["session"].to_list() == [2] and sig["method"].to_list() == ["gap"]
-    rows = series("e", [8, 7, 8]) + series("e", [8, 8, 7], instrument=PRAC)
+    rows = series("e", [8, 6, 8]) + series("e", [8, 8, 6], instrument=PRAC)
     sig = signals_of(rows).filter(pl.col("type") == "disagreement")
     assert sig["session"].to_list() == [3] and sig["method"].to_list() == ["opposite"]
     assert sig["state"].to_list() == ["open"]
