@@ -17,6 +17,9 @@ from alliance.monitoring.tidy import TOTAL
 
 NOISE_FROM_MEDIAN_DIFF = 0.6744897501960817 * math.sqrt(2.0)
 TRIM_Z = 2.5
+NEAR_CEILING = 0.1
+"""Clients whose mean is within this fraction of the range below the maximum (9 on 0-10)
+are left out of the noise estimate: near the ceiling their noise is squeezed."""
 # E[Z^2 | |Z| <= 2.5] for a standard normal Z: the variance kept by the trimming.
 TRIM_VARIANCE = 1.0 - 2 * TRIM_Z * math.exp(-(TRIM_Z**2) / 2) / math.sqrt(2 * math.pi) / math.erf(
     TRIM_Z / math.sqrt(2)
@@ -124,15 +127,28 @@ def practice_norms(
         )
     )
     top = {k: float(p.maximum) for k, p in params.items() if p.maximum is not None}
+    near = {
+        k: float(p.maximum) - NEAR_CEILING * float(p.range)
+        for k, p in params.items()
+        if p.maximum is not None and p.range is not None
+    }
     at_top = (
         pl.col("score")
         >= pl.col("instrument").replace_strict(top, default=None, return_dtype=pl.Float64) - 1e-9
+    ).fill_null(False)
+    # Clients whose mean sits near the ceiling have their noise squeezed: leave them out
+    # (a selection on the client's mean, not on the scores of a pair, which would bias it).
+    near_top = (
+        pl.col("score").mean().over("instrument", "episode")
+        >= pl.col("instrument").replace_strict(near, default=None, return_dtype=pl.Float64)
     ).fill_null(False)
     diffs = (
         a.sort("instrument", "episode", "session")
         .with_columns(
             pl.col("score").diff().over("instrument", "episode").abs().alias("d"),
-            (at_top | at_top.shift(1).over("instrument", "episode")).fill_null(False).alias("top"),
+            (at_top | at_top.shift(1).over("instrument", "episode") | near_top)
+            .fill_null(False)
+            .alias("top"),
         )
         .filter(pl.col("d").is_not_null() & ~pl.col("top"))
         .group_by("instrument")
