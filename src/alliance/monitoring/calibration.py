@@ -191,6 +191,11 @@ def rupture_table(
             for signal, f in figs.items():
                 if name == "stable":
                     rows.append(Row(signal, inst, "stable: false alarms", n, f["false_alarm"]))
+                    if signal == "alert":
+                        # Episodes of realistic, varying length (6-20 sessions).
+                        s2, t2 = _practice(inst, n, seed + 7, (6, 20))
+                        fa = rupture_figures(s2, t2, settings)["alert"]["false_alarm"]
+                        rows.append(Row(signal, inst, "stable, 6-20 sessions: false alarms", n, fa))
                 elif signal == "alert" or name.startswith("dip 4"):
                     rows.append(
                         Row(
