@@ -42,9 +42,10 @@ def _score_moments(score: pl.DataFrame) -> pl.DataFrame:
     """Add ``moment``: the begin session of the event each score-rule rupture belongs to.
 
     One event is one alert: a score rupture that begins before the previous one of the same
-    episode (any alert rule) has been repaired belongs to it. An unrepaired rupture lasts
-    until the alliance is back at its earlier level, so a client who stays low is not
-    alerted again each session, and the sessions of a recovery are not a new rupture.
+    episode (any alert rule) has ended belongs to it. A repaired rupture ends at its repair;
+    an unrepaired one lasts until the alliance is back at its earlier level, however late
+    (``back_session``), so a client who stays low is not alerted again each session, and
+    the sessions of a recovery are not a new rupture.
     """
     if score.height == 0:
         return score.with_columns(pl.col("begin_session").alias("event_session"))
@@ -53,7 +54,8 @@ def _score_moments(score: pl.DataFrame) -> pl.DataFrame:
     begin = score["begin_session"].to_numpy()
     repaired = (score["state"] == "repaired").to_numpy()
     repair = score["repair_session"].fill_null(-1).to_numpy()
-    end = np.where(repaired, repair, np.iinfo(np.int64).max)
+    back = score["back_session"].fill_null(np.iinfo(np.int64).max).to_numpy()
+    end = np.where(repaired, repair, back)
     moment = np.empty(len(begin), dtype=np.int64)
     cur_ep, cur_end, cur_begin = None, -1, -1
     for i in range(len(begin)):

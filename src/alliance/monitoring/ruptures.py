@@ -84,6 +84,7 @@ RUPTURE_SCHEMA: dict[str, Any] = {
     "repair_session": pl.Int64,
     "censored": pl.Boolean,
     "n_dips": pl.Int64,
+    "back_session": pl.Int64,
     "marker": pl.String,
     "moment": pl.String,
 }
@@ -377,6 +378,7 @@ def _score_ruptures(
     alert_names = set(ALERT_SCORE_RULES)
 
     window = settings.repair_window
+    longest = int(idx.max()) + 1 if n else 0
     frames: list[dict[str, np.ndarray]] = []
     names_found: list[str] = []
     for name, mask, base, threshold in rules:
@@ -401,10 +403,23 @@ def _score_ruptures(
             )
             repair = np.where((repair < 0) & ok, ses[t], repair)
         state, censored, end = _states(ses[c], repair, last_session[c], ended[c], window)
+        # The first later session back at the pre-rupture level, however late (-1: never):
+        # until then an unrepaired alert's event is still going on.
+        back = np.full(len(c), -1, dtype=np.int64)
+        for j in range(1, longest):
+            t = np.minimum(c + j, n - 1)
+            ok = (
+                (c + j < n)
+                & (sid[t] == sid[c])
+                & (x[t] >= b - settings.repair_tolerance - slack - EPS)
+            )
+            back = np.where((back < 0) & ok, ses[t], back)
         cs_idx = _cluster_starts(sid[c], ses[c], end)
         ce_idx = np.r_[cs_idx[1:] - 1, len(c) - 1]
         f = c[cs_idx]  # first candidate row of each rupture
-        lst = ce_idx  # position (in c) of its last candidate
+        # The labels take the state of a crisis' last dip (Gumz et al.: one crisis); an alert
+        # reports the event's own repair: back within the window after it began, or not.
+        lst = cs_idx if alerting else ce_idx
         dips = np.diff(np.r_[cs_idx, len(c)])
         size = (b - x[c]) / np.where(scale_ok, scale, np.nan)
         sgn = sign[f]
@@ -425,6 +440,7 @@ def _score_ruptures(
                 "repair_session": repair[lst],
                 "censored": censored[lst],
                 "n_dips": dips,
+                "back_session": back[cs_idx],
             }
         )
         names_found.append(name)
@@ -444,6 +460,7 @@ def _score_ruptures(
         pl.when(pl.col("repair_session") >= 0)
         .then(pl.col("repair_session"))
         .alias("repair_session"),
+        pl.when(pl.col("back_session") >= 0).then(pl.col("back_session")).alias("back_session"),
         pl.lit(None, pl.String).alias("marker"),
         pl.lit(None, pl.String).alias("moment"),
     )
@@ -579,6 +596,7 @@ def _event_ruptures(
         pl.Series("repair_session", last_rows["repair"]).replace(-1, None),
         pl.Series("censored", last_rows["censored"]),
         pl.Series("n_dips", np.diff(np.r_[starts, len(group)])),
+        pl.lit(None, pl.Int64).alias("back_session"),
         pl.lit(None, pl.Float64).alias("score"),
         pl.lit(None, pl.Float64).alias("lowest"),
         pl.lit(None, pl.Float64).alias("drop"),

@@ -83,11 +83,13 @@ def _healthy_alliance(k: int, seed: int = 0) -> float:
     return min(10.0, max(0.0, min(9.25, 6.5 + 0.25 * k) + noise))
 
 
-def _store_session(session, k, number, story, attended_count, service) -> None:
+def _store_session(session, k, number, story, attended_count, service, position=0) -> None:
     """Store the responses of the k-th attended session (0-based) of an episode."""
     when = session.starts_at + dt.timedelta(hours=2)
     last = k == attended_count - 1
-    alliance = _healthy_alliance(k, session.episode_id)
+    # The episode's position in the demo (not its database id) picks its noise: the same
+    # demo on every database.
+    alliance = _healthy_alliance(k, position)
     tension = {}
     mine = max(0.0, alliance - 0.75)
     if story == "repaired" and k == 5:
@@ -123,7 +125,7 @@ def _store_session(session, k, number, story, attended_count, service) -> None:
         submitted_at=when,
     )
     if service in (Service.THERAPY, Service.COUNSELLING):
-        wobble = _PHQ_NOISE[(number + session.episode_id) % len(_PHQ_NOISE)]
+        wobble = _PHQ_NOISE[(number + position) % len(_PHQ_NOISE)]
         phq = max(3, 15 - round(1.2 * (number - 1)) + wobble)
         gad = max(3, 12 - (number - 1))
         if story == "not_on_track":
@@ -213,7 +215,7 @@ def load_demo_measures(organisation: Organisation) -> dict[str, str]:
         MonitoringSettings.objects.update_or_create(
             organisation=organisation, defaults={"settings": DEMO_SETTINGS}
         )
-        for episode in episodes:
+        for position, episode in enumerate(episodes):
             story = stories.get(episode.pk, "healthy")
             sessions = sorted(episode.sessions.all(), key=lambda s: s.number)
             skip = set()
@@ -225,7 +227,9 @@ def load_demo_measures(organisation: Organisation) -> dict[str, str]:
                 s for s in sessions if s.attendance == Attendance.ATTENDED and s.pk not in skip
             ]
             for k, session in enumerate(attended):
-                _store_session(session, k, session.number, story, len(attended), episode.service)
+                _store_session(
+                    session, k, session.number, story, len(attended), episode.service, position
+                )
     # No refit: a fitted corridor needs 50 completed episodes; the demo has a handful, so its
     # charts show the rational rule (``alliance refit-recovery`` fits one on real data).
     monitor_organisation(organisation)
