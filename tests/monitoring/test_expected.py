@@ -16,11 +16,13 @@ from alliance.monitoring.simulate import simulate_outcomes
 WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
-def test_calibration_false_alarm_rate_within_3_points_of_nominal():
-    c = calibrate(n_train=600, n_test=1200, seed=4)
-    print(c)
-    assert abs(c.false_alarm_rate - c.nominal) <= 0.03
-    assert c.hit_clients > 0.8
+def test_calibration_per_administration_rate_is_below_the_corridor_nominal():
+    # Averaging two administrations and asking for a worsening since intake makes the
+    # per-administration rate far lower than the 90% bound's nominal 10% (the per-client
+    # targets are in test_calibration.py).
+    c = calibrate(n_train=600, n_test=600, seed=4)
+    assert c.false_alarm_rate < c.nominal
+    assert c.hit_clients > 0.9
 
 
 def test_too_few_completed_episodes_gives_no_model_and_rational_method():

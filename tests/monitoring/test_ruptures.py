@@ -179,10 +179,24 @@ def test_transcript_rupture_entry_point():
 
 
 def test_gradual_decline_over_several_sessions():
-    s = MonitoringSettings(sd_source="pooled")
-    r = run(series("e", [8, 8, 8, 7.6, 7.2, 6.8]), s, PracticeNorms(pooled_sd={AC: 1.0}))
+    # Alliance Check default noise 0.8 (larger than the client's own SD): the mean of 5.95
+    # and 5.75 is 2.15 below the earlier 8, beyond 3.25 * 0.8 * sqrt(1/2 + 1/6) = 2.12;
+    # neither session alone is a dip (2.45 * 0.8 * sqrt(1 + 1/n) below the running mean).
+    r = run(series("e", [8, 8, 8, 8, 8, 8, 5.95, 5.75]))
     g = only(r, "gradual_decline")
-    assert g["begin_session"].to_list() == [6] and g["base"].to_list() == [8.0]
+    assert g["begin_session"].to_list() == [8] and g["base"].to_list() == [8.0]
+    assert g["sd_source"].to_list() == ["instrument"]
+    assert only(r, "dip").height == 0
+    assert only(run(series("e", [8, 8, 8, 8, 8, 8, 6.2, 6.0])), "gradual_decline").height == 0
+
+
+def test_dip_threshold_uses_the_practice_noise_estimate_when_there_is_one():
+    rows = series("e", [8, 8, 8, 8, 6.5])
+    # instrument default 0.8: 2.5 * 0.8 * sqrt(1 + 1/4) = 2.24 > 1.5, no dip
+    assert only(run(rows), "dip").height == 0
+    # a practice whose measured noise is 0.5: 2.5 * 0.5 * 1.118 = 1.40 <= 1.5, a dip
+    r = only(run(rows, norms=PracticeNorms(noise_sd={AC: 0.5})), "dip")
+    assert r["begin_session"].to_list() == [5] and r["sd_source"].to_list() == ["practice"]
 
 
 def test_rupture_counts_include_episodes_without_ruptures():
@@ -202,8 +216,12 @@ def test_settings_are_validated():
         MonitoringSettings(sd_source="median")
     with pytest.raises(ValueError, match="corridor"):
         MonitoringSettings(corridor_quantiles=(0.5, 0.4, 0.9))
-    s = MonitoringSettings(k_alert=1.5, low_cutoffs=(("alliance-check", 6.0),))
+    s = MonitoringSettings(k_lenient=1.5, low_cutoffs=(("alliance-check", 6.0),))
     assert MonitoringSettings.from_dict(s.to_dict()) == s
+    # settings stored before issue 12 called the 1-SD label k_alert
+    assert MonitoringSettings.from_dict({"k_alert": 1.5}).k_lenient == 1.5
+    with pytest.raises(ValueError, match="alert_z"):
+        MonitoringSettings(alert_z=0)
     with pytest.raises(ValueError, match="unknown"):
         MonitoringSettings.from_dict({"k": 1})
 

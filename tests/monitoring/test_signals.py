@@ -25,17 +25,22 @@ def signals_of(rows, **kw):
 
 def test_early_alliance_by_low_cutoff_and_practice_percentile():
     rows = series("e", [6, 6, 4, 4.5, 7, 7])
-    none = signals_of(rows).filter(pl.col("type") == "early_alliance")
-    assert none.height == 0  # no published low cut-off for the Alliance Check
-    s = MonitoringSettings(low_cutoffs=((AC, 5.0),))
+    lenient = MonitoringSettings(low_cutoffs=((AC, 3.0),))
+    none = signals_of(rows, settings=lenient).filter(pl.col("type") == "early_alliance")
+    assert none.height == 0
+    s = MonitoringSettings()  # the Alliance Check's conservative default low cut-off: 5
     sig = signals_of(rows, settings=s).filter(pl.col("type") == "early_alliance")
     assert sig["session"].to_list() == [3] and sig["state"].to_list() == ["resolved"]
     assert sig["key"].to_list() == [f"early_alliance:e:{AC}"]
     assert json.loads(sig["evidence"][0])["sessions_below"] == [3, 4]
-    pct = signals_of(rows, norms=PracticeNorms(early_percentile={AC: 7.5})).filter(
-        pl.col("type") == "early_alliance"
-    )
+    pct = signals_of(
+        rows, settings=lenient, norms=PracticeNorms(early_percentile={AC: 7.5})
+    ).filter(pl.col("type") == "early_alliance")
     assert pct["method"].to_list() == ["practice_percentile"] and pct["state"].to_list() == ["open"]
+    # relative to the practice only: information for the client page, not an inbox alert
+    assert pct["severity"].to_list() == ["info"]
+    assert sig["severity"].to_list() == ["info"]  # resolved
+    assert signal_list(pct)[0].is_alert is False
     # exactly at the cut-off is not below it (default operator <)
     at = signals_of(series("e", [6, 6, 5, 5, 5]), settings=s).filter(
         pl.col("type") == "early_alliance"
@@ -50,11 +55,11 @@ def test_low_alliance_runs():
 
 
 def test_disagreement_gap_and_opposite_directions():
-    rows = series("e", [8, 8, 9]) + series("e", [8, 5, 7], instrument=PRAC)
+    rows = series("e", [8, 8, 9]) + series("e", [8, 4.5, 7], instrument=PRAC)
     sig = signals_of(rows).filter(pl.col("type") == "disagreement")
-    # range 10: gap > 2.5 at session 2 (3 points); at 3 client +1, practitioner +2: same direction
+    # range 10: gap > 3 at session 2 (3.5 points); at 3 client +1, practitioner +2.5: same way
     assert sig["session"].to_list() == [2] and sig["method"].to_list() == ["gap"]
-    rows = series("e", [8, 7, 8]) + series("e", [8, 8, 7], instrument=PRAC)
+    rows = series("e", [8, 6, 8]) + series("e", [8, 8, 6], instrument=PRAC)
     sig = signals_of(rows).filter(pl.col("type") == "disagreement")
     assert sig["session"].to_list() == [3] and sig["method"].to_list() == ["opposite"]
     assert sig["state"].to_list() == ["open"]
@@ -187,9 +192,11 @@ def test_one_alert_per_rupture_moment_across_rules():
     ]
     sig = signals_of(rows).filter(pl.col("type") == "rupture")
     assert sig["key"].to_list() == ["rupture:e:s5"]
-    assert sig["method"].to_list() == ["self_report+statistical_1sd"]
+    assert sig["method"].to_list() == ["dip+self_report"]
     ev = json.loads(sig["evidence"][0])
-    assert ev["bother"] == 4.0 and ev["sd_source"] == "floor" and ev["pre_rupture_level"] == 8.25
+    assert ev["bother"] == 4.0 and ev["noise_source"] == "instrument"
+    assert ev["pre_rupture_level"] == 8.25
+    assert ev["labels"] == "sharp_drop+statistical_1sd+statistical_2sd"
 
 
 def test_not_on_track_min_run():

@@ -205,3 +205,38 @@ def test_interpreter_share_after_role_correction(world, login):
     url = reverse("transcript", kwargs={"transcript_id": transcript.public_id})
     body = login(world.owner).get(url).content.decode()
     assert "The interpreter spoke" in body and "tx-role-interpreter" in body
+
+
+def test_a_confirmed_rupture_moment_updates_the_clients_signals_at_once(
+    world, login, django_capture_on_commit_callbacks
+):
+    # No nightly `alliance monitor --all` needed: the alert exists right after the decision.
+    from alliance.web.insights.models import Alert
+
+    transcript = add_transcript(world.session)
+    episode = world.session.episode
+    assert not Alert.objects.filter(episode=episode, type="rupture").exists()
+    client = login(world.owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert decide(client, transcript, 0, "confirmed").status_code == 302
+    alert = Alert.objects.get(episode=episode, type="rupture")
+    assert alert.session_number == world.session.number
+    assert alert.method == "transcript" and alert.evidence["marker"] == "confrontation"
+    # dismissing it again withdraws the alert (resolved by the signal)
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(client, transcript, 0, "dismissed")
+    alert.refresh_from_db()
+    assert alert.state == "resolved"
+
+
+def test_a_german_transcript_page_shows_talk_balance_and_why_there_are_no_codes(world, login):
+    from tests.transcripts.test_language import GERMAN
+
+    transcript = add_transcript(world.session, GERMAN)
+    client = login(world.owner)
+    page = client.get(reverse("transcript", kwargs={"transcript_id": transcript.public_id}))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert 'id="tx-not-coded"' in body and "German" in body
+    assert "Open questions" not in body and "Change talk share" not in body
+    assert "tx-bar" in body  # the talk balance per speaker is still shown

@@ -34,6 +34,24 @@ from .model import (
     Trigger,
 )
 
+
+def structure_only_reason(instrument: Instrument) -> str | None:
+    """Return why ``instrument`` cannot be put before a client, or None when it can.
+
+    A definition shipped as structure only (WAI-SR, SAI: licensed wording not included) has
+    placeholder items; a measurement plan that named it would silently leave it out of every
+    check. The message says how to load the clinic's licensed text.
+    """
+    if not instrument.placeholder and instrument.text_may_be_shown:
+        return None
+    return (
+        f"{instrument.short_name} ships as structure only: its licensed wording is not "
+        "included, so it cannot be sent to clients. Load your clinic's licensed definition "
+        f"(same id {instrument.id!r}) with `alliance instruments load FILE`, then add it "
+        "to the plan."
+    )
+
+
 SHIPPED_IDS = (
     "phq9",
     "gad7",
@@ -70,5 +88,6 @@ __all__ = [
     "load_instrument",
     "load_library",
     "read_definition",
+    "structure_only_reason",
     "validate_file",
 ]

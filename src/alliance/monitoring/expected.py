@@ -17,14 +17,23 @@ rational method is used.
 
 Rational method (Lambert's rational approach, rules of our own): not on track when the
 score has reliably deteriorated since intake (worse by at least the instrument's reliable-
-change threshold), or when an episode that started in the clinical range has not reliably
-improved by ``settings.rational_no_improvement_session`` sessions after intake. Needs a
+change threshold), or, when ``settings.rational_no_improvement_session`` is set (off by
+default: it flagged 55% of simulated on-track clients), when an episode that started in the
+clinical range has not reliably improved by that many sessions after intake. Needs a
 reliable-change threshold; instruments without one get no rational rule.
 
-A client is not on track at session t when the score lies on the worse side of the
-corridor: above the upper quantile for a scale where higher is worse, below the lower
-quantile where higher is better. On on-track clients the expected false-alarm rate per
-administration is therefore 1 - 0.9 = 10% (checked by simulation, see ``calibration``).
+A client is not on track at session t when, over the last ``not_on_track_confirm`` (2)
+administrations, the score lies on average at least ``not_on_track_z`` (1.4) corridor SDs on
+the worse side of the expected median, and is on average worse than at intake by at least
+``not_on_track_worse_fraction`` (0.15) of the reliable-change threshold (0.9 points on the
+PHQ-9). The corridor SD is the
+distance from the median to the bad-side bound divided by the normal quantile of that bound
+(1.2816 for the 90% bound), so z = (y_t - median_t) / SD_t measures how unusual a score is
+for a client with that intake. Flagging every administration outside the 90% bound kept its
+nominal 10% per administration but flagged 37% of on-track clients at least once over 12
+sessions; averaging two administrations and asking for a worsening since intake brings the
+per-client rate under 10% while still flagging 85% of deteriorating clients by their fourth
+session (``python -m alliance.monitoring.calibration``; docs/signals.md).
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import statistics
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
@@ -284,9 +294,17 @@ def not_on_track_flags(
     sign = pl.when(pl.col("_hib")).then(1.0).otherwise(-1.0)
     worse_by = (pl.col("intake") - pl.col("score")) * sign  # positive = worse than intake
     bound = pl.when(pl.col("_hib")).then(pl.col("expected_low")).otherwise(pl.col("expected_high"))
-    emp_off = (
-        pl.when(pl.col("_hib")).then(pl.col("score") < bound).otherwise(pl.col("score") > bound)
-    )
+    z_bound = statistics.NormalDist().inv_cdf(hi)
+    sd = ((bound - pl.col("expected_median")).abs() / z_bound).clip(lower_bound=1e-9)
+    z = ((pl.col("score") - pl.col("expected_median")) * -sign / sd).alias("_z")
+    o = o.with_columns(z)
+    k = settings.not_on_track_confirm
+    worse = worse_by.alias("_w")
+    o = o.with_columns(worse)
+    z_mean = pl.sum_horizontal([pl.col("_z").shift(j).over("series") for j in range(k)]) / k
+    w_mean = pl.sum_horizontal([pl.col("_w").shift(j).over("series") for j in range(k)]) / k
+    margin = (pl.col("_rc") * settings.not_on_track_worse_fraction).fill_null(0.0)
+    emp_off = (z_mean >= settings.not_on_track_z) & (w_mean >= margin) & (w_mean > 0)
     clinical_intake = (
         pl.when(pl.col("_op") == "ge")
         .then(pl.col("intake") >= pl.col("_cut"))
@@ -300,7 +318,8 @@ def not_on_track_flags(
     )
     deteriorated = worse_by >= pl.col("_rc") - 1e-9
     stalled = (
-        (pl.col("t") >= settings.rational_no_improvement_session)
+        pl.lit(settings.rational_no_improvement_session > 0)
+        & (pl.col("t") >= settings.rational_no_improvement_session)
         & clinical_intake
         & (-worse_by < pl.col("_rc") - 1e-9)
     )
@@ -328,7 +347,7 @@ def not_on_track_flags(
         pl.when(~pl.col("off_track"))
         .then(None)
         .when(pl.col("_emp"))
-        .then(pl.lit("outside the expected-recovery corridor"))
+        .then(pl.lit("worse than expected for the intake score over the last sessions"))
         .when(deteriorated)
         .then(pl.lit("reliable deterioration since intake"))
         .otherwise(
@@ -340,10 +359,11 @@ def not_on_track_flags(
         method.alias("method"),
         off.alias("off_track"),
         worse_by.alias("worse_than_intake"),
+        pl.col("_z").alias("corridor_z"),
     )
     o = o.with_columns(reason.alias("reason"))
     return (
-        o.drop("_hib", "_cut", "_op", "_emp", "series", "intake_session", "ended")
+        o.drop("_hib", "_cut", "_op", "_emp", "_z", "_w", "series", "intake_session", "ended")
         .collect()
         .rename({"_rc": "reliable_change"})
     )

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import polars as pl
 
 from alliance.monitoring.norms import PracticeNorms
-from alliance.monitoring.ruptures import EPS, alert_rules
+from alliance.monitoring.ruptures import EPS, alert_rules, label_rules
 from alliance.monitoring.scales import ScaleParams
 from alliance.monitoring.settings import DEFAULT_SETTINGS, MonitoringSettings
 from alliance.monitoring.signals import empty_signals, make_signals
@@ -37,125 +38,154 @@ def _runs(df: pl.DataFrame, keys: list[str], flag: str) -> pl.DataFrame:
 # --------------------------------------------------------------------------- ruptures
 
 
+def _score_moments(score: pl.DataFrame) -> pl.DataFrame:
+    """Add ``moment``: the begin session of the event each score-rule rupture belongs to.
+
+    One event is one alert: a score rupture that begins before the previous one of the same
+    episode (any alert rule) has ended belongs to it. A repaired rupture ends at its repair;
+    an unrepaired one lasts until the alliance is back at its earlier level, however late
+    (``back_session``), so a client who stays low is not alerted again each session, and
+    the sessions of a recovery are not a new rupture.
+    """
+    if score.height == 0:
+        return score.with_columns(pl.col("begin_session").alias("event_session"))
+    score = score.sort("episode", "begin_session", "rule")
+    ep = score["episode"].to_numpy()
+    begin = score["begin_session"].to_numpy()
+    repaired = (score["state"] == "repaired").to_numpy()
+    repair = score["repair_session"].fill_null(-1).to_numpy()
+    back = score["back_session"].fill_null(np.iinfo(np.int64).max).to_numpy()
+    end = np.where(repaired, repair, back)
+    moment = np.empty(len(begin), dtype=np.int64)
+    cur_ep, cur_end, cur_begin = None, -1, -1
+    for i in range(len(begin)):
+        if ep[i] != cur_ep or begin[i] > cur_end:
+            cur_ep, cur_end, cur_begin = ep[i], end[i], begin[i]
+        else:
+            cur_end = max(cur_end, end[i])
+        moment[i] = cur_begin
+    return score.with_columns(pl.Series("event_session", moment, dtype=pl.Int64))
+
+
 def rupture_signals(
     ruptures: pl.DataFrame, settings: MonitoringSettings = DEFAULT_SETTINGS
 ) -> pl.DataFrame:
-    """Return one signal per rupture moment: episode and begin session.
+    """Return one rupture alert per event.
 
-    Every alerting rule that begins at the same session (a sharp drop, the k_alert SD rule,
-    the client's tension report, a confirmed transcript moment) is one inbox alert whose
-    ``method`` lists the rules (``sharp_drop+self_report``), so a single dip is one alert and
-    a transcript confirmed later updates that alert instead of adding one. The k_research
-    rule stays a research label. State: open if any rule's rupture is open, else unrepaired
-    if any is, else repaired. Evidence: the score rule's numbers (instrument, score,
-    pre-rupture level, drop, SD and its source, size in SDs, threshold), the client's
-    bother rating, the transcript marker.
+    The calibrated score rules (``dip``, ``gradual_decline``) that agree on one event are
+    one alert: a rupture beginning while an earlier one of the episode is not yet repaired
+    is evidence on that alert (:func:`_score_moments`). The client's own tension report and
+    a confirmed transcript moment join the alert that begins at the same session, and
+    otherwise always make an alert of their own: the client's word counts most. The
+    literature's labels (``sharp_drop``, ``statistical_1sd``, ``statistical_2sd``) never
+    alert alone; those beginning at the alert's session are listed in ``labels``.
+    ``method`` lists the alert rules (``dip+self_report``). State: the first score rule's
+    state (repaired when the alliance returned to its earlier level within the repair
+    window), else open if any event rule is open, else unrepaired if any is, else repaired.
+    Evidence: the score rule's numbers (instrument, score, pre-rupture level, drop, noise
+    SD and its source, size in noise SDs, threshold), the client's bother rating, the
+    transcript marker.
     """
     r = ruptures.filter(pl.col("rule").is_in(list(alert_rules(settings))))
     if r.height == 0:
         return empty_signals()
+    labels = (
+        ruptures.filter(pl.col("rule").is_in(list(label_rules(settings))))
+        .group_by("episode", "begin_session")
+        .agg(pl.col("rule").unique().sort().str.join("+").alias("labels"))
+        .rename({"begin_session": "event_session"})
+    )
+    score = _score_moments(r.filter(pl.col("family") == "score"))
+    events = r.filter(pl.col("family") != "score").with_columns(
+        pl.col("begin_session").alias("event_session")
+    )
+    r = pl.concat([score, events], how="vertical_relaxed")
     state_rank = pl.col("state").replace_strict(
         {"open": 0, "unrepaired": 1, "repaired": 2}, return_dtype=pl.Int8
     )
-    # Rules that begin together are listed as "rule_a+rule_b": aggregate a bit mask (fast)
-    # and name it afterwards, rather than joining texts per group.
     names = sorted(set(r["rule"].unique().to_list()))
     bit = {name: 1 << i for i, name in enumerate(names)}
     combos = {m: "+".join(n for n in names if m & bit[n]) for m in range(1, 1 << len(names))}
-    # Two passes of simple aggregations (polars' fast paths): score rules and event rules
-    # separately, then the two merged per moment, the score rule's figures preferred.
     lazy = r.lazy().with_columns(
         state_rank.alias("state_rank"),
         pl.col("rule").replace_strict(bit, return_dtype=pl.Int64).alias("bit"),
+        (pl.col("family") == "score").alias("is_score"),
     )
-    keys = ["episode", "begin_session"]
-    common = [
-        pl.col("bit").sum().alias("mask"),
-        pl.col("state_rank").min(),
-        pl.col("repair_session").max(),
-        pl.col("censored").any(),
-    ]
-    by_score = (
-        lazy.filter(pl.col("family") == "score")
-        .group_by(keys)
+    keys = ["episode", "event_session"]
+    first_score = pl.col("is_score") & (pl.col("begin_session") == pl.col("event_session"))
+    grouped = (
+        lazy.group_by(keys)
         .agg(
-            *common,
-            pl.col("instrument").min().alias("instrument_s"),
-            pl.col("rater").min().alias("rater_s"),
-            pl.col("score").max(),
-            pl.col("base").max().alias("base_s"),
-            pl.col("drop").max(),
-            pl.col("sd").max(),
-            pl.col("sd_source").max(),
-            pl.col("size").max().alias("size_sd"),
-            pl.col("threshold").min(),
-        )
-    )
-    by_event = (
-        lazy.filter(pl.col("family") != "score")
-        .group_by(keys)
-        .agg(
-            *common,
-            pl.col("instrument").min().alias("instrument_e"),
-            pl.col("rater").min().alias("rater_e"),
-            pl.col("base").max().alias("base_e"),
+            pl.col("bit").unique().sum().alias("mask"),
+            pl.col("state_rank")
+            .filter(first_score)
+            .min()
+            .fill_null(pl.col("state_rank").min())
+            .alias("state_rank"),
+            pl.col("repair_session").filter(first_score).max().alias("repair_s"),
+            pl.col("repair_session").max().alias("repair_any"),
+            pl.col("censored").any(),
+            pl.coalesce(
+                pl.col("instrument").filter(pl.col("is_score")).min(), pl.col("instrument").min()
+            ).alias("instrument"),
+            pl.coalesce(
+                pl.col("rater").filter(pl.col("is_score")).min(), pl.col("rater").min()
+            ).alias("rater"),
+            pl.col("score").filter(first_score).min(),
+            pl.coalesce(pl.col("base").filter(first_score).max(), pl.col("base").max()).alias(
+                "base"
+            ),
+            pl.col("drop").filter(pl.col("is_score")).max(),
+            pl.col("sd").filter(first_score).max(),
+            pl.col("sd_source").filter(first_score).max(),
+            pl.col("size").filter(pl.col("is_score")).max().alias("size_sd"),
+            pl.col("threshold").filter(first_score).min(),
             pl.col("size").filter(pl.col("family") == "self_report").max().alias("bother"),
             pl.col("marker").max(),
             pl.col("moment").max(),
-        )
-    )
-    merged_cols = ("score", "drop", "sd", "sd_source", "size_sd", "bother", "marker", "moment")
-    grouped = (
-        pl.concat([by_score, by_event], how="diagonal_relaxed")
-        .group_by(keys)
-        .agg(
-            pl.col("mask").sum(),
-            pl.col("state_rank").min(),
-            pl.col("repair_session").max(),
-            pl.col("censored").any(),
-            pl.coalesce(pl.col("instrument_s").max(), pl.col("instrument_e").max()).alias(
-                "instrument"
-            ),
-            pl.coalesce(pl.col("rater_s").max(), pl.col("rater_e").max()).alias("rater"),
-            pl.coalesce(pl.col("base_s").max(), pl.col("base_e").max()).alias("base"),
-            *(pl.col(c).max() for c in merged_cols),
-            pl.col("threshold").min(),
+            pl.col("begin_session").filter(pl.col("is_score")).n_unique().alias("sessions"),
+            pl.col("n_dips").sum().alias("n_dips"),
         )
         .with_columns(
+            pl.coalesce("repair_s", "repair_any").alias("repair_session"),
             pl.col("mask").replace_strict(combos, return_dtype=pl.String).alias("rules"),
             pl.col("state_rank")
             .replace_strict({0: "open", 1: "unrepaired", 2: "repaired"}, return_dtype=pl.String)
             .alias("state"),
         )
+        .join(labels.lazy(), on=keys, how="left")
+        .collect()
     )
     key = pl.concat_str(
         [
             pl.lit("rupture:"),
             pl.col("episode"),
             pl.lit(":s"),
-            pl.col("begin_session").cast(pl.String),
+            pl.col("event_session").cast(pl.String),
         ]
     )
     return make_signals(
-        grouped,
+        grouped.lazy(),
         type_="rupture",
         key=key,
-        session="begin_session",
+        session="event_session",
         state=pl.col("state"),
         method=pl.col("rules"),
         evidence=[
             "rules",
+            "labels",
             "rater",
             "score",
             pl.col("base").alias("pre_rupture_level"),
             "drop",
-            "sd",
-            "sd_source",
+            pl.col("sd").alias("noise_sd"),
+            pl.col("sd_source").alias("noise_source"),
             "size_sd",
             "threshold",
             "bother",
             "marker",
             "moment",
+            "n_dips",
             "repair_session",
             "censored",
             pl.lit(settings.repair_window).alias("repair_window"),

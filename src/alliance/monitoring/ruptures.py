@@ -1,23 +1,28 @@
 """Rupture detection and repair tracking over tidy alliance scores.
 
 Rules (every threshold in :class:`~alliance.monitoring.settings.MonitoringSettings`; see
-``shared/reference/rupture-rules.md``):
+``shared/reference/rupture-rules.md``). Alert rules are calibrated to a per-client false-
+alarm rate (docs/signals.md); research labels follow the literature and never alert alone.
 
-``sharp_drop``
+``dip`` (alert)
+    A_t <= base_t - alert_z * noise_t * sqrt(1 + 1/n), base_t the mean of the n >=
+    ``min_prior_sessions`` earlier sessions and noise_t the within-client noise SD: the
+    practice's estimate (``PracticeNorms.noise_sd``) when it has one, otherwise the larger of
+    the instrument's SEM-based default (``ScaleParams.noise_sd``) and the client's own SD.
+``gradual_decline`` (alert)
+    mean(A_{t-m+1..t}) <= base - decline_z * noise_t * sqrt(1/m + 1/n), base the mean of the
+    n >= ``min_prior_sessions`` sessions before those m = ``decline_sessions``, with every
+    one of the m scores below base (Gumz et al. 2012: multi-session declines).
+``sharp_drop`` (label)
     A_t - A_{t-1} <= -RC between consecutive administrations of the same instrument, RC the
     instrument's reliable-change threshold (Jacobson & Truax 1991; the OpenFIT "dropped
-    since last session" alert). A clinical alert.
-``statistical_<k>sd``
+    since last session" alert).
+``statistical_<k>sd`` (labels)
     A_t <= base_t - k * SD_t (Stiles et al. 2004: k = 2; Strauss et al. 2006: k = 1).
     base_t is the mean of the client's earlier sessions (real time) or A_{t-1}
     (``sd_baseline``); SD_t is the client's own SD of earlier sessions, the practice's pooled
     within-client SD, or the larger of the two (Gumz et al. 2012). Needs
-    ``min_prior_sessions`` earlier sessions. k_alert feeds the inbox, k_research the
-    research counts; Gumz et al. recommend reporting both.
-``gradual_decline``
-    A_t <= peak - k_alert * SD_t, the peak being the highest of the previous
-    ``gradual_window`` sessions and at least two sessions back, when neither rule above
-    fired (Gumz et al. 2012: multi-session declines, the longest 6 sessions).
+    ``min_prior_sessions`` earlier sessions. Gumz et al. recommend reporting both.
 ``self_report``
     The Alliance Check's rupture questions: tension reported (1) this session; the size is
     how much it bothered (1-5). Resolved at once when "how far resolved" >=
@@ -29,7 +34,8 @@ Rules (every threshold in :class:`~alliance.monitoring.settings.MonitoringSettin
 
 Repair (Larsson et al. 2018; rupture-rules.md): within ``repair_window`` sessions after the
 rupture began, the alliance (same instrument) returns to at least its pre-rupture level
-(base_t; A_{t-1} for a sharp drop; the peak for a gradual decline; the last alliance score
+(base_t; A_{t-1} for a sharp drop; the alert rules allow ``repair_tolerance_sd`` noise SDs
+below it, a return measured with error; the last alliance score
 before the session for self-reported and transcript ruptures), or the client reports the
 tension resolved. Otherwise the rupture is ``unrepaired`` once the episode has a session
 past the window, ``unrepaired`` and ``censored`` when the episode ended inside the window,
@@ -53,7 +59,8 @@ from alliance.monitoring.tidy import TOTAL
 
 EPS = 1e-9
 _STATE_NAMES = {0: "open", 1: "unrepaired", 2: "repaired"}
-_SD_NAMES = {0: "own", 1: "pooled", 2: "floor"}
+_SD_NAMES = {0: "own", 1: "pooled", 2: "floor", 3: "practice", 4: "instrument"}
+ALERT_SCORE_RULES = ("dip", "gradual_decline")
 _BIG = 1 << 31
 _OPEN_END = _BIG - 1
 
@@ -77,6 +84,7 @@ RUPTURE_SCHEMA: dict[str, Any] = {
     "repair_session": pl.Int64,
     "censored": pl.Boolean,
     "n_dips": pl.Int64,
+    "back_session": pl.Int64,
     "marker": pl.String,
     "moment": pl.String,
 }
@@ -88,14 +96,13 @@ def rule_name(k: float) -> str:
 
 
 def alert_rules(settings: MonitoringSettings = DEFAULT_SETTINGS) -> tuple[str, ...]:
-    """Return the rupture rules that raise inbox signals (the k_research rule does not)."""
-    return (
-        "sharp_drop",
-        rule_name(settings.k_alert),
-        "gradual_decline",
-        "self_report",
-        "transcript",
-    )
+    """Return the rupture rules that raise inbox signals (the research labels do not)."""
+    return (*ALERT_SCORE_RULES, "self_report", "transcript")
+
+
+def label_rules(settings: MonitoringSettings = DEFAULT_SETTINGS) -> tuple[str, ...]:
+    """Return the literature's research labels (evidence on an alert, counted in research)."""
+    return ("sharp_drop", rule_name(settings.k_lenient), rule_name(settings.k_research))
 
 
 def rupture_key(episode: str, begin_session: int, rule: str, instrument: str | None = None) -> str:
@@ -230,6 +237,10 @@ def _score_ruptures(
         + [np.nan]
     )
     pooled_of = np.array([norms.pooled_sd.get(k, np.nan) for k in names] + [np.nan])
+    practice_noise_of = np.array([norms.noise_sd.get(k, np.nan) for k in names] + [np.nan])
+    inst_noise_of = np.array(
+        [params[k].noise_sd if params[k].noise_sd is not None else np.nan for k in names] + [np.nan]
+    )
     rc_inclusive = np.array([params[k].reliable_change_inclusive for k in names] + [True])
     range_of = np.array(
         [params[k].range if params[k].range is not None else np.nan for k in names] + [np.nan]
@@ -305,7 +316,7 @@ def _score_ruptures(
     base_stat = prior_mean if settings.sd_baseline == "mean" else prev
     rules: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []  # name, mask, base, threshold
     stat_masks = {}
-    for k in sorted({settings.k_alert, settings.k_research}):
+    for k in sorted({settings.k_lenient, settings.k_research}):
         mask = enough & sd_ok & fires(x, base_stat - k * sd)
         stat_masks[k] = mask
         rules.append((rule_name(k), mask, base_stat, k * sd))
@@ -321,27 +332,53 @@ def _score_ruptures(
             & (at_or_beyond if settings.inclusive else fires(x - prev, -rc))
         )
         rules.insert(0, ("sharp_drop", sharp, prev, rc))
-    # Gradual decline: from the highest of the last W sessions, at least two sessions back.
-    peak = np.full(n, -np.inf)
-    peak_lag = np.zeros(n, dtype=np.int64)
-    for j in range(1, settings.gradual_window + 1):
-        v = lag(x, j, -np.inf)
-        better = v > peak
-        peak = np.where(better, v, peak)
-        peak_lag = np.where(better, j, peak_lag)
-    step_small = ~fires(x - prev, -settings.k_alert * sd)
-    gradual = (
-        enough
-        & sd_ok
-        & (peak_lag >= 2)
-        & fires(x, peak - settings.k_alert * sd)
-        & step_small
-        & ~stat_masks[settings.k_alert]
-        & ~sharp
+
+    # Alert rules: thresholds in units of the within-client noise SD.
+    practice_noise = practice_noise_of[inst]
+    inst_noise = inst_noise_of[inst]
+    fallback = np.fmax(inst_noise, own_sd)
+    fallback = np.where(np.isfinite(inst_noise), fallback, np.fmax(own_sd, floor))
+    has_practice = np.isfinite(practice_noise) & (practice_noise > EPS)
+    noise = np.where(has_practice, practice_noise, fallback)
+    noise_label = np.where(
+        has_practice, 3, np.where(np.isfinite(inst_noise) & ~(own_sd > inst_noise), 4, 0)
+    ).astype(np.int8)
+    noise_label = np.where(
+        ~has_practice & ~np.isfinite(inst_noise) & ~(own_sd >= floor), 2, noise_label
+    ).astype(np.int8)
+    noise_ok = np.isfinite(noise) & (noise > EPS)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dip_threshold = settings.alert_z * noise * np.sqrt(1.0 + 1.0 / idx)
+    dip = enough & noise_ok & fires(x, prior_mean - dip_threshold)
+    m = settings.decline_sessions
+    # The m latest scores against the mean of the sessions before them.
+    recent = x.copy()
+    below_all = np.ones(n, dtype=bool)
+    n_before = idx - (m - 1)
+    base_before = lag(prior_mean, m - 1)
+    for j in range(1, m):
+        v = lag(x, j)
+        recent = recent + v
+        with np.errstate(invalid="ignore"):
+            below_all &= v < base_before
+    recent = recent / m
+    with np.errstate(invalid="ignore", divide="ignore"):
+        decline_threshold = settings.decline_z * noise * np.sqrt(1.0 / m + 1.0 / n_before)
+        below_all &= x < base_before
+    decline = (
+        (n_before >= settings.min_prior_sessions)
+        & noise_ok
+        & below_all
+        & fires(recent, base_before - decline_threshold)
+        & ~dip
     )
-    rules.append(("gradual_decline", gradual, peak, settings.k_alert * sd))
+    tol = settings.repair_tolerance_sd * np.where(noise_ok, noise, 0.0)
+    rules.append(("dip", dip, prior_mean, dip_threshold))
+    rules.append(("gradual_decline", decline, base_before, decline_threshold))
+    alert_names = set(ALERT_SCORE_RULES)
 
     window = settings.repair_window
+    longest = int(idx.max()) + 1 if n else 0
     frames: list[dict[str, np.ndarray]] = []
     names_found: list[str] = []
     for name, mask, base, threshold in rules:
@@ -349,6 +386,11 @@ def _score_ruptures(
         if len(c) == 0:
             continue
         b = base[c]
+        alerting = name in alert_names
+        scale = noise[c] if alerting else np.where(sd_ok[c], sd[c], np.nan)
+        scale_ok = noise_ok[c] if alerting else sd_ok[c]
+        label_c = noise_label[c] if alerting else sd_label[c]
+        slack = tol[c] if alerting else np.zeros(len(c))
         # A report of "resolved" at the rupture session itself repairs it at once.
         repair = np.where(resolved_arr[c], ses[c], -1)
         for j in range(1, window + 1):  # forwards, so the earliest return wins
@@ -357,17 +399,31 @@ def _score_ruptures(
                 (c + j < n)
                 & (sid[t] == sid[c])
                 & (ses[t] <= ses[c] + window)
-                & ((x[t] >= b - settings.repair_tolerance - EPS) | resolved_arr[t])
+                & ((x[t] >= b - settings.repair_tolerance - slack - EPS) | resolved_arr[t])
             )
             repair = np.where((repair < 0) & ok, ses[t], repair)
         state, censored, end = _states(ses[c], repair, last_session[c], ended[c], window)
+        # The first later session back at the pre-rupture level, however late (-1: never):
+        # until then an unrepaired alert's event is still going on.
+        back = np.full(len(c), -1, dtype=np.int64)
+        for j in range(1, longest):
+            t = np.minimum(c + j, n - 1)
+            ok = (
+                (c + j < n)
+                & (sid[t] == sid[c])
+                & (x[t] >= b - settings.repair_tolerance - slack - EPS)
+            )
+            back = np.where((back < 0) & ok, ses[t], back)
         cs_idx = _cluster_starts(sid[c], ses[c], end)
         ce_idx = np.r_[cs_idx[1:] - 1, len(c) - 1]
         f = c[cs_idx]  # first candidate row of each rupture
-        lst = ce_idx  # position (in c) of its last candidate
+        # The labels take the state of a crisis' last dip (Gumz et al.: one crisis); an alert
+        # reports the event's own repair: back within the window after it began, or not.
+        lst = cs_idx if alerting else ce_idx
         dips = np.diff(np.r_[cs_idx, len(c)])
-        size = (b - x[c]) / np.where(sd_ok[c], sd[c], np.nan)
+        size = (b - x[c]) / np.where(scale_ok, scale, np.nan)
         sgn = sign[f]
+        first_pos = cs_idx
         frames.append(
             {
                 "rule_code": np.full(len(f), len(frames), dtype=np.int8),
@@ -376,14 +432,15 @@ def _score_ruptures(
                 "base": base[f] * sgn,
                 "lowest": np.minimum.reduceat(x[c], cs_idx) * sgn,
                 "drop": base[f] - x[f],
-                "sd": np.where(sd_ok[f], sd[f], np.nan),
-                "sd_source": np.where(sd_ok[f], sd_label[f], -1).astype(np.int8),
+                "sd": np.where(scale_ok[first_pos], scale[first_pos], np.nan),
+                "sd_source": np.where(scale_ok[first_pos], label_c[first_pos], -1).astype(np.int8),
                 "size": np.fmax.reduceat(size, cs_idx),
                 "threshold": threshold[f],
                 "state": state[lst],
                 "repair_session": repair[lst],
                 "censored": censored[lst],
                 "n_dips": dips,
+                "back_session": back[cs_idx],
             }
         )
         names_found.append(name)
@@ -403,6 +460,7 @@ def _score_ruptures(
         pl.when(pl.col("repair_session") >= 0)
         .then(pl.col("repair_session"))
         .alias("repair_session"),
+        pl.when(pl.col("back_session") >= 0).then(pl.col("back_session")).alias("back_session"),
         pl.lit(None, pl.String).alias("marker"),
         pl.lit(None, pl.String).alias("moment"),
     )
@@ -538,6 +596,7 @@ def _event_ruptures(
         pl.Series("repair_session", last_rows["repair"]).replace(-1, None),
         pl.Series("censored", last_rows["censored"]),
         pl.Series("n_dips", np.diff(np.r_[starts, len(group)])),
+        pl.lit(None, pl.Int64).alias("back_session"),
         pl.lit(None, pl.Float64).alias("score"),
         pl.lit(None, pl.Float64).alias("lowest"),
         pl.lit(None, pl.Float64).alias("drop"),

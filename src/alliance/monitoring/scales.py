@@ -26,6 +26,10 @@ class ScaleParams:
     clinical_cutoff, clinical_if : a score ``clinical_if`` (ge/gt/le/lt) the cut-off is in the
         clinical range (PHQ-9 ge 10; WHO-5 percentage le 50).
     low_cutoff : alliance instruments only: a score below it is a weak alliance.
+    noise_sd : alliance instruments only: the within-client noise SD the rupture alerts use
+        until the practice has its own estimate (SEM = SD * sqrt(1 - alpha) where a
+        published reliability exists; otherwise a documented conservative default).
+    noise_source : where ``noise_sd``, ``low_cutoff`` and ``reliable_change`` come from.
     counterpart : for a practitioner form, the client-rated instrument it mirrors.
     bands : ``(lower bound, label)`` pairs in increasing order of the lower bound.
     critical_items : ``(item, op, value)`` triples: an item answer (tidy subscale ``item9`` or
@@ -43,6 +47,8 @@ class ScaleParams:
     clinical_cutoff: float | None = None
     clinical_if: str | None = None
     low_cutoff: float | None = None
+    noise_sd: float | None = None
+    noise_source: str = ""
     rater: str = "client"
     counterpart: str | None = None
     bands: tuple[tuple[float, str], ...] = ()
@@ -69,6 +75,13 @@ class ScaleParams:
         return 1.0 if self.higher_is_better else -1.0
 
 
+def standard_error_of_measurement(sd: float, reliability: float) -> float:
+    """Return SEM = SD * sqrt(1 - r_xx) (classical test theory; reference B1)."""
+    if sd <= 0 or not 0 <= reliability < 1:
+        raise ValueError("need sd > 0 and 0 <= reliability < 1")
+    return sd * math.sqrt(1.0 - reliability)
+
+
 def reliable_change_threshold(sd: float, reliability: float, z: float = 1.96) -> float:
     """Return the smallest reliable change ``z * SD * sqrt(2) * sqrt(1 - r_xx)``.
 
@@ -82,6 +95,18 @@ def reliable_change_threshold(sd: float, reliability: float, z: float = 1.96) ->
 
 
 _REF = "shared/reference/instruments-and-methods.md"
+
+# WAI-SR: Hatcher & Gillaspy (2006) report internal consistency of about .91 for the total
+# (not confirmed from the paper in the project's reference; keep it configurable); the
+# between-client SD of 7 is the worked example of rupture-rules.md.
+WAI_SR_ALPHA = 0.91
+WAI_SR_SD = 7.0
+WAI_SR_LOW = 36.0
+# Alliance Check (our own, unvalidated): conservative defaults, larger than the noise seen in
+# simulated and demo practices (0.6), so a practice without data gets fewer, not more, alerts.
+ALLIANCE_CHECK_NOISE = 0.8
+ALLIANCE_CHECK_LOW = 5.0
+SAI_NOISE = 0.4
 
 DEFAULT_SCALES: dict[str, ScaleParams] = {
     "phq9": ScaleParams(
@@ -151,9 +176,17 @@ DEFAULT_SCALES: dict[str, ScaleParams] = {
         higher_is_better=True,
         minimum=0,
         maximum=10,
+        low_cutoff=ALLIANCE_CHECK_LOW,
+        noise_sd=ALLIANCE_CHECK_NOISE,
+        reliable_change=round(1.96 * math.sqrt(2.0) * ALLIANCE_CHECK_NOISE, 2),
+        noise_source=(
+            "conservative default (Alliance Check is not validated): noise SD 0.8 points, "
+            "reliable change 1.96 * sqrt(2) * 0.8 = 2.2, low cut-off 5 (below the middle "
+            "of 0-10); replaced by the practice's own noise estimate once it has enough data"
+        ),
         source=(
             "Alliance's own post-session check: mean of goal, task, bond, overall on 0-10; not "
-            "validated, so no cut-off or reliable change"
+            "validated, so the thresholds are conservative defaults (docs/signals.md)"
         ),
     ),
     "alliance-check-practitioner": ScaleParams(
@@ -172,6 +205,15 @@ DEFAULT_SCALES: dict[str, ScaleParams] = {
         higher_is_better=True,
         minimum=12,
         maximum=60,
+        low_cutoff=WAI_SR_LOW,
+        noise_sd=round(standard_error_of_measurement(WAI_SR_SD, WAI_SR_ALPHA), 2),
+        reliable_change=round(reliable_change_threshold(WAI_SR_SD, WAI_SR_ALPHA), 2),
+        noise_source=(
+            f"published reliability: alpha {WAI_SR_ALPHA} and total SD {WAI_SR_SD} "
+            "(Hatcher & Gillaspy 2006; rupture-rules.md worked example) give SEM 2.1 and "
+            "reliable change 1.96 * SEM * sqrt(2) = 5.8; low cut-off 36 = mean item answer "
+            "below 3 of 5 (no official cut-off exists, reference A2)"
+        ),
         source=f"{_REF} A2: sum 12-60, subscales 4-20; no official cut-offs [46][47]",
     ),
     "sai": ScaleParams(
@@ -180,6 +222,11 @@ DEFAULT_SCALES: dict[str, ScaleParams] = {
         higher_is_better=True,
         minimum=0,
         maximum=5,
+        noise_sd=SAI_NOISE,
+        noise_source=(
+            "conservative default: noise SD 0.4 on the 0-5 mean (10% of the range, as for "
+            "the Alliance Check; no reliability figure confirmed, reference A2)"
+        ),
         source=f"{_REF} A2: mean of 6 items on 0-5 (response scale unconfirmed) [49]",
     ),
 }
@@ -224,7 +271,7 @@ def params_from_instrument(inst: Any, default: ScaleParams | None = None) -> Sca
         higher_is_better=bool(inst.higher_is_better),
         minimum=float(lo),
         maximum=float(hi),
-        reliable_change=float(rc) if rc is not None else None,
+        reliable_change=float(rc) if rc is not None else base.reliable_change,
         reliable_change_inclusive=bool(rc_inclusive),
         clinical_cutoff=float(cutoff.value) if cutoff is not None else None,
         clinical_if=str(cutoff.clinical_if) if cutoff is not None else None,

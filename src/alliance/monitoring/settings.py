@@ -17,11 +17,39 @@ class MonitoringSettings:
     Each default names its source (see ``shared/reference/rupture-rules.md``). Points the
     reference marks as unconfirmed are defaults only, so a practice can change them.
 
-    Ruptures (score based)
-    ----------------------
-    k_alert : SD multiple for the alerting statistical rule. 1 SD follows Strauss et al.
-        (2006), the less strict criterion "most similar" to Stiles'.
-    k_research : SD multiple for the research label. 2 SD follows Stiles et al. (2004); Gumz
+    Ruptures (score based): alert rules
+    -----------------------------------
+    Only ``dip`` and ``gradual_decline`` (plus the client's own report and confirmed
+    transcript moments) raise rupture alerts. Their thresholds are set in units of the
+    within-client noise SD so that the per-client false-alarm rate over an episode meets
+    the operating targets of rupture-rules.md ("Operating characteristics"): measured by
+    ``python -m alliance.monitoring.calibration``, see docs/signals.md.
+
+    alert_z : a ``dip`` fires when A_t <= base_t - alert_z * noise * sqrt(1 + 1/n), base_t
+        the mean of the n earlier sessions and noise the within-client noise SD (practice
+        estimate, else the instrument's SEM or conservative default). sqrt(1 + 1/n) is the
+        SD of A_t - base_t under pure noise, so alert_z is a z-score; 2.4 (about 0.8% per
+        session) keeps the per-client false-alarm rate near 4-4.5% over 12 sessions while
+        a 4-SD dip is found at its session in about 80-82% of clients (simulation, docs/
+        signals.md): the two targets of issue 12 leave little room between them. Controlling the rate over the run rather than per session follows the
+        sequential-testing view (Page 1954; Adams & MacKay 2007) in rupture-rules.md.
+    decline_z : ``gradual_decline`` fires when the mean of the last ``decline_sessions``
+        scores is at least decline_z * noise * sqrt(1/m + 1/n) below the mean of the n
+        sessions before them (Gumz et al. 2012: multi-session declines).
+    decline_sessions : m, the sessions averaged by the decline rule.
+    repair_tolerance_sd : a return to within this many noise SDs of the pre-rupture level
+        counts as repair for the alert rules (a return "to the earlier level" measured
+        with error; Larsson et al. 2018 define repair as a return to that level).
+
+    Ruptures (score based): research labels
+    ---------------------------------------
+    These never raise an alert on their own; they are counted in research outputs and
+    shown as evidence on an alert that begins at the same session.
+
+    k_lenient : SD multiple of the lenient literature label. 1 SD follows Strauss et al.
+        (2006), the less strict criterion "most similar" to Stiles'. (It was the alert
+        default until issue 12: as an alert it flagged 85-98% of stable clients.)
+    k_research : SD multiple of the strict label. 2 SD follows Stiles et al. (2004); Gumz
         et al. (2012) recommend reporting both.
     sd_source : ``"own"`` (the client's SD of earlier sessions), ``"pooled"`` (the practice's
         pooled within-client SD) or ``"stricter"`` (the larger of the two: Gumz et al. 2012).
@@ -35,8 +63,9 @@ class MonitoringSettings:
         last session" alert).
     inclusive : a value exactly at a threshold fires (``<=``, as in rupture-rules.md); set
         ``False`` for strict ``<`` ("larger than").
-    gradual_window : a gradual decline is a drop from the last peak of at least k_alert SD
-        spread over up to this many sessions (Gumz et al. 2012: the longest decline lasted 6).
+    gradual_window : kept for stored settings; the calibrated decline rule averages
+        ``decline_sessions`` instead of searching for a peak (a peak of noisy scores is
+        biased upwards and fired on noise).
     repair_window : sessions within which the alliance must return to its pre-rupture level
         (rupture-rules.md: 3; Larsson et al. 2018 define repair as a return to that level).
     repair_tolerance : points below the pre-rupture level still counted as a return.
@@ -50,8 +79,13 @@ class MonitoringSettings:
         is at least this (rupture-rules.md: open while resolution <= 2 of 5).
     """
 
-    # ruptures
-    k_alert: float = 1.0
+    # ruptures: alert rules
+    alert_z: float = 2.4
+    decline_z: float = 3.25
+    decline_sessions: int = 2
+    repair_tolerance_sd: float = 1.0
+    # ruptures: research labels
+    k_lenient: float = 1.0
     k_research: float = 2.0
     sd_source: SdSource = "stricter"
     sd_baseline: Baseline = "mean"
@@ -86,9 +120,11 @@ class MonitoringSettings:
     min_norm_episodes: int = 20
     """Episodes needed before a practice percentile or pooled SD is used."""
     # disagreement
-    disagreement_fraction: float = 0.25
-    """Client and practitioner totals differ by more than this fraction of the scale range."""
-    opposite_min_fraction: float = 0.1
+    disagreement_fraction: float = 0.3
+    """Client and practitioner totals differ by more than this fraction of the scale range.
+    0.3 (3 points on 0-10): at 0.25 with 1-point opposite moves, 46% of simulated clients
+    with the usual rater gap were flagged over 12 sessions; now about 6% (docs/signals.md)."""
+    opposite_min_fraction: float = 0.2
     """Both raters moved at least this fraction of the range, in opposite directions."""
     # not on track
     corridor_quantiles: tuple[float, float, float] = (0.1, 0.5, 0.9)
@@ -97,12 +133,21 @@ class MonitoringSettings:
     """Completed episodes (each with >= min_administrations) needed for an empirical fit."""
     min_administrations: int = 3
     not_on_track_min_run: int = 1
-    """Off-track administrations in a row before a not-on-track signal. 1 keeps the
-    nominal 10% false-alarm rate per administration; over 11 administrations about 37% of
-    on-track clients are flagged at least once (simulation), 2 trades sensitivity for fewer
-    alerts."""
-    rational_no_improvement_session: int = 8
-    """Rational rule: no reliable improvement by this session since intake (clinical intake)."""
+    """Off-track administrations in a row before a not-on-track signal."""
+    not_on_track_z: float = 1.4
+    """Mean corridor z-score over the last ``not_on_track_confirm`` administrations at or
+    above which a client is off track (empirical corridor; calibrated by simulation to flag
+    at most 10% of on-track clients over 12 sessions, docs/signals.md)."""
+    not_on_track_confirm: int = 2
+    """Administrations averaged by the empirical not-on-track rule."""
+    not_on_track_worse_fraction: float = 0.15
+    """The averaged administrations must also be worse than intake by this fraction of the
+    instrument's reliable-change threshold (0.9 points on the PHQ-9): slow improvers stay
+    on track, clients who get worse do not."""
+    rational_no_improvement_session: int = 0
+    """Rational rule: no reliable improvement by this session since intake (clinical intake);
+    0 turns it off, the default: at 8 it flagged 55% of simulated on-track clients, since
+    half of them improve more slowly than the reliable change in 8 sessions."""
     # missing checks
     missing_checks_n: int = 3
     """Sent checks unanswered in a row before a missing-checks signal."""
@@ -111,8 +156,14 @@ class MonitoringSettings:
 
     def __post_init__(self) -> None:
         problems = []
-        if self.k_alert <= 0 or self.k_research <= 0:
-            problems.append("k_alert and k_research must be positive")
+        if self.k_lenient <= 0 or self.k_research <= 0:
+            problems.append("k_lenient and k_research must be positive")
+        if self.alert_z <= 0 or self.decline_z <= 0:
+            problems.append("alert_z and decline_z must be positive")
+        if self.decline_sessions < 2:
+            problems.append("decline_sessions must be at least 2")
+        if self.repair_tolerance_sd < 0:
+            problems.append("repair_tolerance_sd must not be negative")
         if self.sd_source not in ("own", "pooled", "stricter"):
             problems.append(f"sd_source must be own, pooled or stricter, not {self.sd_source!r}")
         if self.sd_baseline not in ("mean", "previous"):
@@ -125,6 +176,7 @@ class MonitoringSettings:
             "missing_checks_n",
             "min_administrations",
             "not_on_track_min_run",
+            "not_on_track_confirm",
         ):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1")
@@ -147,6 +199,10 @@ class MonitoringSettings:
     def from_dict(cls, data: dict[str, Any]) -> MonitoringSettings:
         """Build settings from :meth:`to_dict` output, refusing unknown keys."""
         names = {f.name for f in dataclasses.fields(cls)}
+        data = dict(data)
+        if "k_alert" in data and "k_lenient" not in data:
+            # Settings stored before issue 12 named the 1-SD label k_alert.
+            data["k_lenient"] = data.pop("k_alert")
         unknown = sorted(set(data) - names)
         if unknown:
             raise ValueError(f"unknown monitoring settings: {', '.join(unknown)}")

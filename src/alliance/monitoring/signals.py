@@ -85,6 +85,12 @@ class Signal:
     method: str
     evidence: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def is_alert(self) -> bool:
+        """Return whether the signal belongs in the inbox (an alert), not only on the client
+        page and caseload (information): see :func:`is_information`."""
+        return not is_information(self.type, self.method)
+
     def to_dict(self) -> dict[str, Any]:
         """Return the signal as JSON-ready data."""
         return {
@@ -96,8 +102,20 @@ class Signal:
             "state": self.state,
             "severity": self.severity,
             "method": self.method,
+            "alert": self.is_alert,
             "evidence": self.evidence,
         }
+
+
+INFORMATION_METHODS = {"early_alliance": ("practice_percentile",)}
+"""Signals that are information, not alerts: relative to the practice only (an early
+alliance in the practice's lowest quarter flags a quarter of all clients by construction),
+so they show on the client page and in the caseload but never land in the inbox."""
+
+
+def is_information(type_: str, method: str | None) -> bool:
+    """Return True when a signal of ``type_`` found by ``method`` is information only."""
+    return (method or "") in INFORMATION_METHODS.get(type_, ())
 
 
 def empty_signals() -> pl.DataFrame:
@@ -134,6 +152,11 @@ def make_signals(
     severity = (
         pl.when(state_e == "open").then(pl.lit(OPEN_SEVERITY[type_])).otherwise(pl.lit("info"))
     )
+    info_methods = INFORMATION_METHODS.get(type_, ())
+    if info_methods:
+        severity = (
+            pl.when(method_e.is_in(list(info_methods))).then(pl.lit("info")).otherwise(severity)
+        )
     out = df.select(
         key.cast(pl.String).alias("key"),
         pl.lit(type_).alias("type"),

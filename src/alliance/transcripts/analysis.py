@@ -8,6 +8,7 @@ from pathlib import Path
 
 from alliance.transcripts.analytics import LONG_PAUSE_SECONDS, TalkSummary, summarise
 from alliance.transcripts.classifiers import load_models
+from alliance.transcripts.language import ENGLISH, detect_language
 from alliance.transcripts.model import Transcript, Utterance
 from alliance.transcripts.parsers import parse_transcript, remap_speakers
 from alliance.transcripts.questions import is_open_question
@@ -26,6 +27,9 @@ class TranscriptAnalysis:
     summary: TalkSummary
     candidates: tuple[RuptureCandidate, ...]
     model_versions: dict[str, str]
+    language: str | None = ENGLISH
+    coded: bool = True
+    notice: str | None = None
 
     def to_dict(self) -> dict:
         """Plain, JSON-serialisable form."""
@@ -39,6 +43,9 @@ class TranscriptAnalysis:
             "summary": self.summary.to_dict(),
             "candidates": [c.to_dict() for c in self.candidates],
             "model_versions": dict(self.model_versions),
+            "language": self.language,
+            "coded": self.coded,
+            "notice": self.notice,
         }
 
 
@@ -72,20 +79,53 @@ def analyze_transcript(
 ) -> TranscriptAnalysis:
     """Parse (unless given a ``Transcript``), code, summarise and flag rupture candidates.
 
+    The motivational-interviewing codes and the rupture-marker rules apply to English only
+    (the models were trained on AnnoMI, the rules written in English). A transcript in
+    another language (:func:`~alliance.transcripts.language.detect_language`) is parsed and
+    its talk balance and pauses summarised, but gets no codes, percentages or candidates;
+    ``coded`` is False and ``notice`` says why.
+
     Raises ``TranscriptError`` (with the line number) when the transcript is malformed.
     """
     if isinstance(text, Transcript):
         transcript = remap_speakers(text, speaker_map) if speaker_map else text
     else:
         transcript = parse_transcript(text, format, speaker_map)
-    utterances = code_utterances(transcript.utterances, model_dir)
+    language = detect_language(u.text for u in transcript.utterances)
+    coded = language in (ENGLISH, None)
     models = load_models(str(model_dir) if model_dir else None)
+    if coded:
+        utterances = code_utterances(transcript.utterances, model_dir)
+        candidates = tuple(find_rupture_candidates(utterances))
+        notice = None
+    else:
+        utterances = tuple(transcript.utterances)
+        candidates = ()
+        notice = NOT_ENGLISH_NOTICE.format(language=LANGUAGE_NAMES.get(language, language))
     return TranscriptAnalysis(
         format=transcript.format,
         speakers=dict(transcript.speakers),
         roles_guessed=dict(transcript.roles_guessed),
         utterances=utterances,
         summary=summarise(utterances, long_pause=long_pause),
-        candidates=tuple(find_rupture_candidates(utterances)),
-        model_versions={name: m.version for name, m in models.items()},
+        candidates=candidates,
+        model_versions={name: m.version for name, m in models.items()} if coded else {},
+        language=language,
+        coded=coded,
+        notice=notice,
     )
+
+
+LANGUAGE_NAMES = {
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "it": "Italian",
+    "nl": "Dutch",
+}
+NOT_ENGLISH_NOTICE = (
+    "This transcript looks {language}. The talk balance and pauses are shown, but no "
+    "motivational-interviewing codes, percentages or candidate rupture moments: the models "
+    "were trained on English sessions (AnnoMI) and the rupture rules read English wording, "
+    "so on another language they would be wrong."
+)

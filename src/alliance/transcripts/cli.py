@@ -115,6 +115,9 @@ def analyze(
             f"  {sp.speaker} ({sp.role}): {sp.word_share:.0%} of words, "
             f"{sp.turn_share:.0%} of turns, {sp.mean_turn_words:.1f} words per turn"
         )
+    if not result.coded:
+        typer.echo(f"  {result.notice}")
+        return
     typer.echo(
         f"  reflections:questions {s.reflection_to_question}; open questions "
         f"{s.open_question_share}; change/sustain talk {s.change_talk}/{s.sustain_talk}"

@@ -5,3 +5,17 @@ class InsightsConfig(AppConfig):
     name = "alliance.web.insights"
     label = "insights"
     verbose_name = "Alliance monitoring"
+
+    def ready(self) -> None:
+        from alliance.web.transcripts.signals import rupture_moments_changed
+
+        rupture_moments_changed.connect(
+            _refresh_after_transcript, dispatch_uid="insights-transcript-moments"
+        )
+
+
+def _refresh_after_transcript(sender, episode, **kwargs) -> None:
+    """A confirmed (or withdrawn) transcript rupture moment updates the client's signals now."""
+    from alliance.web.insights.tasks import refresh_client_signals
+
+    refresh_client_signals(episode)

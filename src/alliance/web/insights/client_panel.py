@@ -267,14 +267,12 @@ def outcome_chart(
         ]
         method = _(
             "Rational rule (the practice has fewer than %(min)s completed episodes for a fitted "
-            "corridor): not on track after a reliable deterioration from intake (±%(rc)s points), "
-            "or without reliable improvement by session %(s)s after %(intake)s."
-        ) % {
-            "min": settings.min_completed_episodes,
-            "rc": _fmt(p.reliable_change),
-            "s": settings.rational_no_improvement_session,
-            "intake": terms["intake_score"],
-        }
+            "corridor): not on track after a reliable deterioration from intake (±%(rc)s points)."
+        ) % {"min": settings.min_completed_episodes, "rc": _fmt(p.reliable_change)}
+        if settings.rational_no_improvement_session:
+            method += " " + _(
+                "Also without reliable improvement by session %(s)s after %(intake)s."
+            ) % {"s": settings.rational_no_improvement_session, "intake": terms["intake_score"]}
     else:
         method = _("No expected-recovery rule for this instrument (no reliable-change threshold).")
     notes.append(method)

@@ -23,13 +23,20 @@ from alliance.web.measures.models import Check, MeasureResponse, Rater, Source, 
 from alliance.web.measures.recording import Administration, record_responses
 from alliance.web.practice.models import Attendance, Episode, Service, Session
 
-# The demo practice sets a low cut-off for the (unvalidated) Alliance Check, which has no
-# published one, so the weak-early-alliance and low-alliance rules have a threshold.
-DEMO_SETTINGS = {"low_cutoffs": [["alliance-check", 5.0]]}
+# The demo practice keeps the default settings: the Alliance Check's conservative low
+# cut-off (5) and noise (0.8) apply until the practice has data of its own (issue 12).
+DEMO_SETTINGS: dict = {}
 ANSWER_SEED = 20261207
 # When the demo's client answers a check, and when an unanswered check expires.
 ANSWERED_AFTER = dt.timedelta(hours=2)
 UNANSWERED_AFTER = dt.timedelta(hours=72)
+
+# Session-to-session measurement noise of the demo's scores (deterministic, so the demo is
+# the same on every machine): quarter points on the Alliance Check's 0-10 mean, whole points
+# on the PHQ-9, the size the calibration simulation uses. A smooth line would never show a
+# practitioner what an ordinary wobble looks like next to a rupture.
+_ALLIANCE_NOISE = (0.0, 0.25, -0.25, 0.5, 0.0, -0.5, 0.25, 0.0, -0.25, 0.25, 0.0, -0.25)
+_PHQ_NOISE = (0, 1, -1, 0, 2, -1, 0, 1, -2, 0, 1, 0)
 
 # story: (preferred practitioner, smallest number of attended sessions it needs)
 STORIES = {
@@ -105,15 +112,21 @@ def flourishing_answers(total: int, *, rng: random.Random | None = None) -> dict
     return {str(i + 1): v for i, v in enumerate(spread_items(total, 8, 1, 7, rng=rng, sd=0.9))}
 
 
-def _healthy_alliance(k: int) -> float:
-    return min(9.5, 6.5 + 0.25 * k)
+def _healthy_alliance(k: int, seed: int = 0) -> float:
+    """A healthy client's alliance at the k-th session: slow growth plus ordinary noise."""
+    noise = _ALLIANCE_NOISE[(k + seed) % len(_ALLIANCE_NOISE)]
+    return min(10.0, max(0.0, min(9.25, 6.5 + 0.25 * k) + noise))
 
 
-def _store_session(batch, session, k, number, story, attended_count, service, rng=None) -> None:
+def _store_session(
+    batch, session, k, number, story, attended_count, service, rng=None, position=0
+) -> None:
     """Add the responses of the k-th attended session (0-based) of an episode to `batch`."""
     when = session.starts_at + ANSWERED_AFTER
     last = k == attended_count - 1
-    alliance = _healthy_alliance(k)
+    # The episode's position in the demo (not its database id) picks its noise: the same
+    # demo on every database.
+    alliance = _healthy_alliance(k, position)
     tension = {}
     mine = max(0.0, alliance - 0.75)
     if story == "repaired" and k == 5:
@@ -125,7 +138,7 @@ def _store_session(batch, session, k, number, story, attended_count, service, rn
         alliance, mine, tension = 4.5, 6.0, {"tension": 1, "bother": 3, "resolved": 1}
     elif story == "unrepaired" and k > attended_count - 4:
         # Back above the low cut-off but never to the pre-rupture level: not repaired.
-        alliance, mine = 6.75, 6.5
+        alliance, mine = 5.75, 6.0
     elif story == "early":
         alliance, mine = 4.25, 6.5
     elif story == "open_rupture" and last:
@@ -151,7 +164,8 @@ def _store_session(batch, session, k, number, story, attended_count, service, rn
         submitted_at=when,
     )
     if service in (Service.THERAPY, Service.COUNSELLING):
-        phq = max(4, 15 - round(1.2 * (number - 1)))
+        wobble = _PHQ_NOISE[(number + position) % len(_PHQ_NOISE)]
+        phq = max(3, 15 - round(1.2 * (number - 1)) + wobble)
         gad = max(3, 12 - (number - 1))
         if story == "not_on_track":
             phq = min(24, 11 + 2 * k)
@@ -305,7 +319,7 @@ def load_demo_measures(organisation: Organisation) -> dict[str, str]:
             organisation=organisation, defaults={"settings": DEMO_SETTINGS}
         )
         batch: list[Administration] = []
-        for episode in episodes:
+        for position, episode in enumerate(episodes):
             story = stories.get(episode.pk, "healthy")
             sessions = sorted(episode.sessions.all(), key=lambda s: s.number)
             skip = set()
@@ -318,7 +332,15 @@ def load_demo_measures(organisation: Organisation) -> dict[str, str]:
             ]
             for k, session in enumerate(attended):
                 _store_session(
-                    batch, session, k, session.number, story, len(attended), episode.service, rng
+                    batch,
+                    session,
+                    k,
+                    session.number,
+                    story,
+                    len(attended),
+                    episode.service,
+                    rng,
+                    position,
                 )
         # One call for the whole demo: its answers are recorded, audited and alerted as any
         # import of historical data (see measures.recording), each episode refreshed once.

@@ -19,7 +19,7 @@ from alliance.web.accounts.models import Role, User
 from alliance.web.insights.caseload import active_alerts_filter
 from alliance.web.insights.evidence import sessions_label
 from alliance.web.insights.inbox import sort_key
-from alliance.web.insights.models import Alert, DigestRecord, MonitoringSettings
+from alliance.web.insights.models import INFORMATION, Alert, DigestRecord, MonitoringSettings
 
 MIN_INTERVAL = dt.timedelta(hours=20)
 
@@ -57,6 +57,7 @@ def send_digest(now: dt.datetime | None = None) -> int:
         Alert.objects.filter(
             active_alerts_filter(now), episode__practitioner__role=Role.PRACTITIONER
         )
+        .exclude(severity=INFORMATION)
         .select_related("episode__client", "episode__practitioner")
         .order_by("id")
     )

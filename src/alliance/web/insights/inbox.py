@@ -24,6 +24,7 @@ from alliance.web.insights.evidence import (
     state_label,
 )
 from alliance.web.insights.models import (
+    INFORMATION,
     Alert,
     AlertState,
     AlertType,
@@ -174,6 +175,7 @@ def inbox_for_user(user, *, now: dt.datetime | None = None) -> list[Practitioner
             ~Q(state=AlertState.RESOLVED)
             | Q(resolved_by=ResolvedBy.PRACTITIONER, resolved_at__gte=now - RECENTLY_RESOLVED)
         )
+        .exclude(severity=INFORMATION)  # information shows on the client page and caseload
         .select_related("episode__client", "episode__practitioner")
     )
     cap = inbox_cap(user)

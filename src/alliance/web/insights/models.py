@@ -102,6 +102,12 @@ class Alert(models.Model):
         return self.type == AlertType.CRITICAL
 
     @property
+    def is_information(self) -> bool:
+        """Information (client page and caseload only), not an inbox alert: a signal that is
+        relative to the practice, such as an early alliance in its lowest quarter."""
+        return self.severity == INFORMATION
+
+    @property
     def can_snooze(self) -> bool:
         """Critical answers are never snoozable."""
         return not self.is_critical and self.state != AlertState.RESOLVED
@@ -118,6 +124,10 @@ class Alert(models.Model):
     @property
     def priority(self) -> tuple[int, int]:
         return (TYPE_PRIORITY.get(self.type, 99), -(self.session_number or 0))
+
+
+INFORMATION = "info"
+"""Severity of a stored signal that is information, not an alert (see ``is_information``)."""
 
 
 class MonitoringSettings(models.Model):

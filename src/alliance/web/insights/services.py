@@ -43,6 +43,7 @@ from alliance.monitoring import (
 from alliance.monitoring.signals import OPEN_SEVERITY, Signal
 from alliance.web.accounts.models import Organisation
 from alliance.web.insights.models import (
+    INFORMATION,
     Alert,
     AlertState,
     AlertType,
@@ -373,7 +374,10 @@ def upsert_alerts(
         if creates:
             Alert.objects.bulk_create(creates, batch_size=500)
             # Webhooks: each new alert that needs attention is an `alert.opened` event.
-            alerts_opened(organisation, [a for a in creates if a.state != AlertState.RESOLVED])
+            alerts_opened(
+                organisation,
+                [a for a in creates if a.state != AlertState.RESOLVED and not a.is_information],
+            )
         if changed:
             for alert in changed.values():
                 alert.updated_at = now
@@ -381,7 +385,7 @@ def upsert_alerts(
                 list(changed.values()), [*ALERT_FIELDS, "updated_at"], batch_size=500
             )
         if reopened:  # the signal came back after it had resolved the alert: open again
-            alerts_opened(organisation, reopened)
+            alerts_opened(organisation, [a for a in reopened if not a.is_information])
     summary.created = len(creates)
     summary.updated = len(changed)
     return summary
@@ -390,7 +394,11 @@ def upsert_alerts(
 def _copy_signal(alert: Alert, signal: Signal) -> None:
     alert.session_number = signal.session
     alert.instrument_id = signal.instrument or ""
-    alert.severity = OPEN_SEVERITY.get(signal.type, signal.severity)
+    # Information (relative to the practice) is kept for the client page and caseload, with
+    # the "info" severity that keeps it out of the inbox, the digest and webhooks.
+    alert.severity = (
+        OPEN_SEVERITY.get(signal.type, signal.severity) if signal.is_alert else INFORMATION
+    )
     alert.method = signal.method or ""
     # Round-trip through JSON so an unchanged evidence compares equal after loading.
     alert.evidence = json.loads(json.dumps(signal.evidence))

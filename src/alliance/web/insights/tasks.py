@@ -33,3 +33,11 @@ def refresh_episode_soon(episode) -> None:
         return
     episode_id = episode.pk
     transaction.on_commit(lambda: refresh_episode_alerts.enqueue(episode_id))
+
+
+def refresh_client_signals(episode) -> None:
+    """Refresh one client's episode signals now (the hook other features call after a write
+    that changes what monitoring sees, e.g. measures' recording action after commit)."""
+    from alliance.web.insights.services import refresh_episode
+
+    refresh_episode(episode)

@@ -13,7 +13,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance.instruments import UnknownInstrumentError, load_instrument
+from alliance.instruments import UnknownInstrumentError, load_instrument, structure_only_reason
 from alliance.web.audit.log import record
 from alliance.web.insights.services import refresh_episode
 from alliance.web.measures.models import (
@@ -60,11 +60,16 @@ def ensure_default_plan(episode: Episode) -> None:
 def add_plan_item(
     actor, episode: Episode, *, instrument_id: str, schedule: str, every_n: int | None
 ) -> PlanItem:
-    """Add a line to the measurement plan, refusing unknown instruments and duplicates."""
+    """Add a line to the measurement plan, refusing unknown instruments, instruments shipped
+    as structure only (no licensed text: they would be left out of every check) and
+    duplicates."""
     try:
-        load_instrument(instrument_id)
+        instrument = load_instrument(instrument_id)
     except UnknownInstrumentError as exc:
         raise ValidationError({"instrument_id": f"Unknown instrument {instrument_id!r}."}) from exc
+    reason = structure_only_reason(instrument)
+    if reason:
+        raise ValidationError({"instrument_id": reason})
     if schedule == Schedule.EVERY_NTH and not every_n:
         raise ValidationError({"every_n": "Say every how many sessions (2 or more)."})
     try:

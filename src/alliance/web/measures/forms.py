@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from alliance.instruments import Instrument, load_library
+from alliance.instruments import Instrument, load_library, structure_only_reason
 from alliance.web.measures.models import Schedule
 
 
@@ -101,3 +101,12 @@ class PlanItemForm(forms.Form):
             for i in sorted((library[key] for key in library), key=lambda i: i.id)
             if i.respondent == "client"
         ]
+        self._library = library
+
+    def clean_instrument_id(self):
+        """Refuse an instrument shipped as structure only, saying how to load its text."""
+        value = self.cleaned_data["instrument_id"]
+        reason = structure_only_reason(self._library[value])
+        if reason:
+            raise forms.ValidationError(reason)
+        return value

@@ -25,6 +25,7 @@ from alliance.web.transcripts.models import (
     TranscriptConsent,
     TranscriptFormat,
 )
+from alliance.web.transcripts.signals import rupture_moments_changed
 
 
 def active_consent(client: Client) -> TranscriptConsent | None:
@@ -238,7 +239,14 @@ def decide_candidate(
             summary=f"{decision} {candidate['marker']} candidate in session {session.number} "
             f"of {session.episode.client.code}",
         )
+        _moments_changed(session)
     return verdict
+
+
+def _moments_changed(session: Session) -> None:
+    """Tell listeners (monitoring) after commit that the session's rupture moments changed."""
+    episode = session.episode
+    transaction.on_commit(lambda: rupture_moments_changed.send(sender=Transcript, episode=episode))
 
 
 def delete_transcript(actor: User, transcript: Transcript) -> None:
@@ -253,3 +261,4 @@ def delete_transcript(actor: User, transcript: Transcript) -> None:
         )
         transcript.decisions.filter(decision=Decision.DISMISSED).delete()
         transcript.delete()
+        _moments_changed(session)

@@ -110,4 +110,7 @@ def transcript_page(
         "change_talk_pct": _pct(summary.get("change_talk_share")),
         "pauses": pauses,
         "guessed_roles": any(s.get("guessed") for s in analysis.get("speakers", [])),
+        # Analyses stored before issue 12 have no "coded" key: they were coded.
+        "coded": analysis.get("coded", True),
+        "notice": analysis.get("notice"),
     }
