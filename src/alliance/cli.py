@@ -376,6 +376,9 @@ def _register_areas() -> None:
 
     app.command("export-client")(export_client_command)
     app.command("apply-retention")(apply_retention_command)
+    from alliance.outcomes.cli import outcomes_command
+
+    app.command("outcomes")(outcomes_command)
 
 
 _register_areas()
