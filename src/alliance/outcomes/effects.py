@@ -1,8 +1,8 @@
 """Fair comparisons: case-mix-adjusted practitioner effects and the alliance–outcome split.
 
 Both are random-intercept models of one row per episode (clients nested in
-practitioners), fitted by the project's multilevel engine
-(:func:`alliance.research.multilevel.fit_mixed`, checked against lme4).
+practitioners), fitted with the project's multilevel engine's REML criterion
+(:mod:`alliance.research.multilevel`) and checked against lme4.
 """
 
 from __future__ import annotations
@@ -13,8 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import optimize, stats
 
-from alliance.research.multilevel import MixedResult, fit_mixed, person_mean_centre
+from alliance.research._blas import single_thread_blas
+from alliance.research.multilevel import (
+    MixedResult,
+    _profile,
+    _Stats,
+    person_mean_centre,
+)
 
 __all__ = [
     "CAVEATS",
@@ -22,6 +29,7 @@ __all__ = [
     "AllianceSplit",
     "practitioner_effects",
     "alliance_outcome_split",
+    "fit_intercepts",
 ]
 
 Z95 = 1.959963984540054
@@ -70,6 +78,57 @@ def _frame(data, cols: Sequence[str]) -> tuple[pd.DataFrame, dict[str, int]]:
     return complete.reset_index(drop=True), left
 
 
+def fit_intercepts(
+    frame: pd.DataFrame, outcome: str, fixed: Sequence[str], group: str
+) -> MixedResult:
+    """REML fit of ``outcome ~ 1 + fixed + (1 | group)`` with a global search over θ.
+
+    Uses the multilevel engine's profiled REML criterion (``alliance.research.multilevel``,
+    the same algebra as lme4) but searches its single parameter θ = τ/σ over a grid on
+    [0, 20] before a bounded Brent refinement: with a group-level predictor (a
+    practitioner's mean alliance) the engine's gradient search can stop at θ = 0 while
+    lme4 finds the interior optimum.
+    """
+    groups = pd.factorize(frame[group])[0]
+    x = np.column_stack([np.ones(len(frame)), frame[list(fixed)].to_numpy(dtype=float)])
+    y = frame[outcome].to_numpy(dtype=float)
+    names = ["(Intercept)", *fixed]
+    with single_thread_blas():
+        st = _Stats(groups, np.ones((len(frame), 1)), x, y)
+
+        def crit(t: float) -> float:
+            return _profile(np.array([t]), st, True)[0]
+
+        grid = np.r_[0.0, np.geomspace(1e-3, 20.0, 60)]
+        values = [crit(t) for t in grid]
+        best = int(np.argmin(values))
+        theta = float(grid[best])
+        if best > 0:
+            lo = grid[best - 1]
+            hi = grid[min(best + 1, len(grid) - 1)]
+            res = optimize.minimize_scalar(crit, bounds=(lo, hi), method="bounded",
+                                           options={"xatol": 1e-10})  # fmt: skip
+            if res.fun <= values[best]:
+                theta = float(res.x)
+        value, beta, sigma2, a, lam = _profile(np.array([theta]), st, True)
+    se = np.sqrt(np.diag(sigma2 * np.linalg.inv(a)))
+    z = beta / se
+    fixed_table = pd.DataFrame(
+        {"term": names, "est": beta, "se": se, "z": z, "pvalue": 2 * stats.norm.sf(np.abs(z))}
+    )
+    return MixedResult(
+        fixed=fixed_table,
+        random={"var_intercept": float(sigma2 * theta**2), "var_residual": float(sigma2)},
+        loglik=-value / 2,
+        criterion=float(value),
+        reml=True,
+        n_obs=st.n_obs,
+        n_groups=st.n_groups,
+        converged=True,
+        theta=(theta,),
+    )
+
+
 def _ci(est: float, se: float) -> dict:
     return {"est": est, "se": se, "low": est - Z95 * se, "high": est + Z95 * se}
 
@@ -105,7 +164,7 @@ def practitioner_effects(
     """
     cols = [outcome, intake, *covariates, practitioner]
     frame, left = _frame(data, cols)
-    model = fit_mixed(frame, outcome, [intake, *covariates], practitioner, reml=True)
+    model = fit_intercepts(frame, outcome, [intake, *covariates], practitioner)
     beta = model.fixed.set_index("term")["est"]
     x = np.column_stack([np.ones(len(frame)), frame[[intake, *covariates]].to_numpy(float)])
     resid = frame[outcome].to_numpy(float) - x @ beta.to_numpy()
@@ -166,13 +225,13 @@ def alliance_outcome_split(
     frame, left = _frame(data, cols)
     frame = person_mean_centre(frame, alliance, practitioner)
     within, between = alliance + "_within", alliance + "_between"
-    model = fit_mixed(frame, outcome, [intake, within, between], practitioner, reml=True)
+    model = fit_intercepts(frame, outcome, [intake, within, between], practitioner)
     fixed = model.fixed.set_index("term")
     w = _ci(float(fixed.loc[within, "est"]), float(fixed.loc[within, "se"]))
     b = _ci(float(fixed.loc[between, "est"]), float(fixed.loc[between, "se"]))
     # Var(bB − bW) needs their covariance: refit on the contrast parametrisation
     # outcome = ... + bW·alliance + (bB − bW)·ālliance_j, whose second slope is the difference.
-    contrast = fit_mixed(frame, outcome, [intake, alliance, between], practitioner, reml=True)
+    contrast = fit_intercepts(frame, outcome, [intake, alliance, between], practitioner)
     cfixed = contrast.fixed.set_index("term")
     diff = _ci(float(cfixed.loc[between, "est"]), float(cfixed.loc[between, "se"]))
     return AllianceSplit(w, b, diff, model, left)
