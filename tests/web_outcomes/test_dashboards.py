@@ -113,3 +113,13 @@ def test_a_supervisor_without_supervisees_sees_no_one(world, login):
     response = login(other).get(reverse("outcomes_supervision"))
     assert response.context["cells"] == []
     assert response.context["effects"]["rows"] == []
+
+
+def test_effects_are_adjusted_for_the_chosen_covariates(practice, login):
+    url = reverse("outcomes_mine")
+    default = login(practice.owner).get(url).context["effects"]
+    assert default["covariates"] == ["intake GAD-7"]
+    chosen = login(practice.owner).get(url, {"min_sessions": 2, "adjust": ["age"]})
+    assert chosen.context["effects"]["covariates"] == ["age at the start"]
+    none = login(practice.owner).get(url, {"min_sessions": 2})
+    assert none.context["effects"]["covariates"] == []

@@ -4,8 +4,8 @@ Each practitioner gets a run of finished episodes over the last year: PHQ-9 and 
 the first and last sessions (and in between), the client's Alliance Check at every
 session (session 3 is the one the dashboards use), goals rated at the end, and a mix of
 planned and unplanned endings; five clients in six consent to research. A better session-3 alliance goes with a larger fall in
-scores, as in the literature, and the therapist's clients do a little better than the
-others', so the fair-comparison model has something to find. Deterministic (fixed seed).
+scores, and practitioners whose alliances are better on average have better outcomes, so
+the fair-comparison model and the alliance split have something to find. Deterministic (fixed seed).
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from alliance.web.practice.models import Attendance, EndingType
 from alliance.web.research.actions import record_research_consent
 
 SEED = 15
-EPISODES_PER_PRACTITIONER = 16
-# a practitioner's extra fall in PHQ-9 points (positive: their clients do better)
-SKILL = {"therapist": 1.5, "counsellor": 0.0, "coach": -1.0}
+EPISODES_PER_PRACTITIONER = 45
+# each practitioner's mean session-3 alliance: practitioners who form better alliances on
+# average have better outcomes (the between-practitioner part, Baldwin et al. 2007)
+MEAN_ALLIANCE = {"therapist": 7.8, "counsellor": 7.0, "coach": 6.3}
 GOAL_TITLES = [
     "Sleep through most nights",
     "Go back to the weekly football",
@@ -95,7 +96,12 @@ def add_completed_episode(
     return episode
 
 
-def load_demo_outcomes(organisation: Organisation, anchor: dt.date | None = None) -> int:
+def load_demo_outcomes(
+    organisation: Organisation,
+    anchor: dt.date | None = None,
+    *,
+    per_practitioner: int = EPISODES_PER_PRACTITIONER,
+) -> int:
     """Add finished episodes to each demo practitioner; return how many."""
     anchor = anchor or timezone.localdate()
     rng = random.Random(SEED)  # noqa: S311 - synthetic demo data, not security
@@ -104,20 +110,21 @@ def load_demo_outcomes(organisation: Organisation, anchor: dt.date | None = None
     practitioners = User.objects.filter(organisation=organisation, role=Role.PRACTITIONER)
     with transaction.atomic():
         for practitioner in practitioners.order_by("username"):
-            skill = SKILL.get(practitioner.username, 0.0)
-            for i in range(EPISODES_PER_PRACTITIONER):
-                sessions = rng.choice([2, 3, 4, 5, 6, 6, 8])
+            mean_alliance = MEAN_ALLIANCE.get(practitioner.username, 7.0)
+            for i in range(per_practitioner):
+                sessions = rng.choice([2, 3, 4, 4, 5, 6, 6, 8])
                 # spread over the last four quarters, each episode ending before the anchor
-                started = anchor - dt.timedelta(days=360 - 22 * i + rng.randint(0, 10))
+                started = anchor - dt.timedelta(days=410 - 8 * i + rng.randint(0, 10))
                 started = min(started, anchor - dt.timedelta(days=7 * sessions + 1))
-                alliance = min(10.0, max(2.0, rng.gauss(7.0, 1.4)))
+                alliance = min(10.0, max(2.0, rng.gauss(mean_alliance, 1.2)))
                 phq0 = rng.randint(6, 22)
-                gad0 = max(0, min(21, phq0 - rng.randint(-3, 5)))
-                fall = 0.9 * (alliance - 7.0) + skill + rng.gauss(4.5, 4.0)
-                if sessions <= 2:
-                    fall *= 0.3
+                gad0 = max(0, min(21, phq0 - rng.randint(0, 6)))
+                fall = 1.5 * (mean_alliance - 7.0) + 0.4 * (alliance - mean_alliance)
+                fall += rng.gauss(7.5, 4.5) * (0.3 if sessions <= 2 else 1.0)
+                if rng.random() < 0.07:  # a few clients get reliably worse
+                    fall = -rng.randint(6, 9)
                 phq1 = max(0, min(27, round(phq0 - fall)))
-                gad1 = max(0, min(21, round(gad0 - 0.7 * fall + rng.gauss(0, 1.5))))
+                gad1 = max(0, min(21, round(gad0 - 0.85 * fall + rng.gauss(0, 1.5))))
                 unplanned = sessions <= 3 and rng.random() < 0.6
                 episode = add_completed_episode(
                     practitioner,

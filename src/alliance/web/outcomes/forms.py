@@ -18,6 +18,7 @@ class DashboardForm(forms.Form):
     adjust = forms.MultipleChoiceField(
         choices=list(COVARIATES.items()),
         required=False,
+        initial=["gad7_start"],
         widget=forms.CheckboxSelectMultiple,
         label="Adjust practitioner effects for (besides intake PHQ-9)",
     )
@@ -27,8 +28,7 @@ class DashboardForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return DEFAULT_MIN_SESSIONS, ["gad7_start"]
         data = self.cleaned_data
-        adjust = data["adjust"] if "adjust" in self.data else ["gad7_start"]
-        return data["min_sessions"] or DEFAULT_MIN_SESSIONS, adjust
+        return data["min_sessions"] or DEFAULT_MIN_SESSIONS, list(data["adjust"])
 
 
 class ReportForm(forms.Form):
