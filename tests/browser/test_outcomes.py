@@ -80,7 +80,7 @@ def test_each_dashboard_for_its_role(sized_page, live_server, transactional_db):
     assert page.goto(f"{live_server.url}/outcomes/practice/").status == 404
 
     _sign_in(page, live_server, "supervisor")
-    _open(page, live_server, "/outcomes/supervision/", "Supervisees' outcomes", "outcomes-sup")
+    _open(page, live_server, "/outcomes/supervision/", "Outcomes by practitioner", "outcomes-sup")
     assert page.get_by_role("heading", name="Alex Morgan", exact=True).is_visible()
     assert page.get_by_role("heading", name="Priya Shah", exact=True).is_visible()
     assert page.goto(f"{live_server.url}/outcomes/mine/").status == 404
@@ -122,7 +122,7 @@ def test_the_progress_report_prints_and_downloads(sized_page, live_server, trans
     assert page.get_by_role("heading", name="Attendance").is_visible()
     page.emulate_media(media="screen")
     with page.expect_download() as info:
-        page.get_by_role("link", name="Download PDF").click()
+        page.get_by_role("button", name="Download PDF").click()
     download = info.value
     assert download.suggested_filename == f"progress-{episode.client.code}.pdf"
     with open(download.path(), "rb") as handle:

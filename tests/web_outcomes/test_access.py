@@ -15,7 +15,7 @@ PERSONAS = ("owner", "colleague", "supervisor", "researcher", "admin", "outsider
 # page -> the personas who get it (everyone else: 404, anonymous: the sign-in page)
 ALLOWED = {
     "outcomes_mine": {"owner", "colleague", "outsider"},  # each practitioner their own
-    "outcomes_supervision": {"supervisor"},
+    "outcomes_supervision": {"supervisor", "admin"},  # the clinic lead sees everyone
     "outcomes_practice": {"admin"},
     "outcomes_research": {"researcher"},
     "progress_report": {"owner"},
@@ -40,7 +40,8 @@ def _url(name, world):
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_page_as_every_persona(practice, login, name, persona):
     user = practice.personas()[persona]
-    response = login(user).get(_url(name, practice))
+    fetch = login(user).post if name == "progress_report_pdf" else login(user).get
+    response = fetch(_url(name, practice))
     if persona == "anonymous":
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
@@ -63,6 +64,8 @@ def test_dashboard_practitioners_for_every_role(world):
     mine = access.dashboard_practitioners(world.owner, "mine")
     assert list(mine) == [world.owner]
     assert list(access.dashboard_practitioners(world.supervisor, "supervision")) == [world.owner]
+    everyone = set(access.dashboard_practitioners(world.admin, "supervision"))
+    assert everyone == {world.owner, world.colleague}
     practice = set(access.dashboard_practitioners(world.admin, "practice"))
     assert practice == {world.owner, world.colleague}
     for user, page in [
@@ -92,7 +95,8 @@ def test_effects_are_visible_only_to_self_supervisor_and_clinic_lead(world):
 def test_the_report_is_audit_logged(practice, login):
     before = AuditEntry.objects.filter(object_id=practice.client.public_id).count()
     login(practice.owner).get(_url("progress_report", practice))
-    login(practice.owner).get(_url("progress_report_pdf", practice))
+    login(practice.owner).post(_url("progress_report_pdf", practice))
+    assert login(practice.owner).get(_url("progress_report_pdf", practice)).status_code == 405
     entries = AuditEntry.objects.filter(object_id=practice.client.public_id).order_by("id")
     assert entries.count() == before + 2
     assert [e.action for e in entries][-2:] == ["view", "export"]

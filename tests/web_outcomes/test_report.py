@@ -43,7 +43,7 @@ def test_the_page_holds_scores_with_bands_attendance_and_no_notes(finished, logi
 def test_the_pdf_reads_back_with_the_same_contents(finished, login):
     world, episode = finished
     url = reverse("progress_report_pdf", args=[episode.client.public_id])
-    response = login(world.owner).get(url)
+    response = login(world.owner).post(url)
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     text = _pdf_text(response.content)
@@ -52,7 +52,7 @@ def test_the_pdf_reads_back_with_the_same_contents(finished, login):
     assert "PHQ-9" in text and "Moderately severe" in text
     assert "Attended: 4" in text
     assert "private-note-about-the-client" not in text
-    response = login(world.owner).get(url, {"include_notes": "on"})
+    response = login(world.owner).post(url, {"include_notes": "on"})
     text = _pdf_text(response.content)
     assert "private-note-about-the-client" in text
 

@@ -15,28 +15,29 @@ from alliance.web.practice.models import Client, Episode
 from alliance.web.research.access import may_use_research
 
 PAGES = {
-    "mine": Role.PRACTITIONER,
-    "supervision": Role.SUPERVISOR,
-    "practice": Role.ADMIN,
+    "mine": {Role.PRACTITIONER},
+    "supervision": {Role.SUPERVISOR, Role.ADMIN},
+    "practice": {Role.ADMIN},
 }
 
 
 def dashboard_practitioners(user: User, page: str) -> QuerySet[User]:
     """Return the practitioners whose outcomes `page` shows to `user`, or raise Http404.
 
-    "mine" is the practitioner's own; "supervision" the supervisor's supervisees;
-    "practice" every practitioner of the clinic lead's (admin's) organisation.
+    "mine" is the practitioner's own; "supervision" the supervisor's supervisees (for the
+    clinic lead, every practitioner); "practice" shows the organisation's services and
+    whole practice to the clinic lead (admin).
     """
     if not user.is_authenticated:
         raise Http404("Not found")
     if user.organisation_id is None:
         raise Http404("Not found")
-    if PAGES.get(page) != user.role:
+    if user.role not in PAGES.get(page, set()):
         raise Http404("Not found")
     staff = User.objects.filter(organisation_id=user.organisation_id, role=Role.PRACTITIONER)
     if page == "mine":
         return staff.filter(pk=user.pk)
-    if page == "supervision":
+    if page == "supervision" and user.role == Role.SUPERVISOR:
         return staff.filter(supervisor=user)
     return staff
 

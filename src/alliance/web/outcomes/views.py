@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_POST
 
 from alliance.web.outcomes import access, dashboards, report
 from alliance.web.outcomes.data import outcome_table
@@ -12,7 +13,7 @@ from alliance.web.outcomes.forms import DashboardForm, ReportForm
 
 TITLES = {
     "mine": "My outcomes",
-    "supervision": "Supervisees' outcomes",
+    "supervision": "Outcomes by practitioner",
     "practice": "Practice outcomes",
 }
 
@@ -93,9 +94,11 @@ def progress_report(request, client_id):
 
 
 @login_required
+@require_POST
 def progress_report_pdf(request, client_id):
+    # A POST: each download writes an audit entry, and a PDF is not a page to link to.
     client = access.report_client_for_user(request.user, client_id)
-    episode_id, include_notes = report.options(ReportForm(request.GET or None))
+    episode_id, include_notes = report.options(ReportForm(request.POST))
     context = report.build(request.user, client, episode_id, include_notes=include_notes)
     pdf = report.render_pdf(request, context)
     report.record_report(request.user, client, "export", include_notes)
