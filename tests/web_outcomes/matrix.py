@@ -4,7 +4,7 @@ from __future__ import annotations
 
 CLASSES = {
     # "My outcomes": each practitioner their own figures.
-    "practitioner_only": {"outcomes_mine"},
+    "practitioner_only": {"outcomes_mine", "progress_reports"},
     # By practitioner: a supervisor's supervisees; the clinic lead's whole staff.
     "admin_and_supervisor": {"outcomes_supervision"},
     # Services and the whole practice: the clinic lead.

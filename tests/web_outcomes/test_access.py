@@ -18,6 +18,7 @@ ALLOWED = {
     "outcomes_supervision": {"supervisor", "admin"},  # the clinic lead sees everyone
     "outcomes_practice": {"admin"},
     "outcomes_research": {"researcher"},
+    "progress_reports": {"owner", "colleague", "outsider"},  # each their own clients
     "progress_report": {"owner"},
     "progress_report_pdf": {"owner"},
 }
@@ -30,7 +31,7 @@ def practice(world):
 
 
 def _url(name, world):
-    if name.startswith("progress_report"):
+    if name in {"progress_report", "progress_report_pdf"}:
         return reverse(name, args=[world.client.public_id])
     return reverse(name)
 
@@ -101,3 +102,15 @@ def test_the_report_is_audit_logged(practice, login):
     assert entries.count() == before + 2
     assert [e.action for e in entries][-2:] == ["view", "export"]
     assert "progress report (PDF, without session notes)" in entries.last().summary
+
+
+@pytest.mark.django_db
+def test_the_report_list_holds_only_the_practitioners_own_clients(practice, login):
+    html = login(practice.owner).get(reverse("progress_reports")).content.decode()
+    assert practice.client.code in html
+    assert practice.colleague_client.code not in html
+    assert reverse("progress_report", args=[practice.client.public_id]) in html
+    assert (
+        practice.client.code
+        not in login(practice.colleague).get(reverse("progress_reports")).content.decode()
+    )

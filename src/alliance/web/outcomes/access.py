@@ -6,7 +6,7 @@ own line.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from alliance.web.accounts.models import Role, User
@@ -71,6 +71,21 @@ def require_outcome_research(user: User) -> None:
     """Raise Http404 unless `user` may use the research pages (researcher, or admin if allowed)."""
     if not may_use_research(user):
         raise Http404("Not found")
+
+
+def report_clients_for_user(user: User) -> QuerySet[Client]:
+    """Return the clients whose progress report `user` may make, or raise Http404.
+
+    Only practitioners make reports, for the clients they are responsible for or treat.
+    """
+    if not user.is_authenticated or user.organisation_id is None:
+        raise Http404("Not found")
+    if user.role != Role.PRACTITIONER:
+        raise Http404("Not found")
+    treated = Episode.objects.filter(practitioner=user).values("client_id")
+    return Client.objects.filter(organisation_id=user.organisation_id).filter(
+        Q(practitioner=user) | Q(id__in=treated)
+    )
 
 
 def report_client_for_user(user: User, public_id) -> Client:

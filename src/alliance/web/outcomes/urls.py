@@ -9,6 +9,7 @@ urlpatterns = [
     path("outcomes/supervision/", views.supervision, name="outcomes_supervision"),
     path("outcomes/practice/", views.practice, name="outcomes_practice"),
     path("outcomes/research/", views.research, name="outcomes_research"),
+    path("outcomes/reports/", views.report_list, name="progress_reports"),
     path(
         "outcomes/clients/<uuid:client_id>/report/",
         views.progress_report,

@@ -84,6 +84,12 @@ def research(request):
 
 
 @login_required
+def report_list(request):
+    clients = access.report_clients_for_user(request.user).order_by("code")
+    return render(request, "outcomes/report_list.html", {"clients": clients})
+
+
+@login_required
 def progress_report(request, client_id):
     client = access.report_client_for_user(request.user, client_id)
     form = ReportForm(request.GET or None)
