@@ -123,3 +123,21 @@ def test_effects_are_adjusted_for_the_chosen_covariates(practice, login):
     assert chosen.context["effects"]["covariates"] == ["age at the start"]
     none = login(practice.owner).get(url, {"min_sessions": 2})
     assert none.context["effects"]["covariates"] == []
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_episodes(world, login):
+    add_episodes(world.owner, OWNER_EPISODES)
+    client = login(world.admin)
+    urls = [reverse("outcomes_practice"), reverse("outcomes_supervision")]
+    before = [_queries(client, url) for url in urls]
+    add_episodes(world.colleague, COLLEAGUE_EPISODES, service="counselling")
+    assert [_queries(client, url) for url in urls] == before
