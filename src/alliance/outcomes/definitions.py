@@ -14,10 +14,11 @@ not counted, the ``reason`` it was left out.
 
 from __future__ import annotations
 
+import operator
+
 import polars as pl
 
 from alliance.instruments import Instrument, load_instrument
-from alliance.instruments.model import compare
 
 __all__ = [
     "PHQ9_CASE",
@@ -35,6 +36,9 @@ PHQ9_CASE = 10
 GAD7_CASE = 8
 PHQ9_RELIABLE = 6
 GAD7_RELIABLE = 4
+
+# the instruments' named comparisons, as vectorised column expressions
+_OPS = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}
 
 OUTCOME_COLUMNS = (
     "counted",
@@ -140,12 +144,8 @@ def instrument_outcomes(scores, instrument: str | Instrument) -> pl.DataFrame:
     if rc is not None:
         thr = rc.threshold
         op = "ge" if rc.inclusive else "gt"
-        up = pl.col("improvement").map_elements(
-            lambda v: compare(op, v, thr), return_dtype=pl.Boolean
-        )
-        down = (-pl.col("improvement")).map_elements(
-            lambda v: compare(op, v, thr), return_dtype=pl.Boolean
-        )
+        up = _OPS[op](pl.col("improvement"), thr)
+        down = _OPS[op](-pl.col("improvement"), thr)
         out = out.with_columns(up.alias("reliably_improved"), down.alias("reliably_deteriorated"))
     else:
         out = out.with_columns(
@@ -157,13 +157,7 @@ def instrument_outcomes(scores, instrument: str | Instrument) -> pl.DataFrame:
 
         def case(col: str) -> pl.Expr:
             return (
-                pl.when(counted)
-                .then(
-                    pl.col(col).map_elements(
-                        lambda v: compare(cut.clinical_if, v, cut.value), return_dtype=pl.Boolean
-                    )
-                )
-                .otherwise(None)
+                pl.when(counted).then(_OPS[cut.clinical_if](pl.col(col), cut.value)).otherwise(None)
             )
 
         out = out.with_columns(

@@ -99,7 +99,9 @@ def by_quarter(per_episode: pl.DataFrame, *, date_col: str = "ended_on") -> list
     Episodes without a date (still open) are not in any quarter.
     """
     dated = per_episode.filter(pl.col(date_col).is_not_null()).with_columns(
-        pl.col(date_col).map_elements(quarter_of, return_dtype=pl.Utf8).alias("_quarter")
+        pl.format("{}-Q{}", pl.col(date_col).dt.year(), pl.col(date_col).dt.quarter()).alias(
+            "_quarter"
+        )
     )
     out = []
     for quarter in sorted(set(dated["_quarter"].to_list())):
