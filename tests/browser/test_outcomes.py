@@ -114,6 +114,13 @@ def test_the_progress_report_prints_and_downloads(sized_page, live_server, trans
     _sign_in(page, live_server, "counsellor")
     assert page.goto(f"{live_server.url}{path}").status == 404
     _sign_in(page, live_server, "therapist")
+    # the practitioner chooses the client from My outcomes
+    page.goto(f"{live_server.url}/outcomes/mine/")
+    page.get_by_role("link", name="A client's progress report").click()
+    assert page.get_by_role("heading", name="Progress reports").is_visible()
+    _no_horizontal_overflow(page)
+    page.get_by_role("link", name=episode.client.code, exact=True).click()
+    assert page.get_by_role("heading", name="Progress report", exact=True).is_visible()
     _open(page, live_server, path, "Progress report", "progress-report")
     assert page.get_by_role("heading", name="Scores over time").is_visible()
     assert page.locator("svg.band-chart").first.is_visible()
