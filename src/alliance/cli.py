@@ -98,6 +98,7 @@ def demo(
     from alliance.web.collaboration.demo import load_demo_collaboration
     from alliance.web.insights.demo import load_demo_measures
     from alliance.web.journal.demo import load_demo_journal
+    from alliance.web.outcomes.demo import load_demo_outcomes
     from alliance.web.practice.demo import DEMO_PASSWORD, demo_logins, load_demo_practice
     from alliance.web.research.demo import load_demo_consents
 
@@ -110,6 +111,7 @@ def demo(
             load_demo_consents(organisation)
             load_demo_collaboration(organisation)
             load_demo_journal(organisation)
+            load_demo_outcomes(organisation)
         console.print("Loaded the demo practice [bold]Riverside Counselling & Coaching[/bold].")
     else:
         console.print("The database already holds data; reusing it.")
@@ -405,6 +407,9 @@ def _register_areas() -> None:
 
     app.command("export-client")(export_client_command)
     app.command("apply-retention")(apply_retention_command)
+    from alliance.outcomes.cli import outcomes_command
+
+    app.command("outcomes")(outcomes_command)
 
 
 _register_areas()

@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "alliance.web.webhooks",
     "alliance.web.security",
     "alliance.web.rights",
+    "alliance.web.outcomes",
     "ninja",
     "django_otp",
     "django_otp.plugins.otp_totp",

@@ -59,6 +59,7 @@ urlpatterns = [
     path("", include("alliance.web.webhooks.urls")),
     path("", include("alliance.web.security.urls")),
     path("", include("alliance.web.rights.urls")),
+    path("", include("alliance.web.outcomes.urls")),
     path("admin/", admin.site.urls),
 ]
 

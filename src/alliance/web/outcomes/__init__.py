@@ -1,0 +1,1 @@
+"""Outcomes for a whole practice: dashboards, fair comparisons and client progress reports."""
