@@ -93,10 +93,11 @@ def demo(
     _ensure_demo_key(home)
     _setup_django("demo")
     from django.core.management import call_command
+    from django.utils import timezone
 
     from alliance.web.accounts.models import Organisation
     from alliance.web.collaboration.demo import load_demo_collaboration
-    from alliance.web.insights.demo import load_demo_measures
+    from alliance.web.insights.demo import load_demo_measures, refresh_demo_signals
     from alliance.web.journal.demo import load_demo_journal
     from alliance.web.outcomes.demo import load_demo_outcomes
     from alliance.web.practice.demo import DEMO_PASSWORD, demo_logins, load_demo_practice
@@ -106,12 +107,16 @@ def demo(
     call_command("migrate", interactive=False, verbosity=0)
     if not Organisation.objects.exists():
         with console.status("Loading the demo practice…"):
+            load_started = timezone.now()
             organisation = load_demo_practice()
             load_demo_measures(organisation)
             load_demo_consents(organisation)
             load_demo_collaboration(organisation)
             load_demo_journal(organisation)
             load_demo_outcomes(organisation)
+            # Once the practice's history is complete: its norms as a nightly run sees them,
+            # every alert dated by the session that raised it.
+            refresh_demo_signals(organisation, since=load_started)
         console.print("Loaded the demo practice [bold]Riverside Counselling & Coaching[/bold].")
     else:
         console.print("The database already holds data; reusing it.")

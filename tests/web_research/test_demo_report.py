@@ -75,13 +75,14 @@ def test_the_report_computes_every_part_on_the_demo(demo_org, client):
 
 
 def test_past_clients_leave_the_caseload_and_its_alerts_alone(demo_org):
-    # The archive's episodes have all ended, so the open alerts are the stories' alone.
-    open_after = sorted(
-        Alert.objects.filter(organisation=demo_org, state=AlertState.OPEN).values_list(
-            "key", flat=True
-        )
-    )
-    assert open_after == demo_org.open_before
+    # The archive's episodes have all ended, so every open alert is a current client's, and
+    # every kind of signal the stories raise is still open. (The practice's norms now include
+    # the past clients, so which client sits in the lowest quarter may change: that is the
+    # relative signal doing its job.)
+    open_after = Alert.objects.filter(organisation=demo_org, state=AlertState.OPEN)
+    assert not open_after.filter(episode__ended_on__isnull=False).exists()
+    kinds_before = {key.split(":")[0] for key in demo_org.open_before}
+    assert {key.split(":")[0] for key in open_after.values_list("key", flat=True)} == kinds_before
     before = demo_org.clients.count()
     assert load_demo_archive(demo_org) == 0  # loading again adds no second archive
     assert demo_org.clients.count() == before

@@ -19,8 +19,8 @@ from django.utils import timezone
 from alliance.web.accounts.models import Organisation, Role, User
 from alliance.web.collaboration import actions as collaboration
 from alliance.web.insights.demo import alliance_answers, gad7_answers, phq9_answers
-from alliance.web.measures.actions import _store
 from alliance.web.measures.models import Rater, Source
+from alliance.web.measures.recording import Administration, record_responses
 from alliance.web.practice import actions
 from alliance.web.practice.models import Attendance, EndingType
 from alliance.web.research.actions import record_research_consent
@@ -36,6 +36,16 @@ GOAL_TITLES = [
     "Speak up in team meetings",
     "Spend an evening a week with friends",
 ]
+
+
+# Session-to-session wobble of the client's Alliance Check around its level, in quarter
+# points, zero at session 3 (the session the dashboards use). Without it the practice's noise
+# estimate (monitoring.norms) would shrink towards zero and flag every ordinary dip.
+_WOBBLE = (0.25, -0.5, 0.0, 0.5, -0.25, 0.25, -0.5, 0.25, 0.0, -0.25)
+
+
+def _wobble(alliance: float, k: int) -> float:
+    return min(10.0, max(0.0, alliance + _WOBBLE[k % len(_WOBBLE)]))
 
 
 def _at(day: dt.date) -> dt.datetime:
@@ -54,12 +64,16 @@ def add_completed_episode(
     service: str = "therapy",
     year_of_birth: int | None = None,
     goal: str | None = None,
+    batch: list[Administration] | None = None,
 ) -> object:
     """Create a client with one finished episode through the real action functions.
 
     PHQ-9 and GAD-7 go from their first to their last value in equal steps over the
-    sessions; the Alliance Check is ``alliance`` at every session.
+    sessions; the Alliance Check is ``alliance`` at session 3 and wobbles around it. The answers are added
+    to ``batch`` for one `record_responses` call by the caller, or recorded at once.
     """
+    own_batch = batch is None
+    batch = [] if own_batch else batch
     client = actions.create_client(practitioner, year_of_birth=year_of_birth)
     episode = actions.start_episode(practitioner, client, started_on=started_on, service=service)
     last_day = started_on
@@ -71,15 +85,17 @@ def add_completed_episode(
         frac = k / (sessions - 1) if sessions > 1 else 1.0
         p = round(phq[0] + (phq[1] - phq[0]) * frac)
         g = round(gad[0] + (gad[1] - gad[0]) * frac)
-        _store(session, "phq9", phq9_answers(p), rater=Rater.CLIENT, source=Source.CHECK)
-        _store(session, "gad7", gad7_answers(g), rater=Rater.CLIENT, source=Source.CHECK)
-        _store(
-            session,
-            "alliance-check",
-            alliance_answers(alliance),
-            rater=Rater.CLIENT,
-            source=Source.CHECK,
-        )
+        answered = session.starts_at + dt.timedelta(hours=2)
+        for instrument_id, answers in (
+            ("phq9", phq9_answers(p)),
+            ("gad7", gad7_answers(g)),
+            ("alliance-check", alliance_answers(_wobble(alliance, k))),
+        ):
+            batch.append(
+                Administration.for_session(
+                    session, instrument_id, answers, rater=Rater.CLIENT, submitted_at=answered
+                )
+            )
         last_day = day
     if goal:
         made = collaboration.add_goal(
@@ -92,8 +108,23 @@ def add_completed_episode(
         )
         level = 1 if phq[1] < phq[0] - 5 else (0 if phq[1] < phq[0] else -1)
         collaboration.rate_goals(practitioner, episode, {made: level})
+    if own_batch:
+        _record(practitioner.organisation, batch)
     actions.end_episode(practitioner, episode, ended_on=last_day, ending_type=ending_type)
     return episode
+
+
+def _record(organisation: Organisation, batch: list[Administration]) -> None:
+    """Record the demo's past answers in one call, as an import of historical data."""
+    record_responses(
+        None,
+        batch,
+        source=Source.CHECK,
+        organisation=organisation,
+        summary=f"demo: {len(batch)} answers of completed episodes",
+        historical=True,
+        read_back=False,
+    )
 
 
 def load_demo_outcomes(
@@ -108,6 +139,7 @@ def load_demo_outcomes(
     made = 0
     services = {"therapist": "therapy", "counsellor": "counselling", "coach": "coaching"}
     practitioners = User.objects.filter(organisation=organisation, role=Role.PRACTITIONER)
+    batch: list[Administration] = []
     with transaction.atomic():
         for practitioner in practitioners.order_by("username"):
             mean_alliance = MEAN_ALLIANCE.get(practitioner.username, 7.0)
@@ -137,8 +169,10 @@ def load_demo_outcomes(
                     service=services.get(practitioner.username, "therapy"),
                     year_of_birth=anchor.year - rng.randint(19, 70),
                     goal=GOAL_TITLES[i % len(GOAL_TITLES)] if i % 2 == 0 else None,
+                    batch=batch,
                 )
                 if i % 6 != 5:  # most clients consent to research; every sixth was not asked
                     record_research_consent(practitioner, episode.client, given_on=started)
                 made += 1
+        _record(organisation, batch)
     return made

@@ -35,8 +35,8 @@ from alliance.web.insights.demo import (
     phq9_answers,
     refresh_demo_signals,
 )
-from alliance.web.measures.actions import _store
 from alliance.web.measures.models import Rater, Source
+from alliance.web.measures.recording import Administration, record_responses
 from alliance.web.practice import actions as practice
 from alliance.web.practice.models import Client, EndingType, Episode, Service
 from alliance.web.research.actions import record_research_consent, withdraw_research_consent
@@ -60,8 +60,11 @@ def _clip(value: float, low: float, high: float) -> float:
     return min(high, max(low, value))
 
 
-def _archive_client(org_staff, rng: random.Random, index: int, anchor: dt.date) -> None:
-    """Create one past client: an ended episode of 6–10 weekly sessions, with their answers."""
+def _archive_client(
+    org_staff, rng: random.Random, index: int, anchor: dt.date, batch: list[Administration]
+) -> None:
+    """Create one past client: an ended episode of 6–10 weekly sessions; add their answers
+    to ``batch``."""
     practitioner = org_staff[index % len(org_staff)]
     service = Service.THERAPY if practitioner.username == "therapist" else Service.COUNSELLING
     client = practice.create_client(
@@ -113,13 +116,10 @@ def _archive_client(org_staff, rng: random.Random, index: int, anchor: dt.date) 
             ("phq9", phq9_answers(phq, rng=rng)),
             ("gad7", gad7_answers(gad, rng=rng)),
         ):
-            _store(
-                session,
-                instrument,
-                answers,
-                rater=Rater.CLIENT,
-                source=Source.CHECK,
-                submitted_at=when,
+            batch.append(
+                Administration.for_session(
+                    session, instrument, answers, rater=Rater.CLIENT, submitted_at=when
+                )
             )
     practice.end_episode(
         practitioner,
@@ -148,9 +148,20 @@ def load_demo_archive(organisation: Organisation, *, clients: int = ARCHIVE_CLIE
     ):
         return 0
     rng = random.Random(ARCHIVE_SEED)  # noqa: S311 - synthetic demo data, not security
+    batch: list[Administration] = []
     with transaction.atomic():
         for index in range(clients):
-            _archive_client(staff, rng, index, anchor)
+            _archive_client(staff, rng, index, anchor, batch)
+        # One call, as an import of historical data: audited once, no e-mails or webhooks.
+        record_responses(
+            None,
+            batch,
+            source=Source.CHECK,
+            organisation=organisation,
+            summary=f"demo: {len(batch)} answers of past clients",
+            historical=True,
+            read_back=False,
+        )
     return clients
 
 
