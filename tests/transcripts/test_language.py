@@ -58,3 +58,16 @@ def test_an_english_session_is_still_coded():
     a = analyze_transcript(ENGLISH)
     assert a.coded and a.notice is None and a.language == "en"
     assert a.summary.questions > 0 and a.candidates
+
+
+def test_cli_says_why_a_german_transcript_has_no_codes(tmp_path):
+    from typer.testing import CliRunner
+
+    from alliance.transcripts.cli import app
+
+    path = tmp_path / "interview.txt"
+    path.write_text(GERMAN, encoding="utf-8")
+    out = CliRunner().invoke(app, ["analyze", str(path)])
+    assert out.exit_code == 0, out.output
+    assert "looks German" in out.output and "open questions" not in out.output
+    assert "of words" in out.output  # the talk balance

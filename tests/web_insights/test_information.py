@@ -41,3 +41,19 @@ def test_early_alliance_in_the_practice_lowest_quarter_is_information_not_an_inb
     # the caseload still shows it
     risk = caseload_risk(practitioner, [weak, low])
     assert "Weak early alliance" in risk[weak.pk].labels
+
+
+def test_the_thresholds_in_use_say_whether_they_are_the_practices_or_the_defaults():
+    from alliance.web.insights.demo import load_demo_measures
+    from alliance.web.insights.services import thresholds_in_use
+    from alliance.web.practice.demo import load_demo_practice
+
+    org = make_organisation()
+    rows = {r["instrument"]: r for r in thresholds_in_use(org)}
+    assert rows["alliance-check"]["noise_sd"] == 0.8
+    assert rows["alliance-check"]["source"].startswith("instrument default: conservative")
+    assert rows["wai-sr"]["low_cutoff"] == 36.0 and rows["wai-sr"]["reliable_change"] == 5.82
+    demo = load_demo_practice()
+    load_demo_measures(demo)  # runs the batch monitoring, which stores the practice's norms
+    used = {r["instrument"]: r for r in thresholds_in_use(demo)}["alliance-check"]
+    assert used["source"].startswith("practice estimate (") and used["noise_sd"] != 0.8

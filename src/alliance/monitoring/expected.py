@@ -301,8 +301,16 @@ def not_on_track_flags(
     k = settings.not_on_track_confirm
     worse = worse_by.alias("_w")
     o = o.with_columns(worse)
-    z_mean = pl.sum_horizontal([pl.col("_z").shift(j).over("series") for j in range(k)]) / k
-    w_mean = pl.sum_horizontal([pl.col("_w").shift(j).over("series") for j in range(k)]) / k
+
+    # Rows of a series are contiguous (outcome_series): a shift within the series is a plain
+    # shift where the series id agrees (no window, which is several times slower).
+    def within(name: str, j: int) -> pl.Expr:
+        if j == 0:
+            return pl.col(name)
+        return pl.when(pl.col("series") == pl.col("series").shift(j)).then(pl.col(name).shift(j))
+
+    z_mean = pl.sum_horizontal([within("_z", j) for j in range(k)]) / k
+    w_mean = pl.sum_horizontal([within("_w", j) for j in range(k)]) / k
     margin = (pl.col("_rc") * settings.not_on_track_worse_fraction).fill_null(0.0)
     emp_off = (z_mean >= settings.not_on_track_z) & (w_mean >= margin) & (w_mean > 0)
     clinical_intake = (

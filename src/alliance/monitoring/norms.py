@@ -105,7 +105,9 @@ def practice_norms(
     if a.height == 0:
         return PracticeNorms()
     per_ep = a.group_by("instrument", "episode").agg(
-        pl.len().alias("n"), pl.col("score").var(ddof=1).alias("var")
+        pl.len().alias("n"),
+        pl.col("score").var(ddof=1).alias("var"),
+        pl.col("score").mean().alias("mean"),
     )
     pooled = (
         per_ep.filter(pl.col("n") >= 2)
@@ -126,39 +128,7 @@ def practice_norms(
             pl.col("episode").n_unique().alias("episodes"),
         )
     )
-    top = {k: float(p.maximum) for k, p in params.items() if p.maximum is not None}
-    near = {
-        k: float(p.maximum) - NEAR_CEILING * float(p.range)
-        for k, p in params.items()
-        if p.maximum is not None and p.range is not None
-    }
-    at_top = (
-        pl.col("score")
-        >= pl.col("instrument").replace_strict(top, default=None, return_dtype=pl.Float64) - 1e-9
-    ).fill_null(False)
-    # Clients whose mean sits near the ceiling have their noise squeezed: leave them out
-    # (a selection on the client's mean, not on the scores of a pair, which would bias it).
-    near_top = (
-        pl.col("score").mean().over("instrument", "episode")
-        >= pl.col("instrument").replace_strict(near, default=None, return_dtype=pl.Float64)
-    ).fill_null(False)
-    diffs = (
-        a.sort("instrument", "episode", "session")
-        .with_columns(
-            pl.col("score").diff().over("instrument", "episode").abs().alias("d"),
-            (at_top | at_top.shift(1).over("instrument", "episode") | near_top)
-            .fill_null(False)
-            .alias("top"),
-        )
-        .filter(pl.col("d").is_not_null() & ~pl.col("top"))
-        .group_by("instrument")
-        .agg(pl.col("d"), pl.col("episode").n_unique().alias("episodes"))
-        .with_columns(
-            pl.col("d")
-            .map_elements(lambda d: trimmed_noise_sd(d.to_numpy()), return_dtype=pl.Float64)
-            .alias("noise")
-        )
-    )
+    diffs = _noise_estimates(a, per_ep, params)
     n_eps = per_ep.group_by("instrument").agg(pl.len().alias("episodes"))
     need = settings.min_norm_episodes
     return PracticeNorms(
@@ -178,4 +148,54 @@ def practice_norms(
             for r in diffs.iter_rows(named=True)
             if r["episodes"] >= need and r["noise"] is not None and r["noise"] > 0
         },
+    )
+
+
+def _noise_estimates(
+    a: pl.DataFrame, per_ep: pl.DataFrame, params: Mapping[str, ScaleParams]
+) -> pl.DataFrame:
+    """Return instrument, episodes and noise (:func:`trimmed_noise_sd`) per instrument.
+
+    ``a`` holds one alliance series per (episode, instrument), each contiguous and in
+    session order (as ``tidy.prepare_scores`` leaves them), so successive differences need
+    no sort and no window. Pairs with a score at the instrument's maximum are left out, and
+    so are clients whose mean sits near the ceiling (a selection on the client's mean, not
+    on a pair's scores, which would bias the estimate): their noise is squeezed.
+    """
+    top = {k: float(p.maximum) for k, p in params.items() if p.maximum is not None}
+    near = {
+        k: float(p.maximum) - NEAR_CEILING * float(p.range)
+        for k, p in params.items()
+        if p.maximum is not None and p.range is not None
+    }
+    squeezed = per_ep.filter(
+        pl.col("mean")
+        >= pl.col("instrument").replace_strict(near, default=None, return_dtype=pl.Float64)
+    ).select("instrument", "episode")
+    limit = pl.col("instrument").replace_strict(top, default=None, return_dtype=pl.Float64)
+    at_top = (pl.col("score") >= limit - 1e-9).fill_null(False)
+    start = pl.any_horizontal(
+        [pl.col(k) != pl.col(k).shift(1) for k in ("episode", "instrument")]
+    ).fill_null(True)
+    d = (
+        a.select("instrument", "episode", "score")
+        .with_columns(
+            pl.when(start)
+            .then(None)
+            .otherwise((pl.col("score") - pl.col("score").shift(1)).abs())
+            .alias("d"),
+            (at_top | at_top.shift(1).fill_null(False)).alias("top"),
+        )
+        .filter(pl.col("d").is_not_null() & ~pl.col("top"))
+    )
+    if squeezed.height:
+        d = d.join(squeezed, on=["instrument", "episode"], how="anti")
+    return (
+        d.group_by("instrument")
+        .agg(pl.col("d"), pl.col("episode").n_unique().alias("episodes"))
+        .with_columns(
+            pl.col("d")
+            .map_elements(lambda x: trimmed_noise_sd(x.to_numpy()), return_dtype=pl.Float64)
+            .alias("noise")
+        )
     )

@@ -29,3 +29,29 @@ class MonitoringSettingsForm(forms.ModelForm):
 class MonitoringSettingsAdmin(OrganisationSettingsAdminMixin, admin.ModelAdmin):
     form = MonitoringSettingsForm
     list_display = ["organisation", "inbox_cap", "updated_at"]
+    readonly_fields = ["thresholds_in_use"]
+
+    @admin.display(description="Rupture-alert thresholds in use")
+    def thresholds_in_use(self, obj):
+        """Which noise SD each alliance instrument's alerts use: the practice's or a default."""
+        from django.utils.html import format_html_join
+
+        from alliance.web.insights.services import thresholds_in_use
+
+        if obj is None or obj.organisation_id is None:
+            return "-"
+        rows = thresholds_in_use(obj.organisation)
+        return format_html_join(
+            "",
+            "<p>{}: noise SD {} ({}); low cut-off {}; reliable change {}</p>",
+            (
+                (
+                    r["instrument"],
+                    f"{r['noise_sd']:.2f}" if r["noise_sd"] is not None else "-",
+                    r["source"],
+                    r["low_cutoff"] if r["low_cutoff"] is not None else "none",
+                    r["reliable_change"] if r["reliable_change"] is not None else "none",
+                )
+                for r in rows
+            ),
+        )

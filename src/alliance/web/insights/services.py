@@ -105,6 +105,46 @@ def stored_norms(organisation: Organisation) -> PracticeNorms:
     return row.norms() if row else PracticeNorms()
 
 
+def thresholds_in_use(organisation: Organisation) -> list[dict]:
+    """Return, per alliance instrument, the rupture-alert thresholds the practice uses now.
+
+    The noise SD is the practice's own estimate once its last batch run had enough episodes
+    (``PracticeNorms.noise_sd``), else the instrument's default (SEM from published
+    reliability, or a conservative default for an unvalidated instrument); ``source`` says
+    which. Low cut-off and reliable change come from the instrument (or the practice's
+    settings for the low cut-off).
+    """
+    from alliance.monitoring import DEFAULT_SETTINGS, resolve_params
+    from alliance.monitoring.scales import DEFAULT_SCALES
+
+    row = MonitoringSettings.objects.filter(organisation=organisation).first()
+    settings = row.engine_settings() if row else DEFAULT_SETTINGS
+    norms = stored_norms(organisation)
+    alliance = sorted(
+        k for k, p in DEFAULT_SCALES.items() if p.kind == "alliance" and p.rater == "client"
+    )
+    params = resolve_params(alliance, None, settings)
+    rows = []
+    for instrument in alliance:
+        p = params[instrument]
+        practice = norms.noise_sd.get(instrument)
+        rows.append(
+            {
+                "instrument": instrument,
+                "noise_sd": practice if practice is not None else p.noise_sd,
+                "source": (
+                    f"practice estimate ({norms.n_episodes.get(instrument, 0)} episodes)"
+                    if practice is not None
+                    else f"instrument default: {p.noise_source}"
+                ),
+                "low_cutoff": p.low_cutoff,
+                "reliable_change": p.reliable_change,
+                "alert_z": settings.alert_z,
+            }
+        )
+    return rows
+
+
 def stored_recovery_models(organisation: Organisation) -> dict[str, RecoveryModel]:
     """Return the fitted expected-recovery corridors by instrument."""
     return {
