@@ -80,7 +80,7 @@ def test_a_check_leaves_out_what_arrived_by_another_path(world):
 
 
 def test_an_issued_check_whose_measure_arrived_meanwhile_is_still_taken(
-    world, client, django_capture_on_commit_callbacks
+    world, client, login, django_capture_on_commit_callbacks
 ):
     world.org.crisis_contacts = "Samaritans: 116 123"
     world.org.save()
@@ -119,6 +119,13 @@ def test_an_issued_check_whose_measure_arrived_meanwhile_is_still_taken(
     ).exists()
     [email] = [m for m in mail.outbox if "critical answer" in m.subject]
     assert world.client.code in email.subject and "phq9 item 9" in email.body
+    # The practitioner finds them on the check's page; a colleague does not.
+    page = login(world.owner).get(reverse("check", kwargs={"check_id": check.public_id}))
+    assert (
+        "Answers kept aside" in page.content.decode() and "critical answer" in page.content.decode()
+    )
+    other = login(world.colleague).get(reverse("check", kwargs={"check_id": check.public_id}))
+    assert other.status_code == 404
 
 
 def test_answers_that_cannot_be_scored_are_held_not_lost(world, django_capture_on_commit_callbacks):

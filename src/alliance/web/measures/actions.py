@@ -345,7 +345,7 @@ def hold_answers(
         body = (
             f"Client {episode.client.code} answered the check after session {session.number}, "
             "but the answers could not be stored with the session's measures. They are kept "
-            "for you; please review them in Alliance today."
+            "on that check's page in Alliance (from the session); please review them today."
             + (f"\n\nThey include a critical answer ({'; '.join(critical)})." if critical else "")
             + "\n\nNo clinical details are sent by e-mail."
         )
