@@ -14,6 +14,7 @@ import json
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -186,3 +187,36 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(world):
     # The same submission, committed, sends the e-mail once.
     actions.submit_check(check, {i: ANSWERS[i] for i in check.instrument_ids})
     assert len([m for m in mail.outbox if "critical answer" in m.subject]) == 1
+
+
+class UnreachableMailServer(BaseEmailBackend):
+    """A mail server that refuses every message (not one of ours: Django's backend API)."""
+
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("the mail server is down")
+
+
+def test_a_mail_server_that_is_down_does_not_turn_the_answer_into_an_error(
+    world, client, settings, django_capture_on_commit_callbacks
+):
+    from alliance.web.insights.models import Alert
+
+    settings.EMAIL_BACKEND = f"{__name__}.UnreachableMailServer"
+    world.org.crisis_contacts = "Samaritans: 116 123"
+    world.org.save()
+    world.owner.email = "owner@example.org"
+    world.owner.save()
+    session = practice.record_session(
+        world.owner, world.episode, starts_at=timezone.now() - dt.timedelta(hours=2)
+    )
+    check, token = actions.create_check(world.owner, session)
+    url = reverse("client_check", kwargs={"token": token})
+    with django_capture_on_commit_callbacks(execute=True):
+        for instrument_id in check.instrument_ids:
+            last = client.post(
+                url, {f"{instrument_id}-{k}": str(v) for k, v in ANSWERS[instrument_id].items()}
+            )
+    assert last.status_code == 302
+    assert "Samaritans: 116 123" in client.get(last["Location"]).content.decode()
+    assert MeasureResponse.objects.get(session=session, instrument_id="phq9").critical
+    assert Alert.objects.filter(episode=world.episode, type="critical").exists()
