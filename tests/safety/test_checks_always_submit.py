@@ -14,6 +14,7 @@ import json
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -80,7 +81,7 @@ def test_a_check_leaves_out_what_arrived_by_another_path(world):
 
 
 def test_an_issued_check_whose_measure_arrived_meanwhile_is_still_taken(
-    world, client, django_capture_on_commit_callbacks
+    world, client, login, django_capture_on_commit_callbacks
 ):
     world.org.crisis_contacts = "Samaritans: 116 123"
     world.org.save()
@@ -119,6 +120,13 @@ def test_an_issued_check_whose_measure_arrived_meanwhile_is_still_taken(
     ).exists()
     [email] = [m for m in mail.outbox if "critical answer" in m.subject]
     assert world.client.code in email.subject and "phq9 item 9" in email.body
+    # The practitioner finds them on the check's page; a colleague does not.
+    page = login(world.owner).get(reverse("check", kwargs={"check_id": check.public_id}))
+    assert (
+        "Answers kept aside" in page.content.decode() and "critical answer" in page.content.decode()
+    )
+    other = login(world.colleague).get(reverse("check", kwargs={"check_id": check.public_id}))
+    assert other.status_code == 404
 
 
 def test_answers_that_cannot_be_scored_are_held_not_lost(world, django_capture_on_commit_callbacks):
@@ -179,3 +187,36 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(world):
     # The same submission, committed, sends the e-mail once.
     actions.submit_check(check, {i: ANSWERS[i] for i in check.instrument_ids})
     assert len([m for m in mail.outbox if "critical answer" in m.subject]) == 1
+
+
+class UnreachableMailServer(BaseEmailBackend):
+    """A mail server that refuses every message (not one of ours: Django's backend API)."""
+
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("the mail server is down")
+
+
+def test_a_mail_server_that_is_down_does_not_turn_the_answer_into_an_error(
+    world, client, settings, django_capture_on_commit_callbacks
+):
+    from alliance.web.insights.models import Alert
+
+    settings.EMAIL_BACKEND = f"{__name__}.UnreachableMailServer"
+    world.org.crisis_contacts = "Samaritans: 116 123"
+    world.org.save()
+    world.owner.email = "owner@example.org"
+    world.owner.save()
+    session = practice.record_session(
+        world.owner, world.episode, starts_at=timezone.now() - dt.timedelta(hours=2)
+    )
+    check, token = actions.create_check(world.owner, session)
+    url = reverse("client_check", kwargs={"token": token})
+    with django_capture_on_commit_callbacks(execute=True):
+        for instrument_id in check.instrument_ids:
+            last = client.post(
+                url, {f"{instrument_id}-{k}": str(v) for k, v in ANSWERS[instrument_id].items()}
+            )
+    assert last.status_code == 302
+    assert "Samaritans: 116 123" in client.get(last["Location"]).content.decode()
+    assert MeasureResponse.objects.get(session=session, instrument_id="phq9").critical
+    assert Alert.objects.filter(episode=world.episode, type="critical").exists()

@@ -49,6 +49,54 @@ print(sum(allowed))
 """
 
 
+LOCKOUT_SETUP = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
+from alliance.web.accounts.models import Organisation, Role, User
+from alliance.web.collaboration.actions import create_portal_access
+from alliance.web.practice.actions import create_client
+org = Organisation.objects.create(name="Riverside", slug="riverside", client_code_prefix="R")
+user = User(username="therapist", organisation=org, role=Role.PRACTITIONER, practitioner_kind="therapist")
+user.set_password("right-password-1234")
+user.save()
+access, token, pin = create_portal_access(user, create_client(user, name="A Client"))
+print(token, pin)
+"""
+
+LOCKOUT_WORKER = """
+import sys, time
+import django
+django.setup()
+from django.test import Client
+from alliance.web.collaboration.actions import find_portal_access, try_pin
+token, start = sys.argv[1], float(sys.argv[2])
+time.sleep(max(0.0, start - time.time()))
+access = find_portal_access(token)
+pins = [try_pin(access, "000000") for _ in range(3)]
+http = Client(REMOTE_ADDR="198.51.100.7")
+logins = [
+    http.post("/login/", {"username": "therapist", "password": "wrong"}).status_code
+    for _ in range(3)
+]
+print(pins, logins)
+"""
+
+LOCKOUT_CHECK = """
+import sys
+import django
+django.setup()
+from django.test import Client
+from alliance.web.collaboration.actions import find_portal_access, try_pin
+token, pin = sys.argv[1], sys.argv[2]
+right = Client(REMOTE_ADDR="198.51.100.7").post(
+    "/login/", {"username": "therapist", "password": "right-password-1234"}
+)
+print(try_pin(find_portal_access(token), pin), right.status_code)
+"""
+
+
 def _env(tmp_path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ALLIANCE_", "DATABASE_"))}
     env.update(
@@ -104,3 +152,41 @@ def test_the_intake_limit_holds_across_two_processes(tmp_path):
         allowed.append(int(out.strip().splitlines()[-1]))
     # Each worker tried the limit's worth; together exactly the limit got through.
     assert sum(allowed) == INTAKE_LIMIT, allowed
+
+
+def test_the_pin_and_sign_in_lockouts_hold_across_two_processes(tmp_path):
+    """Two processes each try 3 wrong PINs and 3 wrong passwords: together they pass the
+    limit of 5, so the right PIN and the right password are then refused in a third."""
+    import time
+
+    env = _env(tmp_path)
+
+    def run(script, *args):
+        done = subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", textwrap.dedent(script), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.strip().splitlines()[-1]
+
+    token, pin = run(LOCKOUT_SETUP).split()
+    start = str(time.time() + 3)
+    workers = [
+        subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c", textwrap.dedent(LOCKOUT_WORKER), token, start],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for worker in workers:
+        _out, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err[-2000:]
+    pin_state, login_status = run(LOCKOUT_CHECK, token, pin).split()
+    assert pin_state == "locked"
+    assert login_status == "429"

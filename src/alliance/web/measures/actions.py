@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from collections.abc import Mapping
 
@@ -29,6 +30,8 @@ from alliance.web.measures.models import (
 from alliance.web.measures.plan import DEFAULT_PLANS, PlanLine, due_instruments
 from alliance.web.measures.recording import Administration, record_responses
 from alliance.web.practice.models import Episode, Phase, Session
+
+log = logging.getLogger(__name__)
 
 
 class AlreadyAnswered(ValidationError):
@@ -350,18 +353,22 @@ def hold_answers(
         body = (
             f"Client {episode.client.code} answered the check after session {session.number}, "
             "but the answers could not be stored with the session's measures. They are kept "
-            "for you; please review them in Alliance today."
+            "on that check's page in Alliance (from the session); please review them today."
             + (f"\n\nThey include a critical answer ({'; '.join(critical)})." if critical else "")
             + "\n\nNo clinical details are sent by e-mail."
         )
 
         def send() -> None:
-            send_mail(
-                subject=subject,
-                message=body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[practitioner.email],
-            )
+            try:
+                send_mail(
+                    subject=subject,
+                    message=body,
+                    from_email=settings.DEFAULT_FROM_EMAIL,
+                    recipient_list=[practitioner.email],
+                )
+            except Exception:
+                # Kept and audited already; the client must still see the thanks page.
+                log.exception("could not e-mail held answers of session %s", session.pk)
 
         transaction.on_commit(send)
     return held

@@ -331,6 +331,21 @@ def _queue_webhooks(announce_ids: list[uuid.UUID], known: list[MeasureResponse])
 def _after_commit(
     organisation, to_email, critical_episodes: set[int], other_episodes: set[int]
 ) -> None:
+    # The answers are committed: the practitioner is told even if the monitoring fails (its
+    # nightly run, `alliance monitor --all`, catches up), and the caller is not turned into an
+    # error page after the fact.
+    try:
+        _refresh(organisation, critical_episodes, other_episodes)
+    except Exception:
+        log.exception("monitoring after recording answers failed; the nightly run catches up")
+    by_session: dict[int, list[MeasureResponse]] = {}
+    for response in to_email:
+        by_session.setdefault(response.session_id, []).append(response)
+    for responses in by_session.values():
+        email_critical(responses)
+
+
+def _refresh(organisation, critical_episodes: set[int], other_episodes: set[int]) -> None:
     from alliance.web.insights.services import monitor_organisation, refresh_episode
     from alliance.web.insights.tasks import refresh_episode_soon
     from alliance.web.measures.tasks import monitor_after_import
@@ -349,11 +364,6 @@ def _after_commit(
     for chunk in _chunks(sorted(other_episodes)):
         for episode in Episode.objects.filter(pk__in=chunk):
             refresh_episode_soon(episode)
-    by_session: dict[int, list[MeasureResponse]] = {}
-    for response in to_email:
-        by_session.setdefault(response.session_id, []).append(response)
-    for responses in by_session.values():
-        email_critical(responses)
 
 
 def email_critical(responses: list[MeasureResponse]) -> None:

@@ -63,6 +63,8 @@ def check_detail(request, check_id):
             "url": url,
             "qr": mark_safe(_qr_svg(url)) if url else "",  # noqa: S308 - SVG generated locally by qrcode
             "instruments": instruments,
+            # Answers of this check that could not be stored with the session's measures.
+            "held": list(check.held_answers.all()),
         },
     )
 
