@@ -130,3 +130,23 @@ def test_the_check_link_only_with_checks_write(world, api_for):
     assert reader.status_code == 200 and reader.json()["url"] is None
     blanket = api_for(world.owner, scopes=["read"]).get(f"/api/v1/checks/{check_id}")
     assert blanket.json()["url"] is None
+
+
+def test_the_token_page_refuses_an_admin_a_clinical_service_token(world, login):
+    from alliance.web.api.models import ApiToken
+
+    admin = login(world.admin)
+    form = {"name": "bi", "days": 30, "service_user": world.owner.pk}
+    refused = admin.post("/api/tokens/", {**form, "scopes": ["sessions:read"]})
+    assert refused.status_code == 200
+    assert "reads no clinical text" in refused.content.decode()
+    assert not ApiToken.objects.filter(name="bi").exists()
+    # Only practitioners are offered as the records a service token covers.
+    supervisor = admin.post(
+        "/api/tokens/", {**form, "service_user": world.supervisor.pk, "scopes": ["read"]}
+    )
+    assert not ApiToken.objects.filter(name="bi").exists(), supervisor.status_code
+    created = admin.post("/api/tokens/", {**form, "scopes": ["responses:read"]})
+    assert created.status_code == 200
+    token = ApiToken.objects.get(name="bi")
+    assert token.user == world.owner and token.created_by == world.admin and token.is_delegated
