@@ -138,6 +138,11 @@ def test_demo_coach_pages_carry_no_clinical_words(client):
         assert body.status_code == 200
         for word in (*CLINICAL_WORDS, "Court-ordered"):
             assert word not in text, (episode.client.code, word)
+    # The coach's caseload and inbox speak coaching too.
+    for page in ("caseload", "inbox", "client_list"):
+        text = client.get(reverse(page)).content.decode()
+        for word in CLINICAL_WORDS:
+            assert word not in text, (page, word)
 
 
 def test_every_kind_names_every_term():
