@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from alliance.monitoring import risk_order
 from alliance.web.insights.access import alerts_for_user
 from alliance.web.insights.charts import sparkline
-from alliance.web.insights.models import AlertState, AlertType
+from alliance.web.insights.models import INFORMATION, AlertState, AlertType
 from alliance.web.measures.models import MeasureResponse
 
 SPARK_INSTRUMENT = "alliance-check"
@@ -45,8 +45,14 @@ def active_alerts_filter(now=None) -> Q:
 
 def open_alert_count(user, now=None) -> int:
     """Count the alerts that need the user's attention: the one number the inbox, the
-    caseload and self-care all show (``Alert.effective_state`` open or acknowledged)."""
-    return alerts_for_user(user).filter(active_alerts_filter(now)).count()
+    caseload and self-care all show (``Alert.effective_state`` open or acknowledged;
+    information, such as an early alliance in the practice's lowest quarter, is no alert)."""
+    return (
+        alerts_for_user(user)
+        .filter(active_alerts_filter(now))
+        .exclude(severity=INFORMATION)
+        .count()
+    )
 
 
 def caseload_risk(user, episodes) -> dict[int, Risk]:
