@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -15,6 +16,7 @@ from alliance.web.insights.demo import load_demo_measures
 from alliance.web.journal.demo import load_demo_journal
 from alliance.web.journal.models import JournalEntry
 from alliance.web.measures.actions import create_check
+from alliance.web.practice.actions import record_session
 from alliance.web.practice.demo import DEMO_PASSWORD, load_demo_practice
 from alliance.web.practice.models import Attendance, Episode
 from alliance.web.research.demo import load_demo_consents
@@ -46,7 +48,11 @@ def demo_pages(org) -> dict:
     counselling = _active(org, "counsellor")
     coaching = _active(org, "coach")
     session = _last_attended(therapy)
-    check, token = create_check(therapy.practitioner, session)
+    # Today's session, not yet answered: a session holds one answer per measure.
+    today = record_session(
+        therapy.practitioner, therapy, starts_at=timezone.now(), attendance=Attendance.ATTENDED
+    )
+    check, token = create_check(therapy.practitioner, today)
     _access, portal_token, pin = create_portal_access(therapy.practitioner, therapy.client)
     transcript = add_transcript(session, DRESING_PEHL)
     entry = JournalEntry.objects.filter(author__username="therapist").first()

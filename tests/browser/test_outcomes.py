@@ -8,6 +8,7 @@ import re
 import pytest
 from django.conf import settings
 from django.test import Client as DjangoClient
+from playwright.sync_api import expect
 
 from alliance.web.accounts.models import User
 from alliance.web.outcomes.demo import load_demo_outcomes
@@ -117,10 +118,10 @@ def test_the_progress_report_prints_and_downloads(sized_page, live_server, trans
     # the practitioner chooses the client from My outcomes
     page.goto(f"{live_server.url}/outcomes/mine/")
     page.get_by_role("link", name="A client's progress report").click()
-    assert page.get_by_role("heading", name="Progress reports").is_visible()
+    expect(page.get_by_role("heading", name="Progress reports")).to_be_visible()
     _no_horizontal_overflow(page)
     page.get_by_role("link", name=episode.client.code, exact=True).click()
-    assert page.get_by_role("heading", name="Progress report", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Progress report", exact=True)).to_be_visible()
     _open(page, live_server, path, "Progress report", "progress-report")
     assert page.get_by_role("heading", name="Scores over time").is_visible()
     assert page.locator("svg.band-chart").first.is_visible()
