@@ -71,6 +71,50 @@ def _ordered_unique(items) -> list[str]:
     return list(seen)
 
 
+def _apply_constraints(rows: list[ParRow], constraints: list[UserRow]) -> dict[str, str]:
+    """Apply ``==`` constraints; return each label's representative label.
+
+    ``a1 == a2`` makes the two labels one parameter (as lavaan, which turns simple equality
+    constraints into shared parameters); ``a1 == 0.5`` fixes every row labelled ``a1``.
+    """
+    known = {r.label for r in rows if r.label}
+    parent: dict[str, str] = {}
+
+    def find(label: str) -> str:
+        while parent.get(label, label) != label:
+            label = parent[label]
+        return label
+
+    fixes: list[tuple[str, float]] = []
+    for c in constraints:
+        names = [side for side in (c.lhs, c.rhs) if not _is_number(side)]
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ModelSyntaxError(
+                f"line {c.line}: constraint {c.lhs} == {c.rhs} names an unknown label "
+                f"{unknown[0]!r} (labels in the model: {', '.join(sorted(known)) or 'none'})"
+            )
+        if len(names) == 2:
+            a, b = find(names[0]), find(names[1])
+            if a != b:
+                parent[b] = a
+        else:
+            fixes.append((names[0], float(c.rhs if names[0] == c.lhs else c.lhs)))
+    for name, value in fixes:
+        for row in rows:
+            if row.label and find(row.label) == find(name):
+                row.index, row.value = -1, value
+    return {label: find(label) for label in known}
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def build_partable(
     model: str | list[UserRow],
     *,
@@ -83,7 +127,8 @@ def build_partable(
     """Build the full parameter table for ``model`` (lavaan syntax or parsed rows)."""
     user = parse_model(model) if isinstance(model, str) else list(model)
     definitions = [(r.lhs, r.rhs, r.line) for r in user if r.op == ":="]
-    user = [r for r in user if r.op != ":="]
+    constraints = [r for r in user if r.op == "=="]
+    user = [r for r in user if r.op not in (":=", "==")]
     if not user:
         raise ModelSyntaxError("the model has definitions (:=) but no parameters")
     lv = _ordered_unique(r.lhs for r in user if r.op == "=~")
@@ -174,17 +219,24 @@ def build_partable(
         for f in lv:
             add(f, "~1", "", False, 0.0)
 
-    # number the free parameters; equal labels share one parameter
+    alias = _apply_constraints(rows, constraints)
+
+    # number the free parameters; equal labels (and labels set equal by ==) share one
     labels: list[str] = []
     by_label: dict[str, int] = {}
     for row in rows:
         if not row.free:
             continue
-        if row.label and row.label in by_label:
-            row.index = by_label[row.label]
+        key = alias.get(row.label, row.label)
+        if key and key in by_label:
+            row.index = by_label[key]
+            if row.label:
+                by_label.setdefault(row.label, row.index)
             continue
         row.index = len(labels)
         labels.append(row.label or f"{row.lhs}{row.op}{row.rhs}")
+        if key:
+            by_label[key] = row.index
         if row.label:
             by_label[row.label] = row.index
 
