@@ -45,6 +45,7 @@ from .defined import defined_estimates
 from .likelihood import Patterns, em_saturated, h1_loglik, loglik_parts
 from .partable import ParTable, build_partable
 from .ram import RamModel
+from .robust import h1_observed_information, h1_scores, moment_jacobian, scaling_trace
 
 __all__ = ["SemFit", "fit_sem"]
 
@@ -297,6 +298,67 @@ def _add_standardized(records: list[dict], ram: RamModel, theta: np.ndarray) -> 
             rec["std_all"] = float(value) if np.isfinite(value) else math.nan
 
 
+def _robust_parts(x, pat, sigma, mu, d_sigma, d_mu, info, meanstructure, h1_mean, h1_cov):
+    """Sandwich covariance of the estimates and the Yuan-Bentler traces (model, baseline)."""
+    n = pat.n_total
+    p = sigma.shape[0]
+
+    def first_order(s, m):
+        scores = h1_scores(x, s, m if meanstructure else h1_mean, meanstructure)
+        return scores.T @ scores / n
+
+    delta = moment_jacobian(d_sigma, d_mu, meanstructure)
+    e_inv = linalg.inv(info)
+    b0 = delta.T @ first_order(sigma, mu) @ delta
+    vcov = e_inv @ b0 @ e_inv / n
+    # the h1 part of the trace, at the saturated estimates (shared with the baseline)
+    a1 = h1_observed_information(pat, h1_cov, h1_mean, meanstructure)
+    b1 = first_order(h1_cov, h1_mean)
+    trace = scaling_trace(a1, b1, b0, e_inv)
+    # baseline (independence) model: its moments are linear in its parameters
+    if pat.complete:
+        var_b, mu_b = np.diag(h1_cov), h1_mean
+    else:
+        single = [Patterns.from_array(x[:, [i]]) for i in range(p)]
+        var_b = np.array([s.cov[0][0, 0] for s in single])
+        mu_b = np.array([s.mean[0][0] for s in single])
+    sigma_b = np.diag(var_b)
+    rows, cols = np.tril_indices(p)
+    k_m = p if meanstructure else 0
+    delta_b = np.zeros((k_m + len(rows), k_m + p))
+    delta_b[np.arange(k_m), np.arange(k_m)] = 1.0
+    diag = np.flatnonzero(rows == cols)
+    delta_b[k_m + diag, k_m + rows[diag]] = 1.0
+    a1_b = h1_observed_information(pat, sigma_b, mu_b if meanstructure else h1_mean, meanstructure)
+    e_b_inv = linalg.inv(delta_b.T @ a1_b @ delta_b)
+    b0_b = delta_b.T @ first_order(sigma_b, mu_b) @ delta_b
+    trace_b = scaling_trace(a1, b1, b0_b, e_b_inv)
+    return vcov, {"trace": trace, "trace_baseline": trace_b}
+
+
+def _scaled_measures(chisq, df, chisq_b, df_b, n_obs, scaled) -> dict[str, float]:
+    """Scaled chi-square and the fit measures lavaan derives from it (``*.scaled``)."""
+    c = scaled["trace"] / df if df > 0 else math.nan
+    c_b = scaled["trace_baseline"] / df_b if df_b > 0 else math.nan
+    t = chisq / c if df > 0 else chisq
+    t_b = chisq_b / c_b if df_b > 0 else chisq_b
+    t1 = max(t - df, 0.0)
+    t2 = max(t - df, t_b - df_b, 0.0)
+    cfi = 1.0 if t2 == 0 else 1.0 - t1 / t2
+    tli = (t_b / df_b - t / df) / (t_b / df_b - 1.0) if df > 0 and df_b > 0 else 1.0
+    return {
+        "chisq.scaled": t,
+        "df.scaled": float(df),
+        "pvalue.scaled": float(stats.chi2.sf(t, df)) if df > 0 else math.nan,
+        "chisq.scaling.factor": c,
+        "baseline.chisq.scaled": t_b,
+        "baseline.chisq.scaling.factor": c_b,
+        "cfi.scaled": cfi,
+        "tli.scaled": tli,
+        "rmsea.scaled": math.sqrt(max(t / df - 1.0, 0.0) / n_obs) if df > 0 else 0.0,
+    }
+
+
 def _srmr(sample_cov, sample_mean, sigma, mu, meanstructure) -> float:
     sd = np.sqrt(np.diag(sample_cov))
     resid = (sample_cov - sigma) / np.outer(sd, sd)
@@ -318,6 +380,7 @@ def fit_sem(
     fixed_x: bool = True,
     std_lv: bool = False,
     information: str | None = None,
+    estimator: str = "ML",
 ) -> SemFit:
     """Fit a model written in lavaan syntax by maximum likelihood, as ``lavaan::sem()``.
 
@@ -338,7 +401,12 @@ def fit_sem(
         Identify latent variables by fixing their variances to 1 instead of first loadings.
     information : {"expected", "observed"}, optional
         Information matrix for standard errors; lavaan's default is expected for complete
-        data and observed for ``missing="ml"``.
+        data and observed for ``missing="ml"`` or ``estimator="MLR"``.
+    estimator : {"ML", "MLR"}
+        ``"MLR"``: ML estimates with Huber-White (sandwich) standard errors and the
+        Yuan-Bentler scaled chi-square (``chisq.scaled``, ``pvalue.scaled``,
+        ``chisq.scaling.factor``, ``cfi.scaled``, ``tli.scaled``, ``rmsea.scaled``), as
+        lavaan's ``estimator = "MLR"``; works with ``missing="ml"`` too.
 
     Returns
     -------
@@ -355,6 +423,7 @@ def fit_sem(
             fixed_x=fixed_x,
             std_lv=std_lv,
             information=information,
+            estimator=estimator,
         )
 
 
@@ -367,10 +436,15 @@ def _fit_sem(
     fixed_x: bool = True,
     std_lv: bool = False,
     information: str | None = None,
+    estimator: str = "ML",
 ) -> SemFit:
     """The work of :func:`fit_sem` (which documents the arguments), under one BLAS thread."""
     if missing not in ("listwise", "ml"):
         raise ValueError("missing must be 'listwise' or 'ml'")
+    estimator = estimator.upper()
+    if estimator not in ("ML", "MLR"):
+        raise ValueError("estimator must be 'ML' or 'MLR' (WLSMV: see fit_sem's ordered=)")
+    robust = estimator == "MLR"
     if meanstructure is None:
         meanstructure = missing == "ml"
     if missing == "ml":
@@ -405,8 +479,13 @@ def _fit_sem(
     ram = RamModel(pt, h1_cov, h1_mean)
     theta0 = _start_values(pt, ram, h1_cov, h1_mean)
     obj = _Objective(ram, pat, meanstructure)
+    if robust and pt.ov_x:
+        raise ValueError(
+            "MLR with exogenous observed covariates held fixed is not supported; "
+            f"use fixed_x=False ({', '.join(pt.ov_x)})"
+        )
     if information is None:
-        information = "observed" if missing == "ml" else "expected"
+        information = "observed" if (missing == "ml" or robust) else "expected"
     if information not in ("expected", "observed"):
         raise ValueError("information must be 'expected' or 'observed'")
     nx = len(pt.ov_x)
@@ -439,9 +518,14 @@ def _fit_sem(
         vcov = np.full((pt.n_free, pt.n_free), np.nan)
     else:
         vcov = linalg.inv(info) / n_obs
+    sigma, mu, d_sigma, d_mu = ram.implied(theta, deriv=True)
+    scaled: dict[str, float] = {}
+    if robust and np.isfinite(vcov).all():
+        vcov, scaled = _robust_parts(
+            x, pat, sigma, mu, d_sigma, d_mu, info, meanstructure, h1_mean, h1_cov
+        )
     se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
 
-    sigma, mu, _, _ = ram.implied(theta)
     logl = -fmin * n_obs
     npar = pt.n_free
     chisq = max(2.0 * (h1_logl - logl), 0.0)
@@ -488,6 +572,8 @@ def _fit_sem(
         "baseline.df": float(df_b),
         "ntotal": float(n_obs),
     }
+    if scaled:
+        fit.update(_scaled_measures(chisq, df, chisq_b, df_b, n_obs, scaled))
 
     ov_pos = {n: i for i, n in enumerate(pt.ov)}
     records = []
@@ -562,6 +648,6 @@ def _fit_sem(
             "fixed_x": fixed_x,
             "std_lv": std_lv,
             "information": information,
-            "estimator": "ML",
+            "estimator": estimator,
         },
     )
