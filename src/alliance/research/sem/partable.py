@@ -22,7 +22,20 @@ from dataclasses import dataclass, field
 from .defined import compile_definition
 from .syntax import ModelSyntaxError, UserRow, parse_model
 
-__all__ = ["ParRow", "ParTable", "build_partable"]
+__all__ = ["GROUP_EQUAL", "ParRow", "ParTable", "build_partable", "split_groups"]
+
+#: lavaan's ``group.equal`` keywords and the rows each one makes equal across groups
+GROUP_EQUAL = (
+    "loadings",
+    "intercepts",
+    "means",
+    "residuals",
+    "residual.covariances",
+    "lv.variances",
+    "lv.covariances",
+    "regressions",
+    "thresholds",
+)
 
 
 @dataclass
@@ -37,6 +50,7 @@ class ParRow:
     label: str = ""
     user: bool = True
     exo: bool = False  # fixed to a sample statistic (fixed.x)
+    group: int = 0  # 0-based group number (multiple-group models)
 
     @property
     def free(self) -> bool:
@@ -270,3 +284,67 @@ def build_partable(
         labels,
         [(n, e) for n, e, _ in definitions],
     )
+
+
+def _equal_kind(row: ParRow, pt: ParTable) -> str:
+    lv = set(pt.lv)
+    if row.op == "=~":
+        return "loadings"
+    if row.op == "~":
+        return "regressions"
+    if row.op == "~1":
+        return "means" if row.lhs in lv else "intercepts"
+    if row.op == "|":
+        return "thresholds"
+    if row.op == "~~":
+        both_lv = row.lhs in lv and row.rhs in lv
+        if row.lhs == row.rhs:
+            return "lv.variances" if both_lv else "residuals"
+        return "lv.covariances" if both_lv else "residual.covariances"
+    return ""
+
+
+def split_groups(pt: ParTable, n_groups: int, group_equal=()) -> list[ParTable]:
+    """Repeat ``pt`` for each group, as lavaan's multiple-group models.
+
+    Free parameters are separate per group unless a user label or a ``group_equal``
+    keyword (lavaan's ``group.equal``) makes them equal across groups. With equal
+    intercepts (and not equal means), latent means are free in groups 2, 3, ... as in
+    lavaan. Returns one table per group; their free indices refer to one shared vector.
+    """
+    unknown = sorted(set(group_equal) - set(GROUP_EQUAL))
+    if unknown:
+        raise ValueError(f"unknown group_equal {', '.join(unknown)}; use {', '.join(GROUP_EQUAL)}")
+    equal = set(group_equal)
+    free_lv_means = "intercepts" in equal and "means" not in equal
+    index_of: dict[object, int] = {}
+    tables = []
+    n_free = 0
+    label_of_index = {}
+    for g in range(n_groups):
+        rows = []
+        for row in pt.rows:
+            new = ParRow(
+                row.lhs, row.op, row.rhs, row.index, row.value, row.label, row.user, row.exo, g
+            )
+            if free_lv_means and g > 0 and row.op == "~1" and row.lhs in pt.lv and not row.user:
+                new.index, new.value = 0, None
+            if new.free:
+                if row.label:
+                    key: object = ("label", row.index)
+                elif row.free and _equal_kind(row, pt) in equal:
+                    key = ("equal", row.index)
+                else:
+                    key = ("group", g, row.lhs, row.op, row.rhs)
+                if key not in index_of:
+                    index_of[key] = n_free
+                    label_of_index[n_free] = row.label or f"{row.lhs}{row.op}{row.rhs}.g{g + 1}"
+                    n_free += 1
+                new.index = index_of[key]
+            rows.append(new)
+        tables.append(rows)
+    labels = [label_of_index[i] for i in range(n_free)]
+    return [
+        ParTable(rows, pt.ov, pt.lv, pt.ov_x, pt.meanstructure, n_free, labels, pt.definitions)
+        for rows in tables
+    ]
