@@ -41,7 +41,7 @@ import pandas as pd
 from scipy import linalg, stats
 
 from .._blas import single_thread_blas
-from .defined import defined_estimates
+from .defined import defined_estimates, defined_values
 from .likelihood import Patterns, em_saturated, h1_loglik, loglik_parts
 from .partable import ParTable, build_partable, split_groups
 from .ram import RamModel
@@ -410,6 +410,9 @@ def fit_sem(
     estimator: str = "ML",
     group: str | None = None,
     group_equal=(),
+    bootstrap: int = 0,
+    seed: int | None = None,
+    level: float = 0.95,
 ) -> SemFit:
     """Fit a model written in lavaan syntax by maximum likelihood, as ``lavaan::sem()``.
 
@@ -445,6 +448,16 @@ def fit_sem(
         ``intercepts``, ``means``, ``residuals``, ``residual.covariances``,
         ``lv.variances``, ``lv.covariances``, ``regressions``. With ``intercepts`` the
         latent means are free in the groups after the first, as in lavaan.
+    bootstrap : int
+        Number of nonparametric bootstrap samples (cases resampled with replacement,
+        within each group); adds percentile intervals ``ci.lower``, ``ci.upper`` at
+        ``level`` for every parameter and every defined (``:=``) quantity, and
+        ``boot.se`` (the standard deviation of the bootstrap estimates), as lavaan's
+        ``se = "bootstrap"`` with ``boot.ci.type = "perc"``. Samples whose fit does not
+        converge are left out, as lavaan does; ``options["bootstrap_successful"]`` counts
+        the rest.
+    seed : int, optional
+        Seed of the bootstrap's random numbers (numpy's ``default_rng``).
 
     Returns
     -------
@@ -464,6 +477,9 @@ def fit_sem(
             estimator=estimator,
             group=group,
             group_equal=group_equal,
+            bootstrap=bootstrap,
+            seed=seed,
+            level=level,
         )
 
 
@@ -572,6 +588,9 @@ def _fit_sem(
     estimator: str = "ML",
     group: str | None = None,
     group_equal=(),
+    bootstrap: int = 0,
+    seed: int | None = None,
+    level: float = 0.95,
 ) -> SemFit:
     """The work of :func:`fit_sem` (which documents the arguments), under one BLAS thread."""
     if missing not in ("listwise", "ml"):
@@ -717,6 +736,20 @@ def _fit_sem(
     if base.definitions:
         records.extend(_defined_records(base, tables, records, theta, vcov, group))
     estimates = pd.DataFrame.from_records(records)
+    boot_ok = None
+    if bootstrap:
+        boot_ok = _bootstrap_intervals(
+            estimates,
+            groups,
+            tables,
+            base,
+            theta,
+            complete,
+            meanstructure,
+            bootstrap,
+            seed,
+            level,
+        )
     sigma_frames = {
         g.label: pd.DataFrame(imp[0], index=base.ov, columns=base.ov)
         for g, imp in zip(groups, implied, strict=True)
@@ -744,8 +777,63 @@ def _fit_sem(
             "group": group,
             "group_equal": list(group_equal),
             "group_labels": [g.label for g in groups] if group is not None else [],
+            "bootstrap": bootstrap,
+            "bootstrap_successful": boot_ok,
+            "seed": seed,
         },
     )
+
+
+def _bootstrap_intervals(
+    estimates, groups, tables, base, theta, complete, meanstructure, n_boot, seed, level
+) -> int:
+    """Refit on ``n_boot`` resamples; add percentile intervals and boot.se to ``estimates``."""
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(n_boot):
+        parts = []
+        for g in groups:
+            idx = rng.integers(0, g.x.shape[0], g.x.shape[0])
+            parts.append(_prepare_group(g.label, g.pt, g.x[idx], meanstructure))
+        obj = parts[0].obj if len(parts) == 1 else _MultiObjective(parts)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                th, _f, _g, _it, ok, _h = _optimise(obj, theta.copy(), hessian_polish=not complete)
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+            continue
+        if ok:
+            draws.append(th)
+    if not draws:
+        raise ValueError("no bootstrap sample converged")
+    thetas = np.array(draws)
+    alpha = (1 - level) / 2
+    lo_free, hi_free = np.quantile(thetas, [alpha, 1 - alpha], axis=0)
+    sd_free = thetas.std(axis=0, ddof=1) if len(thetas) > 1 else np.full(len(theta), np.nan)
+    all_rows = [row for t in tables for row in t.rows]
+    lower = estimates["est"].to_numpy(dtype=float).copy()
+    upper = lower.copy()
+    bse = np.zeros(len(lower))
+    for i, row in enumerate(all_rows):
+        if row.free:
+            lower[i], upper[i], bse[i] = lo_free[row.index], hi_free[row.index], sd_free[row.index]
+    if base.definitions:
+        labels: dict[str, int] = {}
+        constants: dict[str, float] = {}
+        for i, row in enumerate(all_rows):
+            if row.label and row.free:
+                labels.setdefault(row.label, row.index)
+            elif row.label:
+                constants.setdefault(row.label, float(estimates["est"].iloc[i]))
+        values = defined_values(base.definitions, thetas, labels, constants)
+        start = len(all_rows)
+        lower[start:] = np.nanquantile(values, alpha, axis=0)
+        upper[start:] = np.nanquantile(values, 1 - alpha, axis=0)
+        bse[start:] = np.nanstd(values, axis=0, ddof=1)
+    estimates["ci.lower"] = lower
+    estimates["ci.upper"] = upper
+    estimates["boot.se"] = bse
+    return len(thetas)
 
 
 def _not_identified_message(info: np.ndarray, labels: list[str]) -> str:
