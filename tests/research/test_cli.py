@@ -154,3 +154,17 @@ def test_fit_json_mlr_groups_and_bootstrap():
     assert bad.exit_code == 2
     unknown = runner.invoke(app, ["fit", *hs, "--group", "school", "--group-equal", "loading"])
     assert unknown.exit_code == 1 and "unknown group_equal" in unknown.output
+
+
+def test_fit_json_ordered_wlsmv():
+    items = ",".join(f"x{i}" for i in range(1, 10))
+    args = [str(REFERENCE / "hs.lav"), str(REFERENCE / "hs_ordinal.csv"), "--json"]
+    result = runner.invoke(app, ["fit", *args, "--ordered", items])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    ref = read_reference("hs_wlsmv_fit.csv").set_index("measure")["value"]
+    assert payload["fit"]["chisq.scaled"] == pytest.approx(ref["chisq.scaled"], abs=1e-3)
+    [t2] = [p for p in payload["parameters"] if (p["lhs"], p["op"], p["rhs"]) == ("x1", "|", "t2")]
+    est = read_reference("hs_wlsmv_estimates.csv")
+    assert t2["est"] == pytest.approx(est[(est.lhs == "x1") & (est.rhs == "t2")].est.iloc[0])
+    assert payload["options"]["estimator"] == "WLSMV"

@@ -2,13 +2,13 @@
 
 Pure (no Django): the lead's ``alliance`` command mounts ``app`` as ``research``.
 
-- ``fit MODEL_FILE DATA.csv [--json] [--missing ml] [--estimator ML|MLR] [--group COL]
+- ``fit MODEL_FILE DATA.csv [--json] [--missing ml] [--estimator ML|MLR|WLSMV] [--ordered COL,COL...] [--group COL]
   [--group-equal loadings,intercepts,...] [--bootstrap N --seed S] [--std-lv]`` prints
   every free parameter (lhs, op, rhs, est, se, z, pvalue, named as lavaan names them; with
   ``--group`` also ``group``, the group's value in the data; with ``--bootstrap`` also
   ci.lower, ci.upper) and the fit measures (chisq, df, pvalue, cfi, tli, rmsea, srmr,
-  aic, bic; with MLR also chisq.scaled, pvalue.scaled, chisq.scaling.factor, cfi.scaled,
-  tli.scaled, rmsea.scaled), and any defined parameters (``:=``) under ``defined``.
+  aic, bic; with MLR and WLSMV also chisq.scaled, pvalue.scaled, chisq.scaling.factor, cfi.scaled,
+  tli.scaled, rmsea.scaled; thresholds of ordered variables as ``x | t1``), and any defined parameters (``:=``) under ``defined``.
 - ``dataset TIDY.csv --out-dir DIR [--format csv|parquet|sav]`` writes the consented,
   pseudonymised long and wide data sets and their codebooks.
 - ``report TIDY.csv --out FILE.html [--seed N]`` runs the prebuilt analyses on a tidy
@@ -46,6 +46,7 @@ SCALED_MEASURES = (
     "cfi.scaled",
     "tli.scaled",
     "rmsea.scaled",
+    "chisq.shift.parameters",
 )
 
 
@@ -83,8 +84,16 @@ def fit(
         bool, typer.Option("--std-lv", help="fix latent variances to 1, not first loadings")
     ] = False,
     estimator: Annotated[
-        str, typer.Option(help="ML, or MLR (Huber-White SEs, Yuan-Bentler scaled test)")
-    ] = "ML",
+        str | None,
+        typer.Option(
+            help="ML (default), MLR (Huber-White SEs, Yuan-Bentler scaled test) or WLSMV "
+            "(the default with --ordered)"
+        ),
+    ] = None,
+    ordered: Annotated[
+        str | None,
+        typer.Option(help="ordered categorical indicators, COL,COL,... (fitted by WLSMV)"),
+    ] = None,
     group: Annotated[
         str | None, typer.Option(help="column whose values define groups (lavaan's group)")
     ] = None,
@@ -101,14 +110,14 @@ def fit(
     ] = 0,
     seed: Annotated[int | None, typer.Option(help="seed of the bootstrap")] = None,
 ) -> None:
-    """Fit a structural equation model in lavaan syntax (ML, MLR; groups; bootstrap)."""
+    """Fit a structural equation model in lavaan syntax (ML, MLR, WLSMV; groups; bootstrap)."""
     from .sem import ModelSyntaxError, fit_sem
 
     if missing not in ("listwise", "ml"):
         err.print("[red]--missing must be 'listwise' or 'ml'[/red]")
         raise typer.Exit(2)
-    if estimator.upper() not in ("ML", "MLR"):
-        err.print("[red]--estimator must be ML or MLR[/red]")
+    if estimator is not None and estimator.upper() not in ("ML", "MLR", "WLSMV"):
+        err.print("[red]--estimator must be ML, MLR or WLSMV[/red]")
         raise typer.Exit(2)
     if bootstrap < 0:
         err.print("[red]--bootstrap must be 0 or more[/red]")
@@ -128,6 +137,7 @@ def fit(
             group_equal=group_equal,
             bootstrap=bootstrap,
             seed=seed,
+            ordered=ordered,
         )
     except (ModelSyntaxError, KeyError, ValueError) as exc:
         err.print(f"[red]Cannot fit the model:[/red] {exc}")

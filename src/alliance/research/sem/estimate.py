@@ -407,12 +407,13 @@ def fit_sem(
     fixed_x: bool = True,
     std_lv: bool = False,
     information: str | None = None,
-    estimator: str = "ML",
+    estimator: str | None = None,
     group: str | None = None,
     group_equal=(),
     bootstrap: int = 0,
     seed: int | None = None,
     level: float = 0.95,
+    ordered=None,
 ) -> SemFit:
     """Fit a model written in lavaan syntax by maximum likelihood, as ``lavaan::sem()``.
 
@@ -434,7 +435,8 @@ def fit_sem(
     information : {"expected", "observed"}, optional
         Information matrix for standard errors; lavaan's default is expected for complete
         data and observed for ``missing="ml"`` or ``estimator="MLR"``.
-    estimator : {"ML", "MLR"}
+    estimator : {"ML", "MLR", "WLSMV"}, optional
+        Default ``"ML"``, or ``"WLSMV"`` when ``ordered`` is given (as lavaan).
         ``"MLR"``: ML estimates with Huber-White (sandwich) standard errors and the
         Yuan-Bentler scaled chi-square (``chisq.scaled``, ``pvalue.scaled``,
         ``chisq.scaling.factor``, ``cfi.scaled``, ``tli.scaled``, ``rmsea.scaled``), as
@@ -458,6 +460,12 @@ def fit_sem(
         the rest.
     seed : int, optional
         Seed of the bootstrap's random numbers (numpy's ``default_rng``).
+    ordered : list of str, or True
+        Ordered categorical indicators (lavaan's ``ordered``; ``True``: every observed
+        variable). The model is then fitted by WLSMV: polychoric correlations, diagonally
+        weighted least squares, robust standard errors and the mean- and variance-adjusted
+        (scaled and shifted) test; thresholds appear as rows ``x | t1``, ``x | t2``, ....
+        Every observed variable must be ordered; single group, complete cases.
 
     Returns
     -------
@@ -480,6 +488,7 @@ def fit_sem(
             bootstrap=bootstrap,
             seed=seed,
             level=level,
+            ordered=ordered,
         )
 
 
@@ -585,22 +594,31 @@ def _fit_sem(
     fixed_x: bool = True,
     std_lv: bool = False,
     information: str | None = None,
-    estimator: str = "ML",
+    estimator: str | None = None,
     group: str | None = None,
     group_equal=(),
     bootstrap: int = 0,
     seed: int | None = None,
     level: float = 0.95,
+    ordered=None,
 ) -> SemFit:
     """The work of :func:`fit_sem` (which documents the arguments), under one BLAS thread."""
     if missing not in ("listwise", "ml"):
         raise ValueError("missing must be 'listwise' or 'ml'")
-    estimator = estimator.upper()
-    if estimator not in ("ML", "MLR"):
-        raise ValueError("estimator must be 'ML' or 'MLR'")
+    if isinstance(ordered, str):
+        ordered = [o.strip() for o in ordered.split(",") if o.strip()]
+    estimator = (estimator or ("WLSMV" if ordered else "ML")).upper()
+    if estimator not in ("ML", "MLR", "WLSMV"):
+        raise ValueError("estimator must be 'ML', 'MLR' or 'WLSMV'")
+    if (estimator == "WLSMV") != bool(ordered):
+        raise ValueError("WLSMV is for ordered indicators: give both ordered= and WLSMV")
     robust = estimator == "MLR"
     if isinstance(group_equal, str):
         group_equal = [g.strip() for g in group_equal.split(",") if g.strip()]
+    if ordered:
+        return _fit_ordinal(
+            model, _as_frame(data), ordered, std_lv=std_lv, group=group, missing=missing
+        )
     if group_equal and group is None:
         raise ValueError("group_equal needs a group variable (group=...)")
     if meanstructure is None:
@@ -782,6 +800,184 @@ def _fit_sem(
             "seed": seed,
         },
     )
+
+
+def _fit_ordinal(model, frame, ordered, *, std_lv, group, missing) -> SemFit:
+    """WLSMV with ordered indicators (see :mod:`.wls`)."""
+    from .ordinal import ordinal_stats
+    from .wls import ordinal_levels, prepare_ordinal_table, wlsmv_fit
+
+    base = build_partable(model, meanstructure=True, fixed_x=True, std_lv=std_lv)
+    if ordered is True:
+        ordered = list(base.ov)
+    absent = [v for v in [*base.ov, *ordered] if v not in frame.columns]
+    if absent:
+        raise KeyError(f"variables not in the data: {', '.join(absent)}")
+    continuous = [v for v in base.ov if v not in ordered]
+    if continuous or base.ov_x:
+        raise ValueError(
+            "WLSMV here needs every observed variable ordered (continuous or exogenous: "
+            f"{', '.join(continuous or base.ov_x)})"
+        )
+    if missing != "listwise":
+        raise ValueError("WLSMV uses complete cases (missing='listwise')")
+    codes = labels = None
+    if group is not None:
+        if group not in frame.columns:
+            raise KeyError(f"group variable not in the data: {group}")
+        codes_raw, uniques = pd.factorize(frame[group].astype(str), sort=False)
+        codes, labels = codes_raw, [str(u) for u in uniques]
+    ov = list(base.ov)
+    levels = ordinal_levels(frame, ov, codes, labels)
+    if group is not None:
+        raise ValueError("multiple groups with ordered indicators are not supported yet")
+    x = frame[ov].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    x = x[~np.isnan(x).any(axis=1)]
+    if x.shape[0] < len(ov) + 1:
+        raise ValueError(f"{x.shape[0]} complete cases are too few for {len(ov)} variables")
+    st = ordinal_stats(x, levels)
+    table, th_rows, scale_rows = prepare_ordinal_table(base, ov, [len(v) - 1 for v in levels])
+    p = len(ov)
+    df = st.n_thresholds + p * (p - 1) // 2 - table.n_free
+    if df < 0:
+        raise ValueError(
+            f"the model is not identified: {table.n_free} free parameters but only "
+            f"{df + table.n_free} sample statistics (df = {df})"
+        )
+    ram0 = RamModel(table, st.cor, np.zeros(p))
+    start = np.nan_to_num(_start_values(table, ram0, st.cor, np.zeros(p)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        try:
+            res = wlsmv_fit(table, th_rows, st, start)
+        except (linalg.LinAlgError, np.linalg.LinAlgError) as exc:
+            raise ValueError(
+                "the model is not identified: the weighted information matrix is singular"
+            ) from exc
+    n = st.n
+    theta = res["theta"]
+    # lavaan's WLS statistics use N - 1
+    vcov = res["vcov"] * n / (n - 1)
+    se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
+    factor = (n - 1) / n
+    test = dict(res["test"])
+    chisq = test["chisq"] * factor
+    chisq_b = res["chisq_b"] * factor
+    df_b = res["df_b"]
+    fit = {
+        "npar": float(table.n_free),
+        "chisq": chisq,
+        "df": float(df),
+        "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
+    }
+    t1 = max(chisq - df, 0.0)
+    t2 = max(chisq - df, chisq_b - df_b, 0.0)
+    fit["cfi"] = 1.0 if t2 == 0 else 1.0 - t1 / t2
+    fit["tli"] = (
+        (chisq_b / df_b - chisq / df) / (chisq_b / df_b - 1.0) if df > 0 and df_b > 0 else 1.0
+    )
+    fit["rmsea"] = math.sqrt(max(chisq - df, 0.0) / ((n - 1) * df)) if df > 0 else 0.0
+    resid = res["resid"][res["n_th"] :]
+    fit["srmr"] = math.sqrt(float(resid @ resid) / (p * (p + 1) / 2))
+    for key in ("logl", "aic", "bic"):
+        fit[key] = math.nan  # no likelihood with least squares
+    if "chisq.scaled" in test:
+        a = 1.0 / test["chisq.scaling.factor"]
+        scaled = a * chisq + test["chisq.shift.parameters"]
+        fit.update(
+            {
+                "chisq.scaled": scaled,
+                "df.scaled": float(df),
+                "pvalue.scaled": float(stats.chi2.sf(scaled, df)),
+                "chisq.scaling.factor": test["chisq.scaling.factor"],
+                "chisq.shift.parameters": test["chisq.shift.parameters"],
+            }
+        )
+    fit.update({"baseline.chisq": chisq_b, "baseline.df": df_b, "ntotal": float(n)})
+    residual = 1.0 - res["explained"]
+    ram = res["ram"]
+    for i in range(p):
+        ram.s0[i, i] = residual[i]
+    for row in table.rows:
+        if row.op == "~~" and row.lhs == row.rhs and row.lhs in ov and not row.free:
+            row.value = float(residual[ov.index(row.lhs)])
+    group_data = _GroupData(
+        "",
+        table,
+        x,
+        None,
+        np.zeros(p),
+        st.cor,
+        math.nan,
+        ram,
+        None,  # type: ignore[arg-type]
+    )
+    records = _records(group_data, theta, se_free)
+    _add_standardized(records, ram, theta)
+    extra = _records(
+        _GroupData(
+            "",
+            _rows_table(table, th_rows + scale_rows),
+            x,
+            None,
+            np.zeros(p),
+            st.cor,
+            math.nan,
+            ram,
+            None,
+        ),  # type: ignore[arg-type]
+        theta,
+        se_free,
+    )
+    for rec in extra:
+        rec["std_all"] = rec["est"] if rec["op"] == "|" else 1.0
+    first_var = next(i for i, r in enumerate(records) if r["op"] == "~~")
+    records = records[:first_var] + [r for r in extra if r["op"] == "|"] + records[first_var:]
+    records += [r for r in extra if r["op"] == "~*~"]
+    if base.definitions:
+        records.extend(
+            _defined_records(
+                base,
+                [_rows_table(table, table.rows + th_rows + scale_rows)],
+                [*records[: len(table.rows)], *extra],
+                theta,
+                vcov,
+                None,
+            )
+        )
+    sigma = ram.implied(theta)[0]
+    return SemFit(
+        estimates=pd.DataFrame.from_records(records),
+        fit=fit,
+        n_obs=n,
+        converged=res["converged"],
+        iterations=res["iterations"],
+        max_gradient=math.nan,
+        vcov=vcov,
+        implied_cov=pd.DataFrame(sigma, index=ov, columns=ov),
+        implied_mean=None,
+        options={
+            "missing": "listwise",
+            "meanstructure": True,
+            "fixed_x": True,
+            "std_lv": std_lv,
+            "information": "expected",
+            "estimator": "WLSMV",
+            "ordered": list(ordered),
+            "parameterization": "delta",
+            "test": "scaled.shifted",
+            "group": None,
+            "group_equal": [],
+            "group_labels": [],
+            "bootstrap": 0,
+            "bootstrap_successful": None,
+            "seed": None,
+        },
+    )
+
+
+def _rows_table(table: ParTable, rows) -> ParTable:
+    return ParTable(list(rows), table.ov, table.lv, table.ov_x, True, table.n_free, table.labels)
 
 
 def _bootstrap_intervals(
