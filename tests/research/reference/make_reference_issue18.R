@@ -130,3 +130,41 @@ fit <- sem(med_model, data = med, se = "bootstrap", bootstrap = 2000)
 pe <- parameterEstimates(fit, boot.ci.type = "perc", level = 0.95)
 write.csv(pe[, c("lhs", "op", "rhs", "est", "se", "ci.lower", "ci.upper")],
           "mediation_bootstrap_estimates.csv", row.names = FALSE, na = "")
+
+# ---------------------------------------------------------------- prebuilt models, ordinal
+# the prebuilt data (make_reference.R) answered on five-point Likert items: each item cut
+# at its 10th, 30th, 60th and 85th percentiles; model (a) and (b) by WLSMV
+pre <- read.csv("prebuilt.csv")
+preo <- pre
+for (v in names(pre)) {
+  preo[[v]] <- as.integer(cut(pre[[v]], c(-Inf, quantile(pre[[v]], c(.1, .3, .6, .85)), Inf),
+                             labels = FALSE))
+}
+write.csv(preo, "prebuilt_ordinal.csv", row.names = FALSE)
+model_a <- paste(readLines("prebuilt_a.lav"), collapse = "\n")
+model_b <- paste(readLines("prebuilt_b.lav"), collapse = "\n")
+fit <- sem(model_a, data = preo, ordered = TRUE, estimator = "WLSMV")
+write_est(fit, "prebuilt_a_ordinal_estimates.csv")
+write_fit(fit, "prebuilt_a_ordinal_fit.csv", c("chisq.scaled", "df.scaled", "pvalue.scaled",
+  "chisq.scaling.factor"))
+fit <- sem(model_b, data = preo, ordered = TRUE, estimator = "WLSMV")
+write_est(fit, "prebuilt_b_ordinal_estimates.csv")
+write_fit(fit, "prebuilt_b_ordinal_fit.csv", c("chisq.scaled", "df.scaled", "pvalue.scaled",
+  "chisq.scaling.factor"))
+
+# measurement invariance of the alliance items across two services, in one model each
+set.seed(20261208)
+pre$service <- sample(c("counselling", "coaching"), nrow(pre), replace = TRUE)
+write.csv(pre[, c("service", grep("^(goal|task|bond)", names(pre), value = TRUE))],
+          "prebuilt_services.csv", row.names = FALSE)
+wai <- "
+goal =~ goal1 + goal2 + goal3 + goal4
+task =~ task1 + task2 + task3 + task4
+bond =~ bond1 + bond2 + bond3 + bond4
+"
+for (level in list(list("configural", ""), list("metric", "loadings"),
+                   list("scalar", c("loadings", "intercepts")))) {
+  fit <- cfa(wai, data = pre, group = "service", group.equal = level[[2]])
+  write_est(fit, paste0("prebuilt_invariance_", level[[1]], "_estimates.csv"))
+  write_fit(fit, paste0("prebuilt_invariance_", level[[1]], "_fit.csv"))
+}
