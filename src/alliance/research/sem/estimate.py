@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg, special, stats
 
 from .._blas import single_thread_blas
 from .defined import defined_estimates, defined_values
@@ -1052,7 +1052,7 @@ def _records(g: _GroupData, theta, se_free) -> list[dict]:
             est = float(theta[row.index])
             se = float(se_free[row.index])
             z = est / se if se > 0 else math.nan
-            pv = float(2 * stats.norm.sf(abs(z))) if math.isfinite(z) else math.nan
+            pv = float(2 * special.ndtr(-abs(z))) if math.isfinite(z) else math.nan
         else:
             if row.exo:
                 if row.op == "~~":
@@ -1100,7 +1100,7 @@ def _defined_records(base, tables, records, theta, vcov, group) -> list[dict]:
             "est": est,
             "se": se,
             "z": z,
-            "pvalue": float(2 * stats.norm.sf(abs(z))) if math.isfinite(z) else math.nan,
+            "pvalue": float(2 * special.ndtr(-abs(z))) if math.isfinite(z) else math.nan,
             "std_all": math.nan,
         }
         if group is not None:

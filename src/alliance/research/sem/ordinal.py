@@ -48,6 +48,11 @@ def bivariate_cdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
     """P(X <= h, Y <= k) for standard bivariate normal (X, Y) with correlation ``rho``."""
     h = np.clip(np.asarray(h, dtype=float), -_BIG, _BIG)
     k = np.clip(np.asarray(k, dtype=float), -_BIG, _BIG)
+    return np.clip(_bvn(h, k, rho), 0.0, 1.0)
+
+
+def _bvn(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
+    """Plackett's integral by Gauss-Legendre quadrature (finite h, k; no clipping)."""
     base = _cdf(h) * _cdf(k)
     if rho == 0.0:
         return base
@@ -56,13 +61,11 @@ def bivariate_cdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
     s, c2 = np.sin(theta), np.cos(theta) ** 2
     hh, kk = h[..., None], k[..., None]
     expo = np.exp(-(hh * hh + kk * kk - 2.0 * hh * kk * s) / (2.0 * c2))
-    integral = (expo * _WEIGHTS).sum(axis=-1) * 0.5 * top / (2.0 * np.pi)
-    return np.clip(base + integral, 0.0, 1.0)
+    integral = (expo @ _WEIGHTS) * 0.5 * top / (2.0 * np.pi)
+    return base + integral
 
 
 def _bivariate_pdf(h, k, rho):
-    h = np.clip(h, -_BIG, _BIG)
-    k = np.clip(k, -_BIG, _BIG)
     one = 1.0 - rho * rho
     return np.exp(-(h * h - 2 * rho * h * k + k * k) / (2 * one)) / (2 * np.pi * np.sqrt(one))
 
@@ -80,6 +83,48 @@ class OrdinalStats:
     @property
     def n_thresholds(self) -> int:
         return sum(len(t) for t in self.thresholds)
+
+
+def _cells(f: np.ndarray) -> np.ndarray:
+    return f[1:, 1:] - f[:-1, 1:] - f[1:, :-1] + f[:-1, :-1]
+
+
+def _polychoric(table, hh, kk, ci, cj):
+    """ML correlation of one contingency table given the thresholds (Fisher scoring).
+
+    Score sum n_kl P'_kl / P_kl and information N sum P'_kl^2 / P_kl, with P'_kl the
+    derivative of the cell probability (differences of the bivariate density); started
+    at the correlation of the category codes. Falls back to a bounded search if scoring
+    leaves (-1, 1).
+    """
+    n = table.sum()
+    rho = float(np.clip(np.corrcoef(ci, cj)[0, 1], -0.9, 0.9)) if ci.std() and cj.std() else 0.0
+    for _ in range(100):
+        prob = np.maximum(_cells(_bvn(hh, kk, rho)), 1e-300)
+        dprob = _cells(_bivariate_pdf(hh, kk, rho))
+        score = float((table * dprob / prob).sum())
+        info = float(n * (dprob * dprob / prob).sum())
+        step = score / info
+        if not np.isfinite(step) or abs(rho + step) >= 0.9999:
+            rho = _polychoric_search(table, hh, kk)
+            break
+        rho += step
+        if abs(step) < 1e-12:
+            break
+    prob = np.maximum(_cells(_bvn(hh, kk, rho)), 1e-300)
+    dprob = _cells(_bivariate_pdf(hh, kk, rho))
+    return rho, prob, dprob
+
+
+def _polychoric_search(table, hh, kk) -> float:
+    def negll(rho):
+        prob = np.maximum(_cells(_bvn(hh, kk, rho)), 1e-300)
+        return -float((table * np.log(prob)).sum())
+
+    res = optimize.minimize_scalar(
+        negll, bounds=(-0.9999, 0.9999), method="bounded", options={"xatol": 1e-12}
+    )
+    return float(res.x)
 
 
 def _codes(column: np.ndarray, levels: np.ndarray) -> np.ndarray:
@@ -120,52 +165,33 @@ def ordinal_stats(x: np.ndarray, levels: list[np.ndarray]) -> OrdinalStats:
     a21 = np.zeros((len(pairs), n_th))
     for r, (i, j) in enumerate(pairs):
         ki, kj = len(levels[i]), len(levels[j])
-        table = np.zeros((ki, kj))
-        np.add.at(table, (codes[:, i], codes[:, j]), 1.0)
-        ei, ej = ext[i], ext[j]
+        table = np.bincount(codes[:, i] * kj + codes[:, j], minlength=ki * kj)
+        table = table.reshape(ki, kj).astype(float)
+        ei, ej = np.clip(ext[i], -_BIG, _BIG), np.clip(ext[j], -_BIG, _BIG)
         hh, kk = np.meshgrid(ei, ej, indexing="ij")
-
-        def cell_probs(rho, hh=hh, kk=kk):
-            f = bivariate_cdf(hh, kk, rho)
-            return f[1:, 1:] - f[:-1, 1:] - f[1:, :-1] + f[:-1, :-1]
-
-        def negll(rho, table=table, cell_probs=cell_probs):
-            prob = np.clip(cell_probs(rho), 1e-300, None)
-            return -float((table * np.log(prob)).sum())
-
-        res = optimize.minimize_scalar(
-            negll, bounds=(-0.995, 0.995), method="bounded", options={"xatol": 1e-12}
-        )
-        rho = float(res.x)
+        rho, prob, dprob = _polychoric(table, hh, kk, codes[:, i], codes[:, j])
         cor[i, j] = cor[j, i] = rho
-        prob = cell_probs(rho)
-        dens = _bivariate_pdf(hh, kk, rho)
-        dprob = dens[1:, 1:] - dens[:-1, 1:] - dens[1:, :-1] + dens[:-1, :-1]
         s_cell = dprob / prob
         ci, cj = codes[:, i], codes[:, j]
         sc_rho[:, r] = s_cell[ci, cj]
         root = np.sqrt(1.0 - rho * rho)
         # d P_kl / d tau_i,a: phi(tau_a) [Phi((tau'_l - rho tau_a)/root) - (l-1)] at a = k, minus at a = k-1
-        ti = np.clip(ei, -_BIG, _BIG)
-        tj = np.clip(ej, -_BIG, _BIG)
+        ti, tj = ei, ej
         gi = _phi(ti)[:, None] * _cdf((tj[None, :] - rho * ti[:, None]) / root)  # (ki+1, kj+1)
         di = gi[:, 1:] - gi[:, :-1]  # (ki+1, kj): d/d e_i[a] of the column strip
         gj = _phi(tj)[None, :] * _cdf((ti[:, None] - rho * tj[None, :]) / root)
         dj = gj[1:, :] - gj[:-1, :]  # (ki, kj+1)
-        # case derivatives of log P wrt each threshold of i and j
-        dl_i = np.zeros((n, ki - 1))
-        dl_j = np.zeros((n, kj - 1))
-        p_case = prob[ci, cj]
-        up = ci < ki - 1
-        dl_i[np.flatnonzero(up), ci[up]] += di[ci[up] + 1, cj[up]] / p_case[up]
-        lo = ci > 0
-        dl_i[np.flatnonzero(lo), ci[lo] - 1] -= di[ci[lo], cj[lo]] / p_case[lo]
-        up = cj < kj - 1
-        dl_j[np.flatnonzero(up), cj[up]] += dj[ci[up], cj[up] + 1] / p_case[up]
-        lo = cj > 0
-        dl_j[np.flatnonzero(lo), cj[lo] - 1] -= dj[ci[lo], cj[lo]] / p_case[lo]
-        a21[r, th_start[i] : th_start[i + 1]] = sc_rho[:, r] @ dl_i
-        a21[r, th_start[j] : th_start[j + 1]] = sc_rho[:, r] @ dl_j
+        # sum over cases of score_rho * d log P / d tau, cell by cell (scores are per cell)
+        weight = table * s_cell / prob  # n_kl s_kl / P_kl
+        # d P_kl / d tau_i,a is +di[a+1, l] for k = a and -di[a+1, l] for k = a + 1
+        gi_cells = di[1:-1, :]  # (ki-1, kj)
+        a21[r, th_start[i] : th_start[i + 1]] = (weight[:-1, :] * gi_cells).sum(axis=1) - (
+            weight[1:, :] * gi_cells
+        ).sum(axis=1)
+        gj_cells = dj[:, 1:-1]  # (ki, kj-1)
+        a21[r, th_start[j] : th_start[j + 1]] = (weight[:, :-1] * gj_cells).sum(axis=0) - (
+            weight[:, 1:] * gj_cells
+        ).sum(axis=0)
     sc = np.hstack(sc_th + [sc_rho])
     inner = sc.T @ sc
     a11_inv = np.zeros((n_th, n_th))

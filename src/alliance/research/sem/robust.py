@@ -75,11 +75,14 @@ def h1_scores(x: np.ndarray, sigma: np.ndarray, mu: np.ndarray, meanstructure: b
 def h1_observed_information(
     pat: Patterns, sigma: np.ndarray, mu: np.ndarray, meanstructure: bool
 ) -> np.ndarray:
-    """Hessian of minus the log-likelihood per case in (means, vech(Sigma)), numerically.
+    """Hessian of minus the log-likelihood per case in (means, vech(Sigma)).
 
-    Central differences of the analytic gradient (``loglik_parts``); without a mean
-    structure the means stay at the sample means.
+    Complete data: analytic (``_observed_complete``). Missing data: central differences
+    of the analytic gradient (``loglik_parts``). Without a mean structure the means stay
+    at the sample means.
     """
+    if pat.complete:
+        return _observed_complete(pat.mean[0], pat.cov[0], sigma, mu, meanstructure)
     p = sigma.shape[0]
     rows, cols = _vech_index(p)
     off = rows != cols
@@ -110,6 +113,42 @@ def h1_observed_information(
                 s_dn[a, b] -= h
         hess[:, k] = (grad(s_up, m_up) - grad(s_dn, m_dn)) / (2 * h)
     return (hess + hess.T) / 2
+
+
+def _pair_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """tr(A E_ab B E_cd) over vech index pairs, E the symmetric unit perturbations."""
+    r, c = _vech_index(a.shape[0])
+    ra, ca = r[:, None], c[:, None]
+    rb, cb = r[None, :], c[None, :]
+    m = (
+        a[cb, ra] * b[ca, rb]
+        + a[rb, ra] * b[ca, cb]
+        + a[cb, ca] * b[ra, rb]
+        + a[rb, ca] * b[ra, cb]
+    )
+    half = np.where(r == c, 0.5, 1.0)
+    return m * half[:, None] * half[None, :]
+
+
+def _observed_complete(ybar, s, sigma, mu, meanstructure) -> np.ndarray:
+    """Observed information of the saturated normal model on complete data, analytically.
+
+    F = 1/2 [log|Sigma| + tr(W C)], W = Sigma^-1, C = S + d d', d = ybar - mu:
+    d2F/dmu dmu' = W; d2F/dmu dSigma[E] = W E W d;
+    d2F/dSigma[E1] dSigma[E2] = tr(W C W E1 W E2) - 1/2 tr(W E1 W E2).
+    """
+    w = np.linalg.inv(sigma)
+    d = ybar - mu if meanstructure else np.zeros_like(ybar)
+    c = s + np.outer(d, d)
+    wcw = w @ c @ w
+    h_ss = _pair_matrix(wcw, w) - 0.5 * _pair_matrix(w, w)
+    h_ss = (h_ss + h_ss.T) / 2
+    if not meanstructure:
+        return h_ss
+    r, cc = _vech_index(len(ybar))
+    wd = w @ d
+    h_ms = w[:, r] * wd[cc] + np.where(r != cc, w[:, cc] * wd[r], 0.0)
+    return np.block([[w, h_ms], [h_ms.T, h_ss]])
 
 
 def moment_jacobian(d_sigma: np.ndarray, d_mu: np.ndarray, meanstructure: bool) -> np.ndarray:

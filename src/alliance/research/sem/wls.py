@@ -39,14 +39,15 @@ def ordinal_levels(frame: pd.DataFrame, ordered: list[str], group_codes=None, la
     """Sorted categories of each ordered column; refuse a category empty in a group."""
     levels = []
     for name in ordered:
-        column = pd.to_numeric(frame[name], errors="coerce")
-        values = np.unique(column.dropna().to_numpy(dtype=float))
+        column = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
+        values = np.unique(column[~np.isnan(column)])
         if len(values) < 2:
             raise ValueError(f"ordered variable {name!r} has fewer than two categories")
         levels.append(values)
         if group_codes is not None:
             for g, label in enumerate(labels):
-                seen = np.unique(column[group_codes == g].dropna().to_numpy(dtype=float))
+                part = column[group_codes == g]
+                seen = np.unique(part[~np.isnan(part)])
                 empty = [v for v in values if v not in seen]
                 if empty:
                     raise ValueError(
