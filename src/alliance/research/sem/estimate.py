@@ -42,7 +42,7 @@ from scipy import linalg, special, stats
 
 from .._blas import single_thread_blas
 from .defined import defined_estimates, defined_values
-from .likelihood import Patterns, em_saturated, h1_loglik, loglik_parts
+from .likelihood import LOG2PI, Patterns, em_saturated, h1_loglik, loglik_parts
 from .partable import ParTable, build_partable, split_groups
 from .ram import RamModel
 from .robust import h1_observed_information, h1_scores, moment_jacobian, scaling_trace
@@ -169,6 +169,14 @@ class _Objective:
         self.model = model
         self.pat = pat
         self.meanstructure = meanstructure
+        self._last: tuple[bytes, tuple] | None = None
+
+    def _implied_deriv(self, theta):
+        """implied(theta, deriv=True), reused when asked again at the same theta."""
+        key = theta.tobytes()
+        if self._last is None or self._last[0] != key:
+            self._last = (key, self.model.implied(theta, deriv=True))
+        return self._last[1]
 
     def value(self, theta):
         sigma, mu, _, _ = self.model.implied(theta)
@@ -176,7 +184,7 @@ class _Objective:
         return math.inf if parts is None else parts[0]
 
     def value_grad(self, theta):
-        sigma, mu, ds, dm = self.model.implied(theta, deriv=True)
+        sigma, mu, ds, dm = self._implied_deriv(theta)
         parts = loglik_parts(self.pat, sigma, mu if self.meanstructure else None)
         if parts is None:
             return math.inf, None
@@ -188,7 +196,7 @@ class _Objective:
 
     def expected_information(self, theta):
         """Unit expected information, pattern-weighted (Fisher scoring matrix)."""
-        sigma, _mu, ds, dm = self.model.implied(theta, deriv=True)
+        sigma, _mu, ds, dm = self._implied_deriv(theta)
         q = self.model.q
         info = np.zeros((q, q))
         for g in self.pat.groups:
@@ -546,7 +554,11 @@ def _prepare_group(label, pt, x, meanstructure) -> _GroupData:
 
 def _group_arrays(frame, pt, missing, group, min_cases):
     """Split the data into groups (lavaan's order: first appearance); check each group."""
-    x_all = frame[pt.ov].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    sub = frame[pt.ov]
+    if all(pd.api.types.is_numeric_dtype(t) for t in sub.dtypes):
+        x_all = sub.to_numpy(dtype=float)
+    else:
+        x_all = sub.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     if group is None:
         labels, codes = [""], np.zeros(len(frame), dtype=int)
     else:
@@ -700,9 +712,13 @@ def _fit_sem(
     xi = [base.ov.index(v) for v in base.ov_x]
     others = [i for i in range(p) if i not in xi]
     for g in groups:
-        for i in others:
-            pat_i = Patterns.from_array(g.x[:, [i]])
-            base_logl += h1_loglik(pat_i, pat_i.mean[0], pat_i.cov[0])
+        if g.pat.complete:  # independent normals at the sample moments, in closed form
+            var = np.diag(g.h1_cov)[others]
+            base_logl -= 0.5 * g.pat.n_total * float(np.sum(LOG2PI + np.log(var) + 1.0))
+        else:
+            for i in others:
+                pat_i = Patterns.from_array(g.x[:, [i]])
+                base_logl += h1_loglik(pat_i, pat_i.mean[0], pat_i.cov[0])
         if xi:
             lx = em_saturated(Patterns.from_array(g.x[:, xi]))[2]
             base_logl += lx
