@@ -282,7 +282,7 @@ def _fit(groups, x, z, y, names, random_slope, reml) -> MixedResult:
         start,
         method="L-BFGS-B",
         bounds=bounds,
-        options={"ftol": 1e-12, "gtol": 1e-8, "maxiter": 2000},
+        options={"ftol": 1e-9, "gtol": 1e-6, "maxiter": 2000},
     )
     theta, converged = _newton_polish(objective, res.x, diag_pos)
     crit, beta, sigma2, a, lam = _profile(theta, st, reml)
@@ -353,6 +353,8 @@ def _newton_polish(objective, theta: np.ndarray, diag_pos: list[int], max_iter: 
             step[free] = np.linalg.solve(hess[np.ix_(free, free)], grad[free])
         except np.linalg.LinAlgError:
             return theta, False
+        # a Newton decrement below 1e-9 (in units of the deviance): the step is the last
+        predicted = 0.5 * float(grad @ step)
         alpha = 1.0
         while alpha > 1e-6:
             cand = np.maximum(theta - alpha * step, lower)
@@ -366,7 +368,7 @@ def _newton_polish(objective, theta: np.ndarray, diag_pos: list[int], max_iter: 
         decrease = f0 - fc
         theta, f0 = cand, fc
         # stop when the step is tiny or the criterion no longer moves beyond rounding
-        if moved < 1e-9 or decrease < 1e-10 * max(1.0, abs(f0)) * 1e-6:
+        if moved < 1e-9 or decrease < 1e-10 * max(1.0, abs(f0)) * 1e-6 or predicted < 1e-9:
             return theta, True
     return theta, True
 
