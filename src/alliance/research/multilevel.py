@@ -96,18 +96,26 @@ class _Stats:
         q, p = z.shape[1], x.shape[1]
         w = np.column_stack([z, x, y])  # N x (q + p + 1)
         k = w.shape[1]
-        iu = np.triu_indices(k)
-        # per-row products of the upper triangle, summed by group
-        prods = w[:, iu[0]] * w[:, iu[1]]
-        sums = np.add.reduceat(prods, starts, axis=0)
-        cross = np.zeros((len(starts), k, k))
-        cross[:, iu[0], iu[1]] = sums
-        cross[:, iu[1], iu[0]] = sums
+        # per-group sums of the products of each random-effect column with [Z | X | y]
+        # (only those rows of the cross-product are needed per group; the rest is total)
+        rows, cols = [], []
+        blocks = []
+        for i in range(q):
+            part = w[:, i:] if np.all(w[:, i] == 1.0) else w[:, i : i + 1] * w[:, i:]
+            blocks.append(np.add.reduceat(part, starts, axis=0))
+            rows += [i] * (k - i)
+            cols += list(range(i, k))
+        sums = np.hstack(blocks)
+        cross = np.zeros((len(starts), q, k))
+        rows_a, cols_a = np.array(rows), np.array(cols)
+        cross[:, rows_a, cols_a] = sums
+        lower = cols_a < q
+        cross[:, cols_a[lower], rows_a[lower]] = sums[:, lower]
         self.q, self.p = q, p
         self.zz = cross[:, :q, :q]
         self.zx = cross[:, :q, q : q + p]
         self.zy = cross[:, :q, q + p]
-        total = cross.sum(axis=0)
+        total = w.T @ w
         self.xx = total[q : q + p, q : q + p]
         self.xy = total[q : q + p, q + p]
         self.yy = total[q + p, q + p]
