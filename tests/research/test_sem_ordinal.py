@@ -82,3 +82,22 @@ def test_ordinal_errors_are_clear():
     constant = DATA.assign(x1=1)
     with pytest.raises(ValueError, match="fewer than two categories"):
         fit_sem(HS, constant, ordered=ITEMS)
+
+
+def test_wlsmv_bootstrap_and_defined_quantities():
+    model = HS + "ratio := v3 / v2\nvisual =~ v2*x2 + v3*x3\n"
+    model = model.replace("visual  =~ x1 + x2 + x3", "visual =~ x1")
+    fit = fit_sem(model, DATA, ordered=True, bootstrap=30, seed=5)
+    assert fit.options["bootstrap_successful"] >= 25
+    est = fit.estimates.set_index(["lhs", "op", "rhs"])
+    ref = read_reference("hs_wlsmv_estimates.csv").set_index(["lhs", "op", "rhs"])
+    assert est.loc[("visual", "=~", "x3"), "est"] == pytest.approx(
+        ref.loc[("visual", "=~", "x3"), "est"], abs=1e-4
+    )
+    ratio = est.loc[("ratio", ":=", "v3/v2")]
+    assert ratio["est"] == pytest.approx(
+        ref.loc[("visual", "=~", "x3"), "est"] / ref.loc[("visual", "=~", "x2"), "est"], abs=1e-4
+    )
+    assert ratio["ci.lower"] < ratio["est"] < ratio["ci.upper"]
+    t1 = est.loc[("x1", "|", "t1")]
+    assert t1["ci.lower"] < t1["est"] < t1["ci.upper"]

@@ -629,7 +629,15 @@ def _fit_sem(
         group_equal = [g.strip() for g in group_equal.split(",") if g.strip()]
     if ordered:
         return _fit_ordinal(
-            model, _as_frame(data), ordered, std_lv=std_lv, group=group, missing=missing
+            model,
+            _as_frame(data),
+            ordered,
+            std_lv=std_lv,
+            group=group,
+            missing=missing,
+            bootstrap=bootstrap,
+            seed=seed,
+            level=level,
         )
     if group_equal and group is None:
         raise ValueError("group_equal needs a group variable (group=...)")
@@ -818,7 +826,9 @@ def _fit_sem(
     )
 
 
-def _fit_ordinal(model, frame, ordered, *, std_lv, group, missing) -> SemFit:
+def _fit_ordinal(
+    model, frame, ordered, *, std_lv, group, missing, bootstrap=0, seed=None, level=0.95
+) -> SemFit:
     """WLSMV with ordered indicators (see :mod:`.wls`)."""
     from .ordinal import ordinal_stats
     from .wls import ordinal_levels, prepare_ordinal_table, wlsmv_fit
@@ -950,20 +960,41 @@ def _fit_ordinal(model, frame, ordered, *, std_lv, group, missing) -> SemFit:
     first_var = next(i for i, r in enumerate(records) if r["op"] == "~~")
     records = records[:first_var] + [r for r in extra if r["op"] == "|"] + records[first_var:]
     records += [r for r in extra if r["op"] == "~*~"]
+    ordered_rows = table.rows[:first_var] + th_rows + table.rows[first_var:] + scale_rows
     if base.definitions:
         records.extend(
             _defined_records(
                 base,
-                [_rows_table(table, table.rows + th_rows + scale_rows)],
-                [*records[: len(table.rows)], *extra],
+                [_rows_table(table, ordered_rows)],
+                list(records),
                 theta,
                 vcov,
                 None,
             )
         )
     sigma = ram.implied(theta)[0]
+    estimates = pd.DataFrame.from_records(records)
+    boot_ok = None
+    if bootstrap:
+        rng = np.random.default_rng(seed)
+        draws = []
+        for _ in range(bootstrap):
+            xb = x[rng.integers(0, n, n)]
+            if any(len(np.unique(xb[:, i])) != len(levels[i]) for i in range(p)):
+                continue  # a category vanished from this resample
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    rb = wlsmv_fit(table, th_rows, ordinal_stats(xb, levels), theta)
+            except (ValueError, np.linalg.LinAlgError, linalg.LinAlgError):
+                continue
+            if rb["converged"]:
+                draws.append(rb["theta"])
+        if not draws:
+            raise ValueError("no bootstrap sample converged")
+        boot_ok = _assign_intervals(estimates, np.array(draws), ordered_rows, base, level)
     return SemFit(
-        estimates=pd.DataFrame.from_records(records),
+        estimates=estimates,
         fit=fit,
         n_obs=n,
         converged=res["converged"],
@@ -985,9 +1016,9 @@ def _fit_ordinal(model, frame, ordered, *, std_lv, group, missing) -> SemFit:
             "group": None,
             "group_equal": [],
             "group_labels": [],
-            "bootstrap": 0,
-            "bootstrap_successful": None,
-            "seed": None,
+            "bootstrap": bootstrap,
+            "bootstrap_successful": boot_ok,
+            "seed": seed,
         },
     )
 
@@ -1018,11 +1049,16 @@ def _bootstrap_intervals(
             draws.append(th)
     if not draws:
         raise ValueError("no bootstrap sample converged")
-    thetas = np.array(draws)
+    all_rows = [row for t in tables for row in t.rows]
+    return _assign_intervals(estimates, np.array(draws), all_rows, base, level)
+
+
+def _assign_intervals(estimates, thetas, all_rows, base, level) -> int:
+    """Percentile intervals and boot.se from bootstrap draws (rows in ``estimates`` order)."""
+    theta = thetas[0]
     alpha = (1 - level) / 2
     lo_free, hi_free = np.quantile(thetas, [alpha, 1 - alpha], axis=0)
     sd_free = thetas.std(axis=0, ddof=1) if len(thetas) > 1 else np.full(len(theta), np.nan)
-    all_rows = [row for t in tables for row in t.rows]
     lower = estimates["est"].to_numpy(dtype=float).copy()
     upper = lower.copy()
     bse = np.zeros(len(lower))
