@@ -89,7 +89,7 @@ def _cells(f: np.ndarray) -> np.ndarray:
     return f[1:, 1:] - f[:-1, 1:] - f[1:, :-1] + f[:-1, :-1]
 
 
-def _polychoric(table, hh, kk, ci, cj):
+def _polychoric(table, hh, kk, start):
     """ML correlation of one contingency table given the thresholds (Fisher scoring).
 
     Score sum n_kl P'_kl / P_kl and information N sum P'_kl^2 / P_kl, with P'_kl the
@@ -98,7 +98,7 @@ def _polychoric(table, hh, kk, ci, cj):
     leaves (-1, 1).
     """
     n = table.sum()
-    rho = float(np.clip(np.corrcoef(ci, cj)[0, 1], -0.9, 0.9)) if ci.std() and cj.std() else 0.0
+    rho = float(np.clip(start, -0.9, 0.9)) if np.isfinite(start) else 0.0
     for _ in range(100):
         prob = np.maximum(_cells(_bvn(hh, kk, rho)), 1e-300)
         dprob = _cells(_bivariate_pdf(hh, kk, rho))
@@ -160,20 +160,22 @@ def ordinal_stats(x: np.ndarray, levels: list[np.ndarray]) -> OrdinalStats:
     th_start = np.concatenate([[0], np.cumsum([len(t) for t in taus])])
     n_th = int(th_start[-1])
     pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]  # lavaan's vech order
+    with np.errstate(invalid="ignore", divide="ignore"):
+        code_cor = np.corrcoef(codes.T.astype(float))  # start values of the polychorics
     cor = np.eye(p)
     sc_rho = np.zeros((n, len(pairs)))
     a21 = np.zeros((len(pairs), n_th))
     for r, (i, j) in enumerate(pairs):
         ki, kj = len(levels[i]), len(levels[j])
-        table = np.bincount(codes[:, i] * kj + codes[:, j], minlength=ki * kj)
+        cell = codes[:, i] * kj + codes[:, j]
+        table = np.bincount(cell, minlength=ki * kj)
         table = table.reshape(ki, kj).astype(float)
         ei, ej = np.clip(ext[i], -_BIG, _BIG), np.clip(ext[j], -_BIG, _BIG)
         hh, kk = np.meshgrid(ei, ej, indexing="ij")
-        rho, prob, dprob = _polychoric(table, hh, kk, codes[:, i], codes[:, j])
+        rho, prob, dprob = _polychoric(table, hh, kk, code_cor[i, j])
         cor[i, j] = cor[j, i] = rho
         s_cell = dprob / prob
-        ci, cj = codes[:, i], codes[:, j]
-        sc_rho[:, r] = s_cell[ci, cj]
+        sc_rho[:, r] = s_cell.ravel()[cell]
         root = np.sqrt(1.0 - rho * rho)
         # d P_kl / d tau_i,a: phi(tau_a) [Phi((tau'_l - rho tau_a)/root) - (l-1)] at a = k, minus at a = k-1
         ti, tj = ei, ej
