@@ -42,7 +42,7 @@ from scipy import linalg, special, stats
 
 from .._blas import single_thread_blas
 from .defined import defined_estimates, defined_values
-from .likelihood import LOG2PI, Patterns, em_saturated, h1_loglik, loglik_parts
+from .likelihood import LOG2PI, Patterns, em_saturated, loglik_parts
 from .partable import ParTable, build_partable, split_groups
 from .ram import RamModel
 from .robust import h1_observed_information, h1_scores, moment_jacobian, scaling_trace
@@ -332,9 +332,7 @@ def _robust_group(x, pat, sigma, mu, d_sigma, d_mu, meanstructure, h1_mean, h1_c
     if pat.complete:
         var_b, mu_b = np.diag(h1_cov), h1_mean
     else:
-        single = [Patterns.from_array(x[:, [i]]) for i in range(p)]
-        var_b = np.array([s.cov[0][0, 0] for s in single])
-        mu_b = np.array([s.mean[0][0] for s in single])
+        var_b, mu_b = np.nanvar(x, axis=0), np.nanmean(x, axis=0)
     sigma_b = np.diag(var_b)
     rows, cols = np.tril_indices(p)
     k_m = p if meanstructure else 0
@@ -720,13 +718,16 @@ def _fit_sem(
     xi = [base.ov.index(v) for v in base.ov_x]
     others = [i for i in range(p) if i not in xi]
     for g in groups:
-        if g.pat.complete:  # independent normals at the sample moments, in closed form
+        # independent normals: each variable's ML mean and variance over its observed
+        # values, in closed form (the same as the FIML baseline with missing data)
+        if g.pat.complete:
             var = np.diag(g.h1_cov)[others]
-            base_logl -= 0.5 * g.pat.n_total * float(np.sum(LOG2PI + np.log(var) + 1.0))
+            counts = np.full(len(others), g.pat.n_total)
         else:
-            for i in others:
-                pat_i = Patterns.from_array(g.x[:, [i]])
-                base_logl += h1_loglik(pat_i, pat_i.mean[0], pat_i.cov[0])
+            cols = g.x[:, others]
+            counts = (~np.isnan(cols)).sum(axis=0)
+            var = np.nanvar(cols, axis=0)
+        base_logl -= 0.5 * float(np.sum(counts * (LOG2PI + np.log(var) + 1.0)))
         if xi:
             lx = em_saturated(Patterns.from_array(g.x[:, xi]))[2]
             base_logl += lx
