@@ -1,6 +1,7 @@
 """Benchmark: our SEM estimator vs lavaan on the RI-CLPM and on large-N FIML.
 
     python bench/sem.py [--persons 2000] [--fiml-persons 100000] [--missing 0.3]
+                        [--cfa-persons 2000 100000] [--repeat 5] [--only fiml mlr ...]
 
 1. RI-CLPM (5 waves of alliance x and symptoms y; Hamaker et al. 2015), complete data,
    2,000 persons, ML with a mean structure.
@@ -242,56 +243,73 @@ def main() -> None:
         default=[2000, 100_000],
         help="sizes for the MLR, multiple-group and WLSMV comparisons",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=["riclpm", "fiml", "mlr", "groups", "wlsmv"],
+        default=["riclpm", "fiml", "mlr", "groups", "wlsmv"],
+        help="run only these comparisons",
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     model = riclpm_syntax(X, Y)
-    compare(
-        "RI-CLPM, complete data (ML)",
-        model,
-        simulate(args.persons, rng),
-        {"meanstructure": True},
-        "meanstructure = TRUE",
-        repeat=args.repeat,
-        target=5,
-    )
-    compare(
-        f"RI-CLPM, FIML with {args.missing:.0%} of values missing",
-        model,
-        simulate(args.fiml_persons, rng, args.missing),
-        {"missing": "ml"},
-        'missing = "ml"',
-        repeat=args.repeat,
-        target=10,
-    )
+    run = set(args.only)
+    # the data are drawn in the same order whatever --only says, so figures are comparable
+    complete = simulate(args.persons, rng)
+    incomplete = simulate(args.fiml_persons, rng, args.missing)
+    if "riclpm" in run:
+        compare(
+            "RI-CLPM, complete data (ML)",
+            model,
+            complete,
+            {"meanstructure": True},
+            "meanstructure = TRUE",
+            repeat=args.repeat,
+            target=5,
+        )
+    if "fiml" in run:
+        compare(
+            f"RI-CLPM, FIML with {args.missing:.0%} of values missing",
+            model,
+            incomplete,
+            {"missing": "ml"},
+            'missing = "ml"',
+            repeat=args.repeat,
+            target=10,
+        )
     for n in args.cfa_persons:
         data = simulate_cfa(n, rng)
-        compare(
-            "Three-factor CFA, MLR (skewed items)",
-            CFA,
-            data,
-            {"estimator": "MLR"},
-            'estimator = "MLR"',
-            repeat=args.repeat,
-            target=3,
-        )
-        compare(
-            "Three-factor CFA, two groups, equal loadings and intercepts (ML)",
-            CFA,
-            data,
-            {"group": "service", "group_equal": "loadings,intercepts"},
-            'group = "service", group.equal = c("loadings", "intercepts")',
-            repeat=args.repeat,
-            target=3,
-        )
-        compare(
-            "Three-factor CFA, four ordered categories (WLSMV)",
-            CFA,
-            simulate_cfa(n, rng, ordinal=True),
-            {"ordered": [f"x{i}" for i in range(1, 10)]},
-            'ordered = paste0("x", 1:9), estimator = "WLSMV"',
-            repeat=args.repeat,
-            target=3,
-        )
+        ordinal = simulate_cfa(n, rng, ordinal=True)
+        if "mlr" in run:
+            compare(
+                "Three-factor CFA, MLR (skewed items)",
+                CFA,
+                data,
+                {"estimator": "MLR"},
+                'estimator = "MLR"',
+                repeat=args.repeat,
+                target=3,
+            )
+        if "groups" in run:
+            compare(
+                "Three-factor CFA, two groups, equal loadings and intercepts (ML)",
+                CFA,
+                data,
+                {"group": "service", "group_equal": "loadings,intercepts"},
+                'group = "service", group.equal = c("loadings", "intercepts")',
+                repeat=args.repeat,
+                target=3,
+            )
+        if "wlsmv" in run:
+            compare(
+                "Three-factor CFA, four ordered categories (WLSMV)",
+                CFA,
+                ordinal,
+                {"ordered": [f"x{i}" for i in range(1, 10)]},
+                'ordered = paste0("x", 1:9), estimator = "WLSMV"',
+                repeat=args.repeat,
+                target=3,
+            )
 
 
 if __name__ == "__main__":
