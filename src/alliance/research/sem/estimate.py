@@ -562,11 +562,10 @@ def _group_arrays(frame, pt, missing, group, min_cases):
     else:
         if group not in frame.columns:
             raise KeyError(f"group variable not in the data: {group}")
-        values = frame[group]
-        keep = values.notna().to_numpy()
+        codes_raw, uniques = pd.factorize(frame[group], sort=False)  # NaN -> -1
+        keep = codes_raw >= 0
         x_all = x_all[keep]
-        codes_raw, uniques = pd.factorize(values[keep].astype(str), sort=False)
-        labels, codes = [str(u) for u in uniques], codes_raw
+        labels, codes = [str(u) for u in uniques], codes_raw[keep]
         if len(labels) < 2:
             raise ValueError(f"the group variable {group!r} has only one value")
     arrays = []
