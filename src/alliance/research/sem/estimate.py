@@ -214,18 +214,29 @@ class _Objective:
         return (info + info.T) / 2
 
     def hessian(self, theta):
+        """Forward differences of the analytic gradient, symmetrised (q + 1 gradients).
+
+        With h = 1e-7 |theta| the truncation error is ~1e-7 and the rounding error
+        ~1e-9 relative: far inside the 1e-4 agreement with lavaan's standard errors, at
+        half the cost of central differences.
+        """
         q = len(theta)
         hess = np.zeros((q, q))
+        _, g0 = self.value_grad(theta)
+        if g0 is None:
+            raise FloatingPointError("the Hessian's centre is not admissible")
         for k in range(q):
-            h = 1e-5 * max(1.0, abs(theta[k]))
-            up, dn = theta.copy(), theta.copy()
+            h = 1e-7 * max(1.0, abs(theta[k]))
+            up = theta.copy()
             up[k] += h
-            dn[k] -= h
             _, gu = self.value_grad(up)
-            _, gd = self.value_grad(dn)
-            if gu is None or gd is None:
+            if gu is None:
+                up[k] = theta[k] - h
+                _, gu = self.value_grad(up)
+                h = -h
+            if gu is None:
                 raise FloatingPointError("Hessian step left the admissible region")
-            hess[:, k] = (gu - gd) / (2 * h)
+            hess[:, k] = (gu - g0) / h
         return (hess + hess.T) / 2
 
 
