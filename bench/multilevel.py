@@ -7,7 +7,9 @@ Model (prebuilt model (d)): outcome ~ session + alliance_within + alliance_betwe
 installed the same model is fitted with ``lmer`` (REML, default optimiser) in the same run
 on the same data; the script prints both times (fitting only, data already in memory),
 the ratio and the largest absolute difference of fixed effects, their standard errors and
-the variance components. Target (issue 6): within 1e-3 of lme4 and no slower.
+the variance components. Both sides are timed warm: one warm-up fit, then the best of
+``--repeat`` fits in the same process (the same R session for lme4), fitting only, data
+already in memory. Target (issue 18): within 1e-3 of lme4 and >= 10x faster.
 ``--statsmodels`` also times statsmodels MixedLM on the smallest size (slow).
 """
 
@@ -31,10 +33,19 @@ R_SCRIPT = r"""
 suppressMessages(library(lme4))
 args <- commandArgs(trailingOnly = TRUE)
 d <- read.csv(args[1])
-t0 <- proc.time()[["elapsed"]]
-fit <- lmer(outcome ~ session + alliance_within + alliance_between + (1 + session | episode),
-            data = d, REML = TRUE)
-elapsed <- proc.time()[["elapsed"]] - t0
+reps <- as.integer(args[3])
+fitit <- function() {
+  lmer(outcome ~ session + alliance_within + alliance_between + (1 + session | episode),
+       data = d, REML = TRUE)
+}
+fit <- fitit()
+times <- numeric(reps)
+for (i in seq_len(reps)) {
+  t0 <- proc.time()[["elapsed"]]
+  fit <- fitit()
+  times[i] <- proc.time()[["elapsed"]] - t0
+}
+elapsed <- min(times)
 fe <- summary(fit)$coefficients
 vc <- as.data.frame(VarCorr(fit))
 out <- data.frame(
@@ -70,7 +81,8 @@ def simulate(rows: int, rng: np.random.Generator) -> pd.DataFrame:
     return frame
 
 
-def lme4(data: pd.DataFrame):
+def lme4(data: pd.DataFrame, repeat: int):
+    """Fit with lme4 warm (a warm-up fit, then the best of ``repeat`` in one R session)."""
     if not shutil.which("Rscript"):
         return None
     with tempfile.TemporaryDirectory() as tmp:
@@ -79,7 +91,13 @@ def lme4(data: pd.DataFrame):
         data.to_csv(tmp / "data.csv", index=False)
         try:
             run = subprocess.run(
-                ["Rscript", str(tmp / "fit.R"), str(tmp / "data.csv"), str(tmp / "out.csv")],
+                [
+                    "Rscript",
+                    str(tmp / "fit.R"),
+                    str(tmp / "data.csv"),
+                    str(tmp / "out.csv"),
+                    str(repeat),
+                ],
                 capture_output=True,
                 text=True,
                 check=True,
@@ -96,18 +114,20 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--statsmodels", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs after a warm-up")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     for rows in args.rows:
         data = simulate(rows, rng)
         print(f"\n{len(data):,} session rows, {data['episode'].nunique():,} episodes")
+        ours = fit_mixed(data, "outcome", FIXED, "episode", random_slope="session")  # warm-up
         times = []
-        for _ in range(2):
+        for _ in range(args.repeat):
             t = time.perf_counter()
             ours = fit_mixed(data, "outcome", FIXED, "episode", random_slope="session")
             times.append(time.perf_counter() - t)
         ours_t = min(times)
-        print(f"  ours : {ours_t:8.3f} s (best of 2; converged={ours.converged})")
+        print(f"  ours : {ours_t:8.3f} s (warm, best of {args.repeat}; converged={ours.converged})")
         mine = pd.concat(
             [
                 ours.fixed.set_index("term")[["est", "se"]],
@@ -125,7 +145,7 @@ def main() -> None:
                 re_formula="~session",
             ).fit(reml=True)
             print(f"  statsmodels MixedLM: {time.perf_counter() - t:8.3f} s")
-        res = lme4(data)
+        res = lme4(data, args.repeat)
         if res is None:
             print("  lme4 : not run (Rscript or lme4 not installed)")
             continue
@@ -135,9 +155,12 @@ def main() -> None:
         ref = ref.drop(index="criterion")
         d_est = float(np.abs(mine.loc[ref.index, "est"] - ref["est"]).max())
         d_se = float(np.nanmax(np.abs(mine.loc[ref.index, "se"] - ref["se"])))
-        print(f"  lme4 : {lme_t:8.3f} s")
+        ratio = lme_t / ours_t
+        goal = "met" if ratio >= 10 else "NOT met"
+        print(f"  lme4 : {lme_t:8.3f} s (warm, best of {args.repeat} after a warm-up fit)")
+        print(f"  ratio lme4/ours: {ratio:6.1f}x (target >= 10x: {goal})")
         print(
-            f"  ratio lme4/ours: {lme_t / ours_t:6.1f}x   largest |est diff| = {d_est:.2e} "
+            f"  largest |est diff| = {d_est:.2e} "
             f"(fixed effects and variance components), |se diff| = {d_se:.2e}"
         )
         print(

@@ -118,3 +118,53 @@ def test_fit_json_defined_parameters():
         assert d["rhs"] == ref.loc[d["lhs"], "rhs"]
         assert d["est"] == pytest.approx(ref.loc[d["lhs"], "est"], abs=1e-4)
         assert d["se"] == pytest.approx(ref.loc[d["lhs"], "se"], abs=1e-4)
+
+
+def test_fit_json_mlr_groups_and_bootstrap():
+    """Issue 18's options on the command line: MLR, --group/--group-equal, --bootstrap."""
+    hs = [str(REFERENCE / "hs.lav"), str(REFERENCE / "hs.csv"), "--json"]
+    mlr = runner.invoke(app, ["fit", *hs, "--estimator", "MLR"])
+    assert mlr.exit_code == 0, mlr.output
+    fit = json.loads(mlr.output)["fit"]
+    ref = read_reference("hs_mlr_fit.csv").set_index("measure")["value"]
+    for key in ("chisq", "chisq.scaled", "chisq.scaling.factor", "cfi.scaled"):
+        assert fit[key] == pytest.approx(ref[key], abs=1e-3), key
+    grouped = runner.invoke(
+        app, ["fit", *hs, "--group", "school", "--group-equal", "loadings,intercepts"]
+    )
+    assert grouped.exit_code == 0, grouped.output
+    payload = json.loads(grouped.output)
+    ref = read_reference("hs_group_intercepts_estimates.csv")
+    row = ref[(ref.lhs == "visual") & (ref.op == "~1") & (ref.group == "Grant-White")].iloc[0]
+    [mine] = [
+        p
+        for p in payload["parameters"]
+        if (p["lhs"], p["op"], p["group"]) == ("visual", "~1", "Grant-White")
+    ]
+    assert mine["est"] == pytest.approx(row.est, abs=1e-4)
+    assert payload["options"]["group_labels"] == ["Pasteur", "Grant-White"]
+    med = [str(REFERENCE / "mediation.lav"), str(REFERENCE / "mediation.csv"), "--json"]
+    boot = runner.invoke(app, ["fit", *med, "--bootstrap", "50", "--seed", "3"])
+    assert boot.exit_code == 0, boot.output
+    ab = json.loads(boot.output)["defined"][0]
+    assert ab["ci.lower"] < ab["est"] < ab["ci.upper"]
+    table = runner.invoke(app, ["fit", *med[:2], "--bootstrap", "20", "--seed", "3"])
+    assert table.exit_code == 0 and "ci.lower" in table.output
+    bad = runner.invoke(app, ["fit", *hs, "--estimator", "GLS"])
+    assert bad.exit_code == 2
+    unknown = runner.invoke(app, ["fit", *hs, "--group", "school", "--group-equal", "loading"])
+    assert unknown.exit_code == 1 and "unknown group_equal" in unknown.output
+
+
+def test_fit_json_ordered_wlsmv():
+    items = ",".join(f"x{i}" for i in range(1, 10))
+    args = [str(REFERENCE / "hs.lav"), str(REFERENCE / "hs_ordinal.csv"), "--json"]
+    result = runner.invoke(app, ["fit", *args, "--ordered", items])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    ref = read_reference("hs_wlsmv_fit.csv").set_index("measure")["value"]
+    assert payload["fit"]["chisq.scaled"] == pytest.approx(ref["chisq.scaled"], abs=1e-3)
+    [t2] = [p for p in payload["parameters"] if (p["lhs"], p["op"], p["rhs"]) == ("x1", "|", "t2")]
+    est = read_reference("hs_wlsmv_estimates.csv")
+    assert t2["est"] == pytest.approx(est[(est.lhs == "x1") & (est.rhs == "t2")].est.iloc[0])
+    assert payload["options"]["estimator"] == "WLSMV"

@@ -4,10 +4,11 @@
   CSV / Parquet / SPSS writers (``build_datasets``, ``write_dataset``, ``TIDY_COLUMNS``).
 - ``alliance.research.psychometrics``: alpha with CI, omega, item–total statistics, CFA of
   goal/task/bond vs one factor, longitudinal measurement invariance.
-- ``alliance.research.sem``: structural equation models in lavaan syntax, ML and FIML,
-  matching lavaan 0.6 (``fit_sem``).
+- ``alliance.research.sem``: structural equation models in lavaan syntax, matching lavaan
+  0.6 (``fit_sem``): ML, FIML, MLR, WLSMV for ordered items, multiple groups with
+  ``group_equal``, ``==`` constraints, bootstrap percentile intervals.
 - ``alliance.research.models``: prebuilt models (alliance -> flourishing, alliance ->
-  wellbeing, RI-CLPM).
+  wellbeing, each ML, MLR or ordinal; RI-CLPM; measurement invariance across groups).
 - ``alliance.research.multilevel``: fast mixed models matching lme4 (``fit_mixed``,
   ``alliance_outcome_model``).
 - ``alliance.research.report``: the offline HTML report (``build_report``).
@@ -21,6 +22,7 @@ from .models import (
     alliance_wellbeing_syntax,
     fit_alliance_flourishing,
     fit_alliance_wellbeing,
+    fit_measurement_invariance,
     fit_riclpm,
     riclpm_paths,
     riclpm_syntax,
@@ -51,6 +53,7 @@ __all__ = [
     "cronbach_alpha",
     "fit_alliance_flourishing",
     "fit_alliance_wellbeing",
+    "fit_measurement_invariance",
     "fit_mixed",
     "fit_riclpm",
     "fit_sem",

@@ -2,10 +2,13 @@
 
 Pure (no Django): the lead's ``alliance`` command mounts ``app`` as ``research``.
 
-- ``fit MODEL_FILE DATA.csv [--json] [--missing ml]`` prints every free parameter
-  (lhs, op, rhs, est, se, z, pvalue, named as lavaan names them) and the fit measures
-  (chisq, df, pvalue, cfi, tli, rmsea, srmr, aic, bic), and any defined parameters (``:=``)
-  under ``defined``.
+- ``fit MODEL_FILE DATA.csv [--json] [--missing ml] [--estimator ML|MLR|WLSMV] [--ordered COL,COL...] [--group COL]
+  [--group-equal loadings,intercepts,...] [--bootstrap N --seed S] [--std-lv]`` prints
+  every free parameter (lhs, op, rhs, est, se, z, pvalue, named as lavaan names them; with
+  ``--group`` also ``group``, the group's value in the data; with ``--bootstrap`` also
+  ci.lower, ci.upper) and the fit measures (chisq, df, pvalue, cfi, tli, rmsea, srmr,
+  aic, bic; with MLR and WLSMV also chisq.scaled, pvalue.scaled, chisq.scaling.factor, cfi.scaled,
+  tli.scaled, rmsea.scaled; thresholds of ordered variables as ``x | t1``), and any defined parameters (``:=``) under ``defined``.
 - ``dataset TIDY.csv --out-dir DIR [--format csv|parquet|sav]`` writes the consented,
   pseudonymised long and wide data sets and their codebooks.
 - ``report TIDY.csv --out FILE.html [--seed N]`` runs the prebuilt analyses on a tidy
@@ -35,6 +38,16 @@ err = Console(stderr=True)
 
 #: the fit measures ``fit`` prints, in this order (issue 6)
 FIT_MEASURES = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic")
+#: printed as well when the estimator gives them (MLR)
+SCALED_MEASURES = (
+    "chisq.scaled",
+    "pvalue.scaled",
+    "chisq.scaling.factor",
+    "cfi.scaled",
+    "tli.scaled",
+    "rmsea.scaled",
+    "chisq.shift.parameters",
+)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -49,7 +62,7 @@ def fit_payload(result) -> dict:
     full = result.to_dict()
     return {
         "parameters": full["parameters"],
-        "fit": {k: full["fit"][k] for k in FIT_MEASURES},
+        "fit": {k: full["fit"][k] for k in FIT_MEASURES + SCALED_MEASURES if k in full["fit"]},
         "defined": full["defined"],
         "npar": int(result.fit["npar"]),
         "logl": full["fit"]["logl"],
@@ -70,19 +83,62 @@ def fit(
     std_lv: Annotated[
         bool, typer.Option("--std-lv", help="fix latent variances to 1, not first loadings")
     ] = False,
+    estimator: Annotated[
+        str | None,
+        typer.Option(
+            help="ML (default), MLR (Huber-White SEs, Yuan-Bentler scaled test) or WLSMV "
+            "(the default with --ordered)"
+        ),
+    ] = None,
+    ordered: Annotated[
+        str | None,
+        typer.Option(help="ordered categorical indicators, COL,COL,... (fitted by WLSMV)"),
+    ] = None,
+    group: Annotated[
+        str | None, typer.Option(help="column whose values define groups (lavaan's group)")
+    ] = None,
+    group_equal: Annotated[
+        str,
+        typer.Option(
+            "--group-equal",
+            help="held equal across groups: loadings,intercepts,means,residuals,"
+            "residual.covariances,lv.variances,lv.covariances,regressions",
+        ),
+    ] = "",
+    bootstrap: Annotated[
+        int, typer.Option(help="bootstrap samples for percentile intervals (0: none)")
+    ] = 0,
+    seed: Annotated[int | None, typer.Option(help="seed of the bootstrap")] = None,
 ) -> None:
-    """Fit a structural equation model in lavaan syntax by maximum likelihood."""
+    """Fit a structural equation model in lavaan syntax (ML, MLR, WLSMV; groups; bootstrap)."""
     from .sem import ModelSyntaxError, fit_sem
 
     if missing not in ("listwise", "ml"):
         err.print("[red]--missing must be 'listwise' or 'ml'[/red]")
+        raise typer.Exit(2)
+    if estimator is not None and estimator.upper() not in ("ML", "MLR", "WLSMV"):
+        err.print("[red]--estimator must be ML, MLR or WLSMV[/red]")
+        raise typer.Exit(2)
+    if bootstrap < 0:
+        err.print("[red]--bootstrap must be 0 or more[/red]")
         raise typer.Exit(2)
     if not model_file.exists():
         err.print(f"[red]No such file:[/red] {model_file}")
         raise typer.Exit(2)
     frame = _read_csv(data)
     try:
-        result = fit_sem(model_file.read_text(), frame, missing=missing, std_lv=std_lv)
+        result = fit_sem(
+            model_file.read_text(),
+            frame,
+            missing=missing,
+            std_lv=std_lv,
+            estimator=estimator,
+            group=group,
+            group_equal=group_equal,
+            bootstrap=bootstrap,
+            seed=seed,
+            ordered=ordered,
+        )
     except (ModelSyntaxError, KeyError, ValueError) as exc:
         err.print(f"[red]Cannot fit the model:[/red] {exc}")
         raise typer.Exit(1) from exc
@@ -90,28 +146,25 @@ def fit(
     if as_json:
         typer.echo(json.dumps(payload, indent=2))
         return
-    table = Table(title=f"Free parameters (N = {result.n_obs})")
-    for col in ("lhs", "op", "rhs", "est", "se", "z", "pvalue"):
-        table.add_column(col, justify="left" if col in ("lhs", "op", "rhs") else "right")
-    for p in payload["parameters"]:
-        table.add_row(
-            p["lhs"], p["op"], p["rhs"], *(_num(p[k]) for k in ("est", "se", "z", "pvalue"))
-        )
-    console.print(table)
-    if payload["defined"]:
-        defined = Table(title="Defined parameters (delta-method SE)")
-        for col in ("lhs", "op", "rhs", "est", "se", "z", "pvalue"):
-            defined.add_column(col)
-        for p in payload["defined"]:
-            defined.add_row(
-                p["lhs"], p["op"], p["rhs"], *(_num(p[k]) for k in ("est", "se", "z", "pvalue"))
-            )
-        console.print(defined)
+    names = ["lhs", "op", "rhs"] + (["group"] if group else [])
+    numbers = ["est", "se", "z", "pvalue"] + (["ci.lower", "ci.upper"] if bootstrap else [])
+    for title, key in (
+        (f"Free parameters (N = {result.n_obs})", "parameters"),
+        ("Defined parameters (delta-method SE)", "defined"),
+    ):
+        if not payload[key]:
+            continue
+        table = Table(title=title)
+        for col in names + numbers:
+            table.add_column(col, justify="left" if col in names else "right")
+        for p in payload[key]:
+            table.add_row(*(str(p.get(k, "")) for k in names), *(_num(p[k]) for k in numbers))
+        console.print(table)
     fit_table = Table(title="Fit measures")
     fit_table.add_column("measure")
     fit_table.add_column("value", justify="right")
-    for k in FIT_MEASURES:
-        fit_table.add_row(k, _num(payload["fit"][k]))
+    for k, value in payload["fit"].items():
+        fit_table.add_row(k, _num(value))
     console.print(fit_table)
     if not result.converged:
         err.print("[yellow]Warning: the optimiser did not converge.[/yellow]")

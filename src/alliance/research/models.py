@@ -19,6 +19,8 @@ __all__ = [
     "alliance_wellbeing_syntax",
     "fit_alliance_flourishing",
     "fit_alliance_wellbeing",
+    "fit_measurement_invariance",
+    "INVARIANCE_LEVELS",
     "fit_riclpm",
     "riclpm_syntax",
     "riclpm_paths",
@@ -129,19 +131,108 @@ def riclpm_syntax(x: Sequence[str], y: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def fit_alliance_flourishing(data, goal, task, bond, flourishing, *, missing: str = "ml") -> SemFit:
-    """Fit model (a); see ``alliance_flourishing_syntax``."""
-    return fit_sem(
-        alliance_flourishing_syntax(goal, task, bond, flourishing), data, missing=missing
-    )
+def _fit_variant(syntax: str, data, *, missing: str, ordinal: bool, estimator) -> SemFit:
+    if ordinal:
+        # Likert items as ordered categories: WLSMV on complete cases, as lavaan
+        return fit_sem(syntax, data, ordered=True, estimator=estimator)
+    return fit_sem(syntax, data, missing=missing, estimator=estimator)
+
+
+def fit_alliance_flourishing(
+    data,
+    goal,
+    task,
+    bond,
+    flourishing,
+    *,
+    missing: str = "ml",
+    ordinal: bool = False,
+    estimator: str | None = None,
+) -> SemFit:
+    """Fit model (a); see ``alliance_flourishing_syntax``.
+
+    ML (FIML by default) treats the items as continuous; ``ordinal=True`` treats every
+    item as an ordered category (Likert answers) and fits by WLSMV; ``estimator="MLR"``
+    gives robust standard errors and the scaled test for non-normal item scores.
+    """
+    syntax = alliance_flourishing_syntax(goal, task, bond, flourishing)
+    return _fit_variant(syntax, data, missing=missing, ordinal=ordinal, estimator=estimator)
 
 
 def fit_alliance_wellbeing(
-    data, goal, task, bond, dimensions, *, second_order: bool = True, missing: str = "ml"
+    data,
+    goal,
+    task,
+    bond,
+    dimensions,
+    *,
+    second_order: bool = True,
+    missing: str = "ml",
+    ordinal: bool = False,
+    estimator: str | None = None,
 ) -> SemFit:
-    """Fit model (b); see ``alliance_wellbeing_syntax``."""
+    """Fit model (b); see ``alliance_wellbeing_syntax`` (``ordinal``: as model (a))."""
     syntax = alliance_wellbeing_syntax(goal, task, bond, dimensions, second_order=second_order)
-    return fit_sem(syntax, data, missing=missing)
+    return _fit_variant(syntax, data, missing=missing, ordinal=ordinal, estimator=estimator)
+
+
+#: levels of measurement invariance and what each holds equal across groups
+INVARIANCE_LEVELS: dict[str, tuple[str, ...]] = {
+    "configural": (),
+    "metric": ("loadings",),
+    "scalar": ("loadings", "intercepts"),
+    "strict": ("loadings", "intercepts", "residuals"),
+}
+
+
+def fit_measurement_invariance(
+    data,
+    factors: Mapping[str, Sequence[str]],
+    group: str,
+    *,
+    levels: Sequence[str] = ("configural", "metric", "scalar"),
+    estimator: str | None = None,
+) -> tuple[dict[str, SemFit], pd.DataFrame]:
+    """Measurement invariance across groups, each level one multiple-group model.
+
+    ``factors`` maps each latent variable to its items (e.g. goal, task and bond of the
+    WAI-SR); ``group`` is the column naming the groups (service, gender, language). Each
+    level is one model fitted in every group at once, with ``INVARIANCE_LEVELS[level]``
+    held equal (lavaan's ``group.equal``). Returns the fits and a table with one row per
+    level: chisq, df, cfi, rmsea, srmr, and the chi-square difference test against the
+    previous level (delta_chisq, delta_df, pvalue; ML only), delta_cfi.
+
+    Reference: Putnick, D. L. & Bornstein, M. H. (2016). Measurement invariance
+    conventions and reporting. Developmental Review, 41, 71-90.
+    """
+    from scipy import stats
+
+    unknown = [level for level in levels if level not in INVARIANCE_LEVELS]
+    if unknown:
+        raise ValueError(f"unknown level {unknown[0]!r}; use {', '.join(INVARIANCE_LEVELS)}")
+    syntax = "\n".join(f"{f} =~ " + " + ".join(items) for f, items in factors.items()) + "\n"
+    fits = {
+        level: fit_sem(
+            syntax, data, group=group, group_equal=INVARIANCE_LEVELS[level], estimator=estimator
+        )
+        for level in levels
+    }
+    rows = []
+    previous = None
+    for level, fit in fits.items():
+        row = {"level": level, **{k: fit.fit[k] for k in ("chisq", "df", "cfi", "rmsea", "srmr")}}
+        if previous is not None:
+            d_chisq = fit.fit["chisq"] - previous.fit["chisq"]
+            d_df = fit.fit["df"] - previous.fit["df"]
+            row.update(
+                delta_chisq=d_chisq,
+                delta_df=d_df,
+                pvalue=float(stats.chi2.sf(d_chisq, d_df)) if d_df > 0 else float("nan"),
+                delta_cfi=fit.fit["cfi"] - previous.fit["cfi"],
+            )
+        rows.append(row)
+        previous = fit
+    return fits, pd.DataFrame(rows)
 
 
 def fit_riclpm(data, x: Sequence[str], y: Sequence[str], *, missing: str = "ml") -> SemFit:

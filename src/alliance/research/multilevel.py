@@ -96,18 +96,26 @@ class _Stats:
         q, p = z.shape[1], x.shape[1]
         w = np.column_stack([z, x, y])  # N x (q + p + 1)
         k = w.shape[1]
-        iu = np.triu_indices(k)
-        # per-row products of the upper triangle, summed by group
-        prods = w[:, iu[0]] * w[:, iu[1]]
-        sums = np.add.reduceat(prods, starts, axis=0)
-        cross = np.zeros((len(starts), k, k))
-        cross[:, iu[0], iu[1]] = sums
-        cross[:, iu[1], iu[0]] = sums
+        # per-group sums of the products of each random-effect column with [Z | X | y]
+        # (only those rows of the cross-product are needed per group; the rest is total)
+        rows, cols = [], []
+        blocks = []
+        for i in range(q):
+            part = w[:, i:] if np.all(w[:, i] == 1.0) else w[:, i : i + 1] * w[:, i:]
+            blocks.append(np.add.reduceat(part, starts, axis=0))
+            rows += [i] * (k - i)
+            cols += list(range(i, k))
+        sums = np.hstack(blocks)
+        cross = np.zeros((len(starts), q, k))
+        rows_a, cols_a = np.array(rows), np.array(cols)
+        cross[:, rows_a, cols_a] = sums
+        lower = cols_a < q
+        cross[:, cols_a[lower], rows_a[lower]] = sums[:, lower]
         self.q, self.p = q, p
         self.zz = cross[:, :q, :q]
         self.zx = cross[:, :q, q : q + p]
         self.zy = cross[:, :q, q + p]
-        total = cross.sum(axis=0)
+        total = w.T @ w
         self.xx = total[q : q + p, q : q + p]
         self.xy = total[q : q + p, q + p]
         self.yy = total[q + p, q + p]
@@ -282,7 +290,7 @@ def _fit(groups, x, z, y, names, random_slope, reml) -> MixedResult:
         start,
         method="L-BFGS-B",
         bounds=bounds,
-        options={"ftol": 1e-12, "gtol": 1e-8, "maxiter": 2000},
+        options={"ftol": 1e-9, "gtol": 1e-6, "maxiter": 2000},
     )
     theta, converged = _newton_polish(objective, res.x, diag_pos)
     crit, beta, sigma2, a, lam = _profile(theta, st, reml)
@@ -353,6 +361,8 @@ def _newton_polish(objective, theta: np.ndarray, diag_pos: list[int], max_iter: 
             step[free] = np.linalg.solve(hess[np.ix_(free, free)], grad[free])
         except np.linalg.LinAlgError:
             return theta, False
+        # a Newton decrement below 1e-9 (in units of the deviance): the step is the last
+        predicted = 0.5 * float(grad @ step)
         alpha = 1.0
         while alpha > 1e-6:
             cand = np.maximum(theta - alpha * step, lower)
@@ -366,7 +376,7 @@ def _newton_polish(objective, theta: np.ndarray, diag_pos: list[int], max_iter: 
         decrease = f0 - fc
         theta, f0 = cand, fc
         # stop when the step is tiny or the criterion no longer moves beyond rounding
-        if moved < 1e-9 or decrease < 1e-10 * max(1.0, abs(f0)) * 1e-6:
+        if moved < 1e-9 or decrease < 1e-10 * max(1.0, abs(f0)) * 1e-6 or predicted < 1e-9:
             return theta, True
     return theta, True
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-__all__ = ["compile_definition", "defined_estimates"]
+__all__ = ["compile_definition", "defined_estimates", "defined_values"]
 
 _FUNCS: dict[str, Callable[[float], float]] = {
     "exp": math.exp,
@@ -74,6 +74,27 @@ def _evaluate(node: ast.AST, values: Mapping[str, float]) -> float:
     if isinstance(node, ast.Call):
         return float(_FUNCS[node.func.id](*(_evaluate(a, values) for a in node.args)))  # type: ignore[union-attr]
     raise ValueError(f"cannot evaluate {ast.dump(node)}")
+
+
+def defined_values(
+    definitions: list[tuple[str, str]],
+    thetas: np.ndarray,
+    labels: Mapping[str, int],
+    constants: Mapping[str, float],
+) -> np.ndarray:
+    """Values of ``definitions`` for each row of ``thetas`` (R x q), as an R x D array."""
+    trees = [(name, compile_definition(expr)[0]) for name, expr in definitions]
+    out = np.empty((len(thetas), len(trees)))
+    for r, th in enumerate(thetas):
+        values = dict(constants)
+        values.update({k: float(th[i]) for k, i in labels.items()})
+        for d, (name, tree) in enumerate(trees):
+            try:
+                values[name] = _evaluate(tree, values)
+            except (ArithmeticError, ValueError):
+                values[name] = math.nan
+            out[r, d] = values[name]
+    return out
 
 
 def defined_estimates(

@@ -73,6 +73,18 @@ class Patterns:
         x, mask = x[keep], mask[keep]
         if x.shape[0] == 0:
             raise ValueError("no case has any observed value")
+        if mask.all():  # complete data: one pattern, no sorting
+            mean = x.mean(axis=0)
+            dev = x - mean
+            cov = dev.T @ dev / x.shape[0]
+            return cls(
+                np.array([float(x.shape[0])]),
+                [np.arange(x.shape[1])],
+                [mean],
+                [cov],
+                int(x.shape[0]),
+                x.shape[1],
+            )
         if mask.shape[1] <= 62:
             # one integer per missing-data pattern: far faster than np.unique(axis=0)
             codes = mask.astype(np.int64) @ (

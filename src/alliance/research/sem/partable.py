@@ -22,7 +22,20 @@ from dataclasses import dataclass, field
 from .defined import compile_definition
 from .syntax import ModelSyntaxError, UserRow, parse_model
 
-__all__ = ["ParRow", "ParTable", "build_partable"]
+__all__ = ["GROUP_EQUAL", "ParRow", "ParTable", "build_partable", "split_groups"]
+
+#: lavaan's ``group.equal`` keywords and the rows each one makes equal across groups
+GROUP_EQUAL = (
+    "loadings",
+    "intercepts",
+    "means",
+    "residuals",
+    "residual.covariances",
+    "lv.variances",
+    "lv.covariances",
+    "regressions",
+    "thresholds",
+)
 
 
 @dataclass
@@ -37,6 +50,7 @@ class ParRow:
     label: str = ""
     user: bool = True
     exo: bool = False  # fixed to a sample statistic (fixed.x)
+    group: int = 0  # 0-based group number (multiple-group models)
 
     @property
     def free(self) -> bool:
@@ -71,6 +85,50 @@ def _ordered_unique(items) -> list[str]:
     return list(seen)
 
 
+def _apply_constraints(rows: list[ParRow], constraints: list[UserRow]) -> dict[str, str]:
+    """Apply ``==`` constraints; return each label's representative label.
+
+    ``a1 == a2`` makes the two labels one parameter (as lavaan, which turns simple equality
+    constraints into shared parameters); ``a1 == 0.5`` fixes every row labelled ``a1``.
+    """
+    known = {r.label for r in rows if r.label}
+    parent: dict[str, str] = {}
+
+    def find(label: str) -> str:
+        while parent.get(label, label) != label:
+            label = parent[label]
+        return label
+
+    fixes: list[tuple[str, float]] = []
+    for c in constraints:
+        names = [side for side in (c.lhs, c.rhs) if not _is_number(side)]
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ModelSyntaxError(
+                f"line {c.line}: constraint {c.lhs} == {c.rhs} names an unknown label "
+                f"{unknown[0]!r} (labels in the model: {', '.join(sorted(known)) or 'none'})"
+            )
+        if len(names) == 2:
+            a, b = find(names[0]), find(names[1])
+            if a != b:
+                parent[b] = a
+        else:
+            fixes.append((names[0], float(c.rhs if names[0] == c.lhs else c.lhs)))
+    for name, value in fixes:
+        for row in rows:
+            if row.label and find(row.label) == find(name):
+                row.index, row.value = -1, value
+    return {label: find(label) for label in known}
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def build_partable(
     model: str | list[UserRow],
     *,
@@ -83,7 +141,8 @@ def build_partable(
     """Build the full parameter table for ``model`` (lavaan syntax or parsed rows)."""
     user = parse_model(model) if isinstance(model, str) else list(model)
     definitions = [(r.lhs, r.rhs, r.line) for r in user if r.op == ":="]
-    user = [r for r in user if r.op != ":="]
+    constraints = [r for r in user if r.op == "=="]
+    user = [r for r in user if r.op not in (":=", "==")]
     if not user:
         raise ModelSyntaxError("the model has definitions (:=) but no parameters")
     lv = _ordered_unique(r.lhs for r in user if r.op == "=~")
@@ -174,17 +233,24 @@ def build_partable(
         for f in lv:
             add(f, "~1", "", False, 0.0)
 
-    # number the free parameters; equal labels share one parameter
+    alias = _apply_constraints(rows, constraints)
+
+    # number the free parameters; equal labels (and labels set equal by ==) share one
     labels: list[str] = []
     by_label: dict[str, int] = {}
     for row in rows:
         if not row.free:
             continue
-        if row.label and row.label in by_label:
-            row.index = by_label[row.label]
+        key = alias.get(row.label, row.label)
+        if key and key in by_label:
+            row.index = by_label[key]
+            if row.label:
+                by_label.setdefault(row.label, row.index)
             continue
         row.index = len(labels)
         labels.append(row.label or f"{row.lhs}{row.op}{row.rhs}")
+        if key:
+            by_label[key] = row.index
         if row.label:
             by_label[row.label] = row.index
 
@@ -218,3 +284,67 @@ def build_partable(
         labels,
         [(n, e) for n, e, _ in definitions],
     )
+
+
+def _equal_kind(row: ParRow, pt: ParTable) -> str:
+    lv = set(pt.lv)
+    if row.op == "=~":
+        return "loadings"
+    if row.op == "~":
+        return "regressions"
+    if row.op == "~1":
+        return "means" if row.lhs in lv else "intercepts"
+    if row.op == "|":
+        return "thresholds"
+    if row.op == "~~":
+        both_lv = row.lhs in lv and row.rhs in lv
+        if row.lhs == row.rhs:
+            return "lv.variances" if both_lv else "residuals"
+        return "lv.covariances" if both_lv else "residual.covariances"
+    return ""
+
+
+def split_groups(pt: ParTable, n_groups: int, group_equal=()) -> list[ParTable]:
+    """Repeat ``pt`` for each group, as lavaan's multiple-group models.
+
+    Free parameters are separate per group unless a user label or a ``group_equal``
+    keyword (lavaan's ``group.equal``) makes them equal across groups. With equal
+    intercepts (and not equal means), latent means are free in groups 2, 3, ... as in
+    lavaan. Returns one table per group; their free indices refer to one shared vector.
+    """
+    unknown = sorted(set(group_equal) - set(GROUP_EQUAL))
+    if unknown:
+        raise ValueError(f"unknown group_equal {', '.join(unknown)}; use {', '.join(GROUP_EQUAL)}")
+    equal = set(group_equal)
+    free_lv_means = "intercepts" in equal and "means" not in equal
+    index_of: dict[object, int] = {}
+    tables = []
+    n_free = 0
+    label_of_index = {}
+    for g in range(n_groups):
+        rows = []
+        for row in pt.rows:
+            new = ParRow(
+                row.lhs, row.op, row.rhs, row.index, row.value, row.label, row.user, row.exo, g
+            )
+            if free_lv_means and g > 0 and row.op == "~1" and row.lhs in pt.lv and not row.user:
+                new.index, new.value = 0, None
+            if new.free:
+                if row.label:
+                    key: object = ("label", row.index)
+                elif row.free and _equal_kind(row, pt) in equal:
+                    key = ("equal", row.index)
+                else:
+                    key = ("group", g, row.lhs, row.op, row.rhs)
+                if key not in index_of:
+                    index_of[key] = n_free
+                    label_of_index[n_free] = row.label or f"{row.lhs}{row.op}{row.rhs}.g{g + 1}"
+                    n_free += 1
+                new.index = index_of[key]
+            rows.append(new)
+        tables.append(rows)
+    labels = [label_of_index[i] for i in range(n_free)]
+    return [
+        ParTable(rows, pt.ov, pt.lv, pt.ov_x, pt.meanstructure, n_free, labels, pt.definitions)
+        for rows in tables
+    ]

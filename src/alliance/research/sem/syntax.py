@@ -1,7 +1,8 @@
 """Parse lavaan model syntax into user-specified parameter rows.
 
 Supported: ``=~`` (measurement), ``~`` (regression), ``~~`` (variance/covariance),
-``~ 1`` (intercepts), ``:=`` (defined parameters, e.g. ``ab := a*b``), modifiers ``1*x`` (fixed), ``NA*x`` (free), ``a*x`` (label, the
+``~ 1`` (intercepts), ``:=`` (defined parameters, e.g. ``ab := a*b``), ``==`` (equality
+constraints between labels, ``a1 == a2``, or fixing a label, ``a1 == 0.5``), modifiers ``1*x`` (fixed), ``NA*x`` (free), ``a*x`` (label, the
 same label on several rows makes them equal), ``start(0.5)*x``, several modifiers
 chained (``NA*a*x``), several left-hand sides (``y1 + y2 ~ x``), comments with ``#`` or
 ``!``, statements split by new lines or ``;`` and continued over lines that end in an
@@ -18,8 +19,8 @@ from dataclasses import dataclass
 
 __all__ = ["ModelSyntaxError", "UserRow", "parse_model"]
 
-_OPERATORS = ("=~", "~~", "~", ":=")
-_UNSUPPORTED = ("==", "<~", "|", "~*~", "<", ">")
+_OPERATORS = ("=~", "~~", "~", ":=", "==")
+_UNSUPPORTED = ("<~", "|", "~*~", "<", ">")
 _NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
@@ -126,6 +127,18 @@ def parse_model(text: str) -> list[UserRow]:
             if not _NAME.match(name) or not expr:
                 raise ModelSyntaxError(f"line {number}: cannot read definition {statement!r}")
             rows.append(UserRow(name, ":=", re.sub(r"\s+", "", expr), line=number))
+            continue
+        if "==" in statement:
+            left, right = (part.strip() for part in statement.split("==", 1))
+            for side in (left, right):
+                if not (_NAME.match(side) or _NUMBER.match(side)):
+                    raise ModelSyntaxError(
+                        f"line {number}: an equality constraint compares labels or numbers "
+                        f"(a1 == a2, a1 == 0.5); cannot read {side!r}"
+                    )
+            if not _NAME.match(left) and not _NAME.match(right):
+                raise ModelSyntaxError(f"line {number}: {statement!r} names no label")
+            rows.append(UserRow(left, "==", right, line=number))
             continue
         lhs_text, op, rhs_text = _split_operator(statement, number)
         lhs_names = [s.strip() for s in lhs_text.split("+")]
