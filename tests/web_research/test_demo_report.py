@@ -24,6 +24,7 @@ WARNINGS = (
     "RI-CLPM not fitted",
     "CFA not computed",
     "No alliance-check forms",
+    "Alliance split not fitted",
 )
 
 
@@ -56,6 +57,9 @@ def test_the_report_computes_every_part_on_the_demo(demo_org, client):
         assert warning not in html, warning
     assert "Measurement invariance of alliance" in html
     assert "Within-person paths" in html and "Fixed effects" in html
+    assert "between practitioners (the practitioner&#x27;s part)" in html or (
+        "between practitioners (the practitioner's part)" in html
+    )
     episodes = int(re.search(r"FIML on (\d+) episodes", html).group(1))
     assert episodes >= 50
 

@@ -346,6 +346,10 @@ def build_report(
     except (ValueError, KeyError, np.linalg.LinAlgError) as exc:
         ml_html += f"<p class='warn'>Multilevel model not fitted: {html.escape(str(exc))}</p>"
     sections.append("<h2>Alliance and outcome across sessions (multilevel)</h2>" + ml_html)
+    sections.append(
+        "<h2>Whose alliance? Practitioner and client parts (Baldwin, Wampold &amp; Imel 2007)</h2>"
+        + _alliance_split_html(long, alliance_instrument, outcome_instrument)
+    )
 
     # --- RI-CLPM (c)
     ri_html = ""
@@ -420,6 +424,49 @@ def build_report(
         "reproduced from the command and versions at the end.</p>"
         + "".join(sections)
         + "</body></html>"
+    )
+
+
+def _alliance_split_html(long: pd.DataFrame, alliance_instrument: str, outcome: str) -> str:
+    """The alliance-outcome link split into its within- and between-practitioner parts.
+
+    One row per episode: the alliance at session 3, the outcome at the first and the last
+    session with a score; see ``alliance.outcomes.effects.alliance_outcome_split``.
+    """
+    # outcomes builds on research's multilevel engine; importing it here at load time
+    # would make the two pure packages import each other.
+    from alliance.outcomes.effects import alliance_outcome_split
+
+    scores = long[["episode_id", "practitioner_id", "session_number", "instrument", "score"]]
+    alliance = scores[
+        (scores["instrument"] == alliance_instrument) & (scores["session_number"] == 3)
+    ].drop_duplicates("episode_id")[["episode_id", "practitioner_id", "score"]]
+    outcome_rows = scores[scores["instrument"] == outcome].sort_values("session_number")
+    ends = outcome_rows.groupby("episode_id")["score"].agg(start="first", end="last", n="size")
+    episodes = alliance.rename(columns={"score": "alliance", "practitioner_id": "practitioner"})
+    episodes = episodes.merge(ends[ends["n"] >= 2].reset_index(), on="episode_id")
+    try:
+        split = alliance_outcome_split(episodes)
+    except (ValueError, KeyError, np.linalg.LinAlgError) as exc:
+        return f"<p class='warn'>Alliance split not fitted: {html.escape(str(exc))}</p>"
+    rows = pd.DataFrame(
+        [
+            {"part": name, **{k: split_part[k] for k in ("est", "se", "low", "high")}}
+            for name, split_part in (
+                ("within practitioner (the client's part)", split.within),
+                ("between practitioners (the practitioner's part)", split.between),
+                ("between minus within", split.difference),
+            )
+        ]
+    )
+    return (
+        "<p>end<sub>ij</sub> = b0 + b1 start<sub>ij</sub> + bW (alliance<sub>ij</sub> − "
+        "mean<sub>j</sub>) + bB mean<sub>j</sub> + u<sub>j</sub> + e<sub>ij</sub>, with "
+        "alliance<sub>ij</sub> the session-3 "
+        f"{html.escape(alliance_instrument)} total of client i seen by practitioner j and "
+        f"start and end the first and last {html.escape(outcome)}; REML, as lme4; "
+        f"{len(episodes)} episodes of {episodes['practitioner'].nunique()} practitioners.</p>"
+        + _table(rows, "Alliance effects on the end score (95% Wald intervals)")
     )
 
 
