@@ -445,6 +445,12 @@ def _alliance_split_html(long: pd.DataFrame, alliance_instrument: str, outcome: 
     ends = outcome_rows.groupby("episode_id")["score"].agg(start="first", end="last", n="size")
     episodes = alliance.rename(columns={"score": "alliance", "practitioner_id": "practitioner"})
     episodes = episodes.merge(ends[ends["n"] >= 2].reset_index(), on="episode_id")
+    if len(episodes) < 10 or episodes["practitioner"].nunique() < 2:
+        return (
+            "<p class='warn'>Alliance split not fitted: needs 10+ episodes with a session-3 "
+            f"alliance and two outcome scores, from 2+ practitioners (has {len(episodes)} "
+            f"from {episodes['practitioner'].nunique()}).</p>"
+        )
     try:
         split = alliance_outcome_split(episodes)
     except (ValueError, KeyError, np.linalg.LinAlgError) as exc:
