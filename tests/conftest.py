@@ -12,6 +12,16 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+@pytest.fixture(autouse=True)
+def _no_api_token_left_over():
+    """Forget the API token a test authenticated with outside a request (a server clears it at
+    every request's start), so the next test's audit entries never name a rolled-back user."""
+    yield
+    from alliance.web.audit.log import clear_token
+
+    clear_token()
+
+
 @pytest.fixture
 def world(db):
     return build_world()

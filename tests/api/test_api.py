@@ -216,24 +216,32 @@ def test_cli_commands(world):
     from alliance.cli import app
 
     runner = CliRunner()
-    made = runner.invoke(
-        app,
-        [
-            "api-token",
-            "create",
-            world.owner.username,
-            "--scope",
-            "read",
-            "--scope",
-            "sessions:write",
-            "--days",
-            "90",
-            "--service",
-        ],
-    )
+
+    def create(*scopes, service=True):
+        flags = [arg for scope in scopes for arg in ("--scope", scope)]
+        return runner.invoke(
+            app,
+            ["api-token", "create", world.owner.username, *flags, "--days", "90"]
+            + (["--service"] if service else []),
+        )
+
+    # A service token carries no clinical text and no clinical writes, whoever creates it:
+    # the command line is no way around that.
+    refused = create("read", "sessions:write")
+    assert refused.exit_code == 2
+    assert "sessions:write is not allowed" in " ".join(refused.output.split())
+    assert not ApiToken.objects.filter(user=world.owner).exists()
+    made = create("read", "responses:read")
     assert made.exit_code == 0, made.output
     token = ApiToken.objects.get(user=world.owner, kind="service")
-    assert token.scopes == ["read", "sessions:write"]
+    assert token.scopes == ["read", "responses:read"]
+    assert token.created_by is None and token.is_delegated
+    assert not token.allows("sessions:write") and token.allows("responses:read")
+    # A personal token made at the command line acts as its user with the scopes given.
+    personal = create("read", "sessions:write", service=False)
+    assert personal.exit_code == 0, personal.output
+    own = ApiToken.objects.get(user=world.owner, kind="personal")
+    assert own.allows("sessions:write") and not own.is_delegated
     listed = runner.invoke(app, ["api-token", "list", "--organisation", world.org.slug])
     assert token.prefix in listed.output
     assert runner.invoke(app, ["api-token", "revoke", token.prefix]).exit_code == 0

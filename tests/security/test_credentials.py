@@ -104,6 +104,34 @@ def test_the_admin_sends_a_reset_link_from_the_list(
     assert owner_with_email.check_password(PASSWORD)
 
 
+def test_the_admin_cannot_redirect_a_colleagues_reset_link(world, login, owner_with_email):
+    admin = login(world.admin)
+    page = admin.get(f"/admin/accounts/user/{owner_with_email.pk}/change/").content.decode()
+    assert 'name="email"' not in page  # shown, not editable
+    assert "owner@example.org" in page
+    form = {
+        "username": owner_with_email.username,
+        "first_name": "",
+        "last_name": "",
+        "email": "admin-owned@example.org",
+        "organisation": world.org.pk,
+        "role": Role.PRACTITIONER,
+        "practitioner_kind": owner_with_email.practitioner_kind,
+        "is_active": "on",
+    }
+    admin.post(f"/admin/accounts/user/{owner_with_email.pk}/change/", form)
+    owner_with_email.refresh_from_db()
+    assert owner_with_email.email == "owner@example.org"
+    # Someone who has not started yet (no password, never signed in) can still be corrected.
+    newcomer = User.objects.create(
+        username="newcomer", email="typo@example.og", organisation=world.org, role=Role.PRACTITIONER
+    )
+    newcomer.set_unusable_password()
+    newcomer.save()
+    page = admin.get(f"/admin/accounts/user/{newcomer.pk}/change/").content.decode()
+    assert 'name="email"' in page
+
+
 def test_an_email_change_is_audited_and_told_to_both_addresses(
     world, owner_with_email, django_capture_on_commit_callbacks
 ):

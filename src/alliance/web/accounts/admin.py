@@ -143,6 +143,17 @@ class AllianceUserAdmin(ClinicAdminMixin, UserAdmin):
     ]
     readonly_fields = ["last_login", "date_joined"]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # An admin who could change a colleague's address could send the reset link to
+        # themselves and sign in as them. Once someone has a password or has signed in, only
+        # they change their address (their own account page; or the operator at the command
+        # line); an admin still corrects the address of someone who has not started.
+        in_use = obj is not None and (obj.has_usable_password() or obj.last_login is not None)
+        if in_use and obj.pk != request.user.pk:
+            fields.append("email")
+        return fields
+
     def user_change_password(self, request, id, form_url=""):
         # An admin who could set a practitioner's password could sign in as them.
         raise PermissionDenied("Admins send a password reset link; they never set a password.")

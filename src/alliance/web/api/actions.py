@@ -52,7 +52,8 @@ def create_token(
     tokens for an integration over one practitioner's records: such a token carries only
     SERVICE_SCOPES (no clinical free text, no clinical writes), is listed on that
     practitioner's token page, and the practitioner is told by e-mail. `actor` None is the
-    operator at the command line, who may create either kind for anyone.
+    operator at the command line, who may create either kind for anyone; a service token
+    carries only SERVICE_SCOPES whoever creates it.
     """
     if user.organisation_id is None:
         raise ValidationError({"user": f"{user.username} belongs to no organisation."})
@@ -68,8 +69,8 @@ def create_token(
         )
     if kind not in TokenKind.values:
         raise ValidationError({"kind": f"Unknown token kind {kind!r}."})
-    delegated = actor is not None and actor.pk != user.pk
-    if delegated and user.role != Role.PRACTITIONER:
+    delegated = kind == TokenKind.SERVICE or (actor is not None and actor.pk != user.pk)
+    if kind == TokenKind.SERVICE and user.role != Role.PRACTITIONER:
         raise ValidationError(
             {"user": "A service token covers one practitioner's records; choose a practitioner."}
         )
@@ -83,8 +84,9 @@ def create_token(
         raise ValidationError(
             {
                 "scopes": (
-                    f"A service token created by an admin reads no clinical text and writes "
-                    f"no clinical records: {', '.join(refused)} is not allowed (allowed: "
+                    f"A service token, or one created for someone else, reads no clinical "
+                    f"text and writes no clinical records: {', '.join(refused)} "
+                    f"{'is' if len(refused) == 1 else 'are'} not allowed (allowed: "
                     f"{', '.join(SERVICE_SCOPES)})."
                 )
             }
@@ -95,7 +97,7 @@ def create_token(
         token = ApiToken.objects.create(
             organisation_id=user.organisation_id,
             user=user,
-            created_by=actor or user,
+            created_by=actor,
             kind=kind,
             name=name.strip()[:100],
             prefix=prefix,

@@ -49,8 +49,9 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
+    # None: created by the operator at the command line.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(max_length=10, choices=TokenKind.choices, default=TokenKind.PERSONAL)
     name = models.CharField(max_length=100, blank=True)
@@ -82,13 +83,15 @@ class ApiToken(models.Model):
 
     @property
     def is_delegated(self) -> bool:
-        """Whether someone other than its user created it (an admin's service token)."""
+        """Whether it is a service token or someone other than its user created it."""
+        if self.kind == TokenKind.SERVICE:
+            return True
         return self.created_by_id is not None and self.created_by_id != self.user_id
 
     def allows(self, scope: str) -> bool:
         """Whether the token carries `scope` (e.g. "sessions:write") or its blanket verb.
 
-        A delegated token never gets more than SERVICE_SCOPES, whatever it carries.
+        A service or delegated token never gets more than SERVICE_SCOPES, whatever it carries.
         """
         if self.is_delegated and scope not in SERVICE_SCOPES:
             return False

@@ -47,7 +47,9 @@ def record(actor, action: str, obj=None, *, summary: str = "", organisation=None
         summary=summary[:300],
         token_prefix=token.prefix if token is not None else "",
         token_creator=creator,
-        token_creator_name=creator.get_username() if creator is not None else "",
+        token_creator_name=(
+            creator.get_username() if creator is not None else "command line" if token else ""
+        ),
     )
 
 
