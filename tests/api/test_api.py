@@ -435,6 +435,61 @@ def test_malformed_fhir_is_refused(world, api_for, raw, status):
     assert wrong_type.status_code == 415
 
 
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"status": "in-progress"}, "status 'in-progress' is not stored"),
+        ({"status": "stopped"}, "status 'stopped' is not stored"),
+        ({"subject": "Patient/00000000-0000-0000-0000-000000000000"}, "is not the client"),
+        ({"authored": "1066-10-14T09:00:00+00:00"}, "outside 1900 to tomorrow"),
+        ({"authored": "2999-01-01T09:00:00+00:00"}, "outside 1900 to tomorrow"),
+    ],
+    ids=["in progress", "stopped", "another client", "long ago", "far ahead"],
+)
+def test_a_response_that_cannot_be_this_sessions_is_refused_on_every_path(
+    world, api_for, tmp_path, change, said
+):
+    """The FHIR API and `alliance import fhir` refuse the same responses, with the same words,
+    before the duplicate check: a second post of a bad response is still a 422, not a 409."""
+    from typer.testing import CliRunner
+
+    from alliance.cli import app
+    from alliance.interop.fhir import questionnaire_response
+    from alliance.web.measures.models import MeasureResponse
+
+    session = make_session(world.episode, days_after_start=3)
+    resource = questionnaire_response(
+        "phq9",
+        {str(i): 1 for i in range(1, 10)},
+        authored=timezone.now(),
+        subject=f"Patient/{world.client.public_id}",
+        encounter=f"Encounter/{session.public_id}",
+    )
+    api = api_for(world.owner, scopes=["fhir:write"])
+    good = api.post(
+        f"{V1}/fhir/QuestionnaireResponse", resource, content_type="application/fhir+json"
+    )
+    assert good.status_code == 201, good.content  # the right client and a time of today
+    MeasureResponse.objects.filter(session=session).delete()
+    bad = resource | {key: value for key, value in change.items() if key != "subject"}
+    if "subject" in change:
+        bad["subject"] = {"reference": change["subject"]}
+    for _ in range(2):
+        answer = api.post(
+            f"{V1}/fhir/QuestionnaireResponse", bad, content_type="application/fhir+json"
+        )
+        assert answer.status_code == 422, answer.content
+        assert said in answer.json()["issue"][0]["diagnostics"]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    imported = CliRunner().invoke(
+        app, ["import", "fhir", str(path), "--organisation", world.org.slug]
+    )
+    assert imported.exit_code == 2, imported.output
+    assert said in " ".join(imported.output.split())
+    assert not MeasureResponse.objects.filter(session=session).exists()
+
+
 def test_the_daily_retention_run_removes_idempotency_records_older_than_a_day(world):
     import datetime as dt
 

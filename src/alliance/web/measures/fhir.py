@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from alliance.interop.fhir import questionnaire_response
 from alliance.web.measures.models import MeasureResponse
@@ -22,6 +24,42 @@ def response_to_fhir(response: MeasureResponse) -> dict:
         identifier=("urn:alliance:response", str(response.public_id)),
         response_id=str(response.public_id),
     )
+
+
+# Responses stored as answered: a partial ("in-progress") or abandoned ("stopped") response
+# would be scored as if complete, so both are refused rather than stored as completed.
+STORED_STATUSES = ("completed", "amended")
+EARLIEST_AUTHORED = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+FUTURE_SLACK = dt.timedelta(days=1)  # clocks and time zones differ; a day ahead is a mistake
+
+
+def check_for_session(item, session, where: str) -> None:
+    """Refuse a parsed QuestionnaireResponse that cannot be stored for `session`.
+
+    The same rule for the FHIR API and `alliance import fhir`: the status says it is answered,
+    the subject (when given) is the session's client, and `authored` is a plausible time.
+    """
+    from alliance.interop.fhir import FhirError
+
+    if item.status not in STORED_STATUSES:
+        raise FhirError(
+            f"{where}: status {item.status!r} is not stored; send the response once it is "
+            f"{' or '.join(STORED_STATUSES)}"
+        )
+    if item.subject:
+        client_id = str(session.episode.client.public_id)
+        if item.subject.removeprefix("Patient/") != client_id:
+            raise FhirError(
+                f"{where}: subject {item.subject[:80]!r} is not the client of the session "
+                f"(Patient/{client_id}); leave it out or name that client"
+            )
+    if item.authored is not None:
+        latest = timezone.now() + FUTURE_SLACK
+        if not EARLIEST_AUTHORED <= item.authored <= latest:
+            raise FhirError(
+                f"{where}: authored {item.authored.isoformat()} is outside 1900 to tomorrow; "
+                "send the time the client answered"
+            )
 
 
 def import_fhir(data, organisation, *, actor=None) -> tuple[int, int]:
@@ -45,9 +83,14 @@ def import_fhir(data, organisation, *, actor=None) -> tuple[int, int]:
             raise FhirError(
                 f"response {index}: encounter must be Encounter/<Alliance session id>, not {item.encounter!r}"
             ) from None
-        session = Session.objects.filter(organisation=organisation, public_id=session_id).first()
+        session = (
+            Session.objects.filter(organisation=organisation, public_id=session_id)
+            .select_related("episode__client")
+            .first()
+        )
         if session is None:
             raise FhirError(f"response {index}: no session {session_id} in {organisation.name}")
+        check_for_session(item, session, f"response {index}")
         targets.append((index, session, item))
     present = 0
     fresh = []

@@ -27,7 +27,7 @@ from alliance.web.api.errors import FHIR_MEDIA_TYPE, ApiError
 from alliance.web.api.idempotency import idempotent
 from alliance.web.api.routes.common import auth
 from alliance.web.measures.access import response_for_user
-from alliance.web.measures.fhir import response_to_fhir
+from alliance.web.measures.fhir import check_for_session, response_to_fhir
 from alliance.web.measures.models import MeasureResponse, Rater, Source
 from alliance.web.measures.recording import Administration, record_responses
 from alliance.web.practice.access import clients_for_user, session_for_user
@@ -164,6 +164,10 @@ def create_questionnaire_response(request):
         raise ApiError(422, str(exc), "QuestionnaireResponse") from None
     item = parsed[0]
     session = _session_of(request.user, item.encounter, 1)
+    try:
+        check_for_session(item, session, "QuestionnaireResponse")
+    except FhirError as exc:
+        raise ApiError(422, str(exc), "QuestionnaireResponse") from None
 
     def create():
         with transaction.atomic():
