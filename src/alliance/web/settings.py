@@ -347,7 +347,7 @@ ALLIANCE_MAX_REMINDERS = env_int("ALLIANCE_MAX_REMINDERS", 1)
 
 EMAIL_BACKEND = env_str(
     "ALLIANCE_EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
+    "alliance.web.console_mail.EmailBackend"  # the console, on standard error
     if RELAXED
     else "django.core.mail.backends.smtp.EmailBackend",
 )
