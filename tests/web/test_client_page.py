@@ -223,3 +223,16 @@ def test_phase_purpose_speaks_the_episodes_words(world):
     world.episode.phase = "assessment"
     assert "formulation" not in coaching.phase_purpose.lower()
     assert "Shared formulation" in world.episode.phase_purpose
+
+
+def test_last_check_names_answers_recorded_without_a_link(world, login):
+    from alliance.web.measures import actions as measure_actions
+    from tests.factories import PRACTITIONER_RATING
+
+    client = make_client(world.owner)
+    session = make_session(make_episode(client), days_after_start=2)
+    assert "none yet" in _page(login, world.owner, client).split("Last check", 1)[1][:400]
+    measure_actions.record_practitioner_rating(world.owner, session, PRACTITIONER_RATING)
+    said = _page(login, world.owner, client).split("Last check", 1)[1][:600]
+    assert "none yet" not in said
+    assert f"answers recorded at session {session.number}" in said

@@ -110,6 +110,8 @@ def client_detail(request, client_id):
         )
         episode.last_session = sessions[-1] if sessions else None
         episode.last_check = _last_check(sessions)
+        # Answers entered in the session or imported come without a check link.
+        episode.last_answered = next((s for s in reversed(sessions) if s.scored_rows), None)
     open_episodes = [e for e in episodes if e.is_active]
     record(request.user, "view", client, summary=f"client page {client.code}")
     return render(
