@@ -73,3 +73,33 @@ def test_a_goal_with_its_attainment_is_shown(world, login):
     assert "Sleep through most nights" in html
     assert "+1" in html
     assert "GAS T-score now" in html
+
+
+def test_a_coachs_report_speaks_coaching_words(world, login):
+    """A coach's client sees no clinical language in their report, flourishing norms included."""
+    from alliance.web.accounts.models import Role
+    from alliance.web.measures.models import Source
+    from alliance.web.measures.recording import Administration, record_responses
+    from tests.factories import make_client, make_episode, make_session, make_user
+
+    coach = make_user(world.org, Role.PRACTITIONER, kind="coach")
+    client = make_client(coach)
+    episode = make_episode(client, service="coaching")
+    for number, answer in ((1, 4), (2, 6)):
+        session = make_session(episode, days_after_start=7 * number)
+        record_responses(
+            coach,
+            [
+                Administration.for_session(
+                    session, "flourishing", dict.fromkeys(map(str, range(1, 9)), answer)
+                )
+            ],
+            source=Source.IMPORT,
+            organisation=world.org,
+            summary="flourishing",
+        )
+    html = login(coach).get(reverse("progress_report", args=[client.public_id])).content.decode()
+    assert "Flourishing" in html
+    assert "Norms of the scale" in html or "bottom 10%" in html, html[-3000:]
+    for clinical in ("clinical", "Clinical", "cut-off", "patient", "diagnos"):
+        assert clinical not in html, clinical

@@ -159,7 +159,7 @@ DEFAULT_SCALES: dict[str, ScaleParams] = {
         minimum=10,
         maximum=50,
         bands=((10, "low"), (16, "moderate"), (22, "high"), (30, "very high")),
-        source=f"{_REF} A1: ABS bands, a convention [33]; no reliable-change figure or clinical cut-off given",
+        source=f"{_REF} A1: ABS bands, a convention [33]; no reliable-change figure or threshold given",
     ),
     "flourishing": ScaleParams(
         "flourishing",
@@ -168,7 +168,7 @@ DEFAULT_SCALES: dict[str, ScaleParams] = {
         minimum=8,
         maximum=56,
         bands=((8, "bottom 10%"), (37, "bottom third"), (44, "upper two thirds")),
-        source=f"{_REF} A1: norms <= 36 bottom 10%, <= 43 bottom 33% [20]; no clinical cut-off",
+        source=f"{_REF} A1: norms <= 36 bottom 10%, <= 43 bottom 33% [20]; no threshold that marks a problem",
     ),
     "alliance-check": ScaleParams(
         "alliance-check",
