@@ -119,7 +119,7 @@ def test_an_issued_check_whose_measure_arrived_meanwhile_is_still_taken(
         object_id=held.public_id, summary__contains="critical answer: phq9 item 9"
     ).exists()
     [email] = [m for m in mail.outbox if "critical answer" in m.subject]
-    assert world.client.code in email.subject and "phq9 item 9" in email.body
+    assert world.client.code in email.subject and "PHQ-9 item 9" in email.body
     # The practitioner finds them on the check's page; a colleague does not.
     page = login(world.owner).get(reverse("check", kwargs={"check_id": check.public_id}))
     assert (

@@ -19,6 +19,7 @@ from alliance.web.insights.access import alerts_for_user
 from alliance.web.insights.charts import Chart, HLine, Marker, Series, render
 from alliance.web.insights.evidence import (
     detail_rows,
+    instrument_name,
     plain_evidence,
     sessions_label,
     state_label,
@@ -104,7 +105,7 @@ def alert_chart(alert: Alert, series: dict) -> str:
         title=_("%(type)s: scores up to session %(n)s")
         % {"type": alert.get_type_display(), "n": max(numbers)},
         x_label=_("Session"),
-        y_label=instrument,
+        y_label=instrument_name(instrument),
         y_min=params.minimum
         if params.minimum is not None
         else min(v for s in lines for _n, v in s.points),
@@ -118,7 +119,7 @@ def alert_chart(alert: Alert, series: dict) -> str:
         if alert.session_number
         else [],
         description=_("Scores of %(instrument)s by session; the marked session is the signal's.")
-        % {"instrument": instrument},
+        % {"instrument": instrument_name(instrument)},
     )
     return render(
         chart, chart_id=f"a-{alert.public_id.hex[:12]}", width=360, height=130, compact=True

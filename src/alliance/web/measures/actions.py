@@ -314,17 +314,19 @@ def hold_answers(
     Called inside the submission's transaction; the e-mail goes once it commits. A critical
     answer (as far as the answers can be scored one by one) is named in the e-mail.
     """
-    critical = []
+    critical, critical_named = [], []
     for instrument_id, answers in answers_by_instrument.items():
         # Each trigger on its own, not the whole score: one bad value elsewhere must not hide
         # a critical answer.
         try:
-            triggers = load_instrument(instrument_id).critical_items
+            instrument = load_instrument(instrument_id)
         except UnknownInstrumentError:
             continue
-        fired = [t.item for t in triggers if _fires(t, answers)]
+        fired = [t.item for t in instrument.critical_items if _fires(t, answers)]
         if fired:
             critical.append(f"{instrument_id} item {', '.join(fired)}")
+            # The e-mail names the instrument as practitioners know it.
+            critical_named.append(f"{instrument.short_name} item {', '.join(fired)}")
     held = HeldAnswers.objects.create(
         organisation=check.organisation,
         session=check.session,
@@ -354,7 +356,11 @@ def hold_answers(
             f"Client {episode.client.code} answered the check after session {session.number}, "
             "but the answers could not be stored with the session's measures. They are kept "
             "on that check's page in Alliance (from the session); please review them today."
-            + (f"\n\nThey include a critical answer ({'; '.join(critical)})." if critical else "")
+            + (
+                f"\n\nThey include a critical answer ({'; '.join(critical_named)})."
+                if critical
+                else ""
+            )
             + "\n\nNo clinical details are sent by e-mail."
         )
 

@@ -22,7 +22,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from alliance.instruments import UnknownInstrumentError
+from alliance.instruments import UnknownInstrumentError, load_instrument
 from alliance.scoring import score_batch
 from alliance.web.audit.log import record, record_many
 from alliance.web.measures.models import MeasureResponse, Rater, Source
@@ -309,7 +309,13 @@ def _sessions_of(session_ids: list[int]) -> dict[int, tuple[int, str]]:
 
 
 def _items(response: MeasureResponse) -> str:
-    return f"{response.instrument_id} item {', '.join(response.critical_items)}"
+    """E.g. "PHQ-9 item 9": the instrument's name as practitioners know it."""
+    try:
+        name = load_instrument(response.instrument_id).short_name
+    except UnknownInstrumentError:
+        name = response.instrument_id
+    items = ", ".join(response.critical_items)
+    return f"{name} item{'s' if len(response.critical_items) > 1 else ''} {items}"
 
 
 def _queue_webhooks(announce_ids: list[uuid.UUID], known: list[MeasureResponse]) -> None:
