@@ -194,3 +194,23 @@ def test_end_episode_passes_through_ending(world, login):
         {"to_phase": "working", "changed_on": today, "confirm": "on", "reason": "x"},
     )
     assert "The episode has ended" in again.content.decode()
+
+
+def test_every_help_text_is_the_one_its_field_points_to():
+    """Django points a field with help text at `<id>_helptext`; the shared template must give the
+    help paragraph that id, or a screen reader reads nothing (every form that includes it)."""
+    import re
+
+    from django.template.loader import render_to_string
+
+    from alliance.web.api.forms import TokenForm
+
+    class Someone:
+        pk = 1
+        role = "practitioner"
+        organisation_id = 1
+
+    html = render_to_string("form_fields.html", {"form": TokenForm(actor=Someone())})
+    pointed = set(re.findall(r'aria-describedby="([^"]+)"', html))
+    ids = set(re.findall(r'\bid="([^"]+)"', html))
+    assert pointed and pointed <= ids, pointed - ids
