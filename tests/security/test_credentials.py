@@ -70,11 +70,15 @@ def test_a_new_member_of_staff_sets_their_own_password_from_the_link(
     path = link.split("://", 1)[1].split("/", 1)[1]
     form = client.get("/" + path, follow=True)
     assert form.status_code == 200
+    page = form.content.decode()
+    assert "Choose your password" in page and "Django administration" not in page
     set_url = form.redirect_chain[-1][0]
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         done = client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert done.status_code == 302
+    complete = client.get(done["Location"]).content.decode()
+    assert "Your password is set" in complete and "Django administration" not in complete
     newcomer.refresh_from_db()
     assert newcomer.check_password(NEW_PASSWORD)
     assert "password changed" in credential_entries(newcomer)
@@ -82,6 +86,7 @@ def test_a_new_member_of_staff_sets_their_own_password_from_the_link(
     # The link works once.
     again = client.get("/" + path)
     assert again.status_code == 200 and again.context["validlink"] is False
+    assert "This link no longer works" in again.content.decode()
 
 
 def test_the_admin_sends_a_reset_link_from_the_list(
