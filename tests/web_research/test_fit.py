@@ -285,3 +285,19 @@ def test_help_texts_and_errors_are_tied_to_their_fields(fit_world, login):
         for table in re.findall(r"<table.*?</table>", body, re.S):
             assert "<caption" in table
             assert 'scope="col"' in table
+
+
+@pytest.mark.django_db
+def test_the_page_lists_the_variables_a_model_may_name(fit_world, login):
+    client = login(fit_world.researcher)
+    body = client.get(reverse("research_fit"), {"preset": "cfa"}).content.decode()
+    assert 'id="variables"' in body
+    assert "<code>alliance_check_1</code>" in body
+    wide = client.get(reverse("research_fit")).content.decode()
+    assert "<code>alliance_check_score_s1</code>" in wide
+    response = client.post(
+        reverse("research_fit"), form_data(model="alliance =~ alliance_check_1 + nope + x")
+    )
+    body = response.content.decode()
+    assert "Unknown columns in the model: nope, x" in body
+    assert "<code>alliance_check_1</code>" in body

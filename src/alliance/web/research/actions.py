@@ -34,6 +34,7 @@ from alliance.web.research.datasets import (
     build_research_data,
     consent_counts,
     research_frame,
+    research_variables,
     tidy_frame,
 )
 from alliance.web.research.models import (
@@ -232,7 +233,15 @@ MISSING = ("listwise", "ml")
 
 
 class ModelFitError(ValueError):
-    """Raised when a model cannot be fitted to the data; the message names the problem."""
+    """Raised when a model cannot be fitted to the data; the message names the problem.
+
+    ``variables`` lists the chosen data's variables (name, type, label) when the data
+    were built, so that the page can show what the model may name.
+    """
+
+    def __init__(self, message: str, *, variables: Sequence[dict] = ()):
+        super().__init__(message)
+        self.variables = list(variables)
 
 
 @dataclass(frozen=True)
@@ -244,6 +253,7 @@ class FitOutcome:
     payload: dict
     n_clients: int
     n_rows: int
+    variables: list[dict]
 
     def as_json(self) -> str:
         """The text ``alliance research fit --json`` prints for the same model and data."""
@@ -255,7 +265,7 @@ def _columns(names, frame: pd.DataFrame, what: str) -> None:
     if unknown:
         raise ModelFitError(
             f"Unknown column{'s' if len(unknown) > 1 else ''} in {what}: {', '.join(unknown)}. "
-            "The variables of the chosen data are listed on this page."
+            "The variables of the chosen data are listed under Data."
         )
 
 
@@ -271,6 +281,31 @@ def _check_cases(frame: pd.DataFrame, observed: list[str], missing: str) -> None
             f"Too few cases: {n} {kind} for the model's {len(observed)} observed variables; "
             f"it needs at least {needed}."
         )
+
+
+def _fit_frame(
+    frame: pd.DataFrame, syntax: str, *, ordered: list[str], group: str | None, **options
+) -> SemFit:
+    """Check the model against the frame, then fit it; raise ``ModelFitError`` on bad input."""
+    missing, std_lv = options["missing"], options["std_lv"]
+    try:
+        observed = build_partable(syntax, std_lv=std_lv).ov
+    except ModelSyntaxError as exc:
+        raise ModelFitError(f"Model syntax: {exc}") from exc
+    _columns(observed, frame, "the model")
+    _columns(ordered, frame, "ordered")
+    if group:
+        _columns([group], frame, "group")
+    else:
+        _check_cases(frame, observed, missing)
+    try:
+        return fit_sem(syntax, frame, group=group, ordered=ordered or None, **options)
+    except ModelSyntaxError as exc:
+        raise ModelFitError(f"Model syntax: {exc}") from exc
+    except KeyError as exc:
+        raise ModelFitError(f"Unknown column: {exc.args[0] if exc.args else exc}") from exc
+    except (ValueError, TypeError, np.linalg.LinAlgError) as exc:
+        raise ModelFitError(f"Cannot fit the model: {exc}") from exc
 
 
 def fit_model(
@@ -315,20 +350,11 @@ def fit_model(
     frame = research_frame(data, shape=shape, session=session)
     if frame.empty:
         raise NoResearchData("No consenting client has forms of this session yet.")
+    variables = research_variables(data, shape)
     try:
-        observed = build_partable(syntax, std_lv=std_lv).ov
-    except ModelSyntaxError as exc:
-        raise ModelFitError(f"Model syntax: {exc}") from exc
-    _columns(observed, frame, "the model")
-    _columns(ordered, frame, "ordered")
-    if group:
-        _columns([group], frame, "group")
-    else:
-        _check_cases(frame, observed, missing)
-    try:
-        result = fit_sem(
-            syntax,
+        result = _fit_frame(
             frame,
+            syntax,
             missing=missing,
             std_lv=std_lv,
             estimator=estimator,
@@ -336,14 +362,10 @@ def fit_model(
             group_equal=list(group_equal),
             bootstrap=bootstrap,
             seed=seed,
-            ordered=list(ordered) or None,
+            ordered=list(ordered),
         )
-    except ModelSyntaxError as exc:
-        raise ModelFitError(f"Model syntax: {exc}") from exc
-    except KeyError as exc:
-        raise ModelFitError(f"Unknown column: {exc.args[0] if exc.args else exc}") from exc
-    except (ValueError, TypeError, np.linalg.LinAlgError) as exc:
-        raise ModelFitError(f"Cannot fit the model: {exc}") from exc
+    except ModelFitError as exc:
+        raise ModelFitError(str(exc), variables=variables) from exc
     payload = fit_payload(result)
     chosen = instruments or sorted(data.long["instrument"].unique())
     options = result.options
@@ -383,4 +405,5 @@ def fit_model(
         payload=payload,
         n_clients=data.n_clients,
         n_rows=len(frame),
+        variables=variables,
     )

@@ -328,3 +328,12 @@ def research_frame(
     if session is None:
         return data.long
     return data.long[data.long["session_number"] == session].reset_index(drop=True)
+
+
+def research_variables(data: ResearchDataset, shape: str = "wide") -> list[dict]:
+    """Return the variables (name, type, label) of the wide or long data set, from its codebook."""
+    codebook = data.codebook_wide if shape == "wide" else data.codebook_long
+    return [
+        {"name": row["variable"], "type": row["type"], "label": row["label"]}
+        for row in codebook[["variable", "type", "label"]].fillna("").to_dict("records")
+    ]

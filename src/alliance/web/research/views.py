@@ -25,9 +25,11 @@ from alliance.web.research.access import can_change_research_consent, require_re
 from alliance.web.research.datasets import (
     NoResearchData,
     alliance_reliability,
+    build_research_data,
     consent_counts,
     instrument_metadata,
     instruments_with_data,
+    research_variables,
 )
 from alliance.web.research.forms import ExportForm, FitForm, ReportForm, ResearchConsentForm
 from alliance.web.research.models import ResearchExport
@@ -148,25 +150,42 @@ def _preset_initial(name: str) -> dict:
     return {"model": preset.syntax, **preset.fields}
 
 
+def _variables(organisation, initial: dict) -> list[dict]:
+    """The variables a model may name in the data chosen by default (or by the preset)."""
+    try:
+        data = build_research_data(organisation, instruments=initial.get("instruments") or None)
+    except NoResearchData:
+        return []
+    return research_variables(data, initial.get("shape", "wide"))
+
+
 @login_required
 def research_fit(request):
     """Fit a lavaan-syntax model to the consenting clients' data; show it or download JSON."""
     organisation = require_research_access(request.user)
     choices = _instrument_choices(organisation)
     preset = request.GET.get("preset", "")
-    form = FitForm(request.POST or None, instruments=choices, initial=_preset_initial(preset))
+    initial = _preset_initial(preset)
+    form = FitForm(request.POST or None, instruments=choices, initial=initial)
     outcome = None
+    variables = None
     if request.method == "POST" and form.is_valid():
         options = dict(form.cleaned_data)
         try:
             outcome = actions.fit_model(
                 request.user, organisation=organisation, syntax=options.pop("model"), **options
             )
-        except (NoResearchData, actions.ModelFitError) as error:
+        except NoResearchData as error:
             form.add_error(None, str(error))
+        except actions.ModelFitError as error:
+            form.add_error(None, str(error))
+            variables = error.variables
         else:
             if request.POST.get("download") == "json":
                 return _attachment(outcome.as_json(), outcome.export.file_name, "application/json")
+            variables = outcome.variables
+    elif request.method != "POST":
+        variables = _variables(organisation, initial)
     return render(
         request,
         "research/fit.html",
@@ -174,9 +193,9 @@ def research_fit(request):
             "form": form,
             "outcome": outcome,
             "tables": _fit_tables(outcome) if outcome is not None else None,
+            "variables": variables,
             "presets": PRESETS,
             "preset": preset,
-            "max_bootstrap": actions.MAX_BOOTSTRAP,
         },
     )
 
