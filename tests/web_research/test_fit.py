@@ -205,6 +205,16 @@ BAD = [
         },
         "Too few cases:",
     ),
+    (
+        "text column",
+        {"model": "alliance =~ alliance_check_1 + alliance_check_2 + service"},
+        "Not numbers: service holds text",
+    ),
+    (
+        "constant column",
+        {"model": CFA.strip() + " + days_since_start"},
+        "No variance: days_since_start takes one value in the 40 cases used",
+    ),
     ("unknown group", {"group": "nope"}, "Unknown column in group: nope"),
     ("unknown ordered", {"ordered": "alliance_check_1, nope"}, "Unknown column in ordered: nope"),
     (

@@ -269,17 +269,31 @@ def _columns(names, frame: pd.DataFrame, what: str) -> None:
         )
 
 
-def _check_cases(frame: pd.DataFrame, observed: list[str], missing: str) -> None:
-    """Refuse too few cases with a message (the engine would only say 'not positive
-    definite'): a covariance matrix of p variables needs at least p + 1 cases."""
+def _check_data(frame: pd.DataFrame, observed: list[str], missing: str, grouped: bool) -> None:
+    """Refuse, naming the column or the count, what the engine would only call 'not
+    positive definite': text columns, constant columns, and too few cases (a covariance
+    matrix of p variables needs at least p + 1; the engine counts per group itself)."""
     values = frame[observed].apply(pd.to_numeric, errors="coerce")
+    text = [c for c in observed if values[c].isna().all() and frame[c].notna().any()]
+    if text:
+        raise ModelFitError(
+            f"Not numbers: {', '.join(text)} hold{'s' if len(text) == 1 else ''} text or "
+            "categories; name such a column as the group column instead."
+        )
     usable = values.notna().all(axis=1) if missing == "listwise" else values.notna().any(axis=1)
     n, needed = int(usable.sum()), len(observed) + 1
-    if n < needed:
+    if not grouped and n < needed:
         kind = "complete cases" if missing == "listwise" else "cases with any answer"
         raise ModelFitError(
             f"Too few cases: {n} {kind} for the model's {len(observed)} observed variables; "
             f"it needs at least {needed}."
+        )
+    constant = [c for c in observed if values.loc[usable, c].nunique() == 1]
+    if constant:
+        raise ModelFitError(
+            f"No variance: {', '.join(constant)} take{'s' if len(constant) == 1 else ''} "
+            f"one value in the {n} cases used; leave {'it' if len(constant) == 1 else 'them'} "
+            "out of the model."
         )
 
 
@@ -296,8 +310,7 @@ def _fit_frame(
     _columns(ordered, frame, "ordered")
     if group:
         _columns([group], frame, "group")
-    else:
-        _check_cases(frame, observed, missing)
+    _check_data(frame, observed, missing, grouped=bool(group))
     try:
         return fit_sem(syntax, frame, group=group, ordered=ordered or None, **options)
     except ModelSyntaxError as exc:
