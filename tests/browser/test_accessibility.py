@@ -85,7 +85,7 @@ def demo_pages(org) -> dict:
             "/self-care/",
         ],
         "supervisor": ["/caseload/", "/inbox/", client, "/journal/"],
-        "researcher": ["/research/", "/research/report/"],
+        "researcher": ["/research/", "/research/report/", "/research/fit/"],
         "admin": [
             "/caseload/",
             "/clients/",

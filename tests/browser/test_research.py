@@ -4,6 +4,7 @@ downloads a pseudonymised CSV data set."""
 from __future__ import annotations
 
 import io
+import json
 import random
 import re
 import zipfile
@@ -14,7 +15,7 @@ import pytest
 from alliance.web.practice.demo import DEMO_PASSWORD, load_demo_practice
 from alliance.web.practice.models import Client, Episode
 from alliance.web.research.demo import load_demo_consents
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import axe_violations, format_violations, overflow_width, screenshot
 from tests.web_research.conftest import answer_session
 
 pytestmark = pytest.mark.browser
@@ -72,3 +73,45 @@ def test_researcher_sees_reliability_and_downloads_a_csv_data_set(
     page.reload()
     assert page.get_by_text(download.suggested_filename).is_visible()
     screenshot(page, "research-after-export")
+
+
+def test_researcher_fits_a_prebuilt_model_and_the_pages_pass_axe(
+    axe_page, live_server, transactional_db, tmp_path
+):
+    page = axe_page
+    load_demo_consents(load_demo_practice())
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("researcher")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(rf"^{re.escape(live_server.url)}/$"))
+    page.goto(f"{live_server.url}/research/")
+    page.get_by_role("link", name="Fit a model").click()
+    page.get_by_label("Start from a prebuilt model").select_option("cfa")
+    page.get_by_role("button", name="Fill in the form").click()
+    assert "alliance_check_1" in page.get_by_label("Model (lavaan syntax)").input_value()
+    page.get_by_role("button", name="Fit the model").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("heading", name="Result").is_visible()
+    assert page.locator("[data-fit=cfi]").is_visible()
+    failures = {}
+    if violations := axe_violations(page):
+        failures["result"] = violations
+    if page.viewport_name == "phone" and (extra := overflow_width(page)):
+        failures["result (wider than the phone)"] = f"{extra}px"
+    screenshot(page, "research-fit")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download this fit as JSON").click()
+    path = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(str(path))
+    payload = json.loads(path.read_text())
+    assert payload["parameters"][0]["op"] == "=~"
+
+    page.get_by_label("Model (lavaan syntax)").fill("alliance =~ alliance_check_1 + nope")
+    page.get_by_role("button", name="Fit the model").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("alert").filter(has_text="Unknown column in the model: nope").count()
+    if violations := axe_violations(page):
+        failures["error"] = violations
+    assert not failures, format_violations(failures)

@@ -7,7 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from alliance.research.cli import FIT_MEASURES, app
+from alliance.research.cli import app
+from alliance.research.sem.payload import FIT_MEASURES
 
 from .conftest import REFERENCE, read_reference
 

@@ -2,7 +2,7 @@
 
 CLASSES = {
     # researchers only (admins too, when the organisation allows it; off by default)
-    "researcher_only": {"research", "research_export", "research_report"},
+    "researcher_only": {"research", "research_export", "research_report", "research_fit"},
     # recording or withdrawing research consent: the treating practitioner, by POST only
     "post_only": {"research_consent"},
 }

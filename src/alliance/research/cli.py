@@ -18,7 +18,6 @@ Pure (no Django): the lead's ``alliance`` command mounts ``app`` as ``research``
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Annotated
@@ -28,6 +27,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .sem.payload import fit_payload, payload_json
+
 app = typer.Typer(
     help="Research analytics: SEM in lavaan syntax, reliability, multilevel models, reports.",
     no_args_is_help=True,
@@ -36,40 +37,12 @@ app = typer.Typer(
 console = Console()
 err = Console(stderr=True)
 
-#: the fit measures ``fit`` prints, in this order (issue 6)
-FIT_MEASURES = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic")
-#: printed as well when the estimator gives them (MLR)
-SCALED_MEASURES = (
-    "chisq.scaled",
-    "pvalue.scaled",
-    "chisq.scaling.factor",
-    "cfi.scaled",
-    "tli.scaled",
-    "rmsea.scaled",
-    "chisq.shift.parameters",
-)
-
 
 def _read_csv(path: Path) -> pd.DataFrame:
     if not path.exists():
         err.print(f"[red]No such file:[/red] {path}")
         raise typer.Exit(2)
     return pd.read_csv(path)
-
-
-def fit_payload(result) -> dict:
-    """The JSON document ``fit --json`` prints for a ``SemFit``."""
-    full = result.to_dict()
-    return {
-        "parameters": full["parameters"],
-        "fit": {k: full["fit"][k] for k in FIT_MEASURES + SCALED_MEASURES if k in full["fit"]},
-        "defined": full["defined"],
-        "npar": int(result.fit["npar"]),
-        "logl": full["fit"]["logl"],
-        "n_obs": result.n_obs,
-        "converged": result.converged,
-        "options": result.options,
-    }
 
 
 @app.command()
@@ -144,7 +117,7 @@ def fit(
         raise typer.Exit(1) from exc
     payload = fit_payload(result)
     if as_json:
-        typer.echo(json.dumps(payload, indent=2))
+        typer.echo(payload_json(payload))
         return
     names = ["lhs", "op", "rhs"] + (["group"] if group else [])
     numbers = ["est", "se", "z", "pvalue"] + (["ci.lower", "ci.upper"] if bootstrap else [])

@@ -1,7 +1,8 @@
 """Every write about research goes through these functions, which also audit.
 
 Consent changes append a row (history is kept); exports write a `ResearchExport` row and an
-audit entry with the action "export" before any data leave the server.
+audit entry with the action "export" before any data leave the server. A model fit is an
+export of estimates: it is logged the same way, with the format "fit".
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from alliance.research import write_dataset
 from alliance.research.report import build_report
+from alliance.research.sem import ModelSyntaxError, SemFit, build_partable, fit_sem
+from alliance.research.sem.payload import fit_payload, payload_json
 from alliance.web.accounts.models import Organisation, User
 from alliance.web.audit.log import record
 from alliance.web.practice.models import Client
@@ -28,6 +33,8 @@ from alliance.web.research.datasets import (
     NoResearchData,
     build_research_data,
     consent_counts,
+    research_frame,
+    research_variables,
     tidy_frame,
 )
 from alliance.web.research.models import (
@@ -217,3 +224,199 @@ def export_report(
             summary=f"research report ({via}): {n_clients} consenting clients, seed {seed}",
         )
     return export, html
+
+
+#: the most bootstrap draws a fit from the web page may ask for (each is a whole fit)
+MAX_BOOTSTRAP = 2000
+ESTIMATORS = ("ML", "MLR", "WLSMV")
+MISSING = ("listwise", "ml")
+
+
+class ModelFitError(ValueError):
+    """Raised when a model cannot be fitted to the data; the message names the problem.
+
+    ``variables`` lists the chosen data's variables (name, type, label) when the data
+    were built, so that the page can show what the model may name.
+    """
+
+    def __init__(self, message: str, *, variables: Sequence[dict] = ()):
+        super().__init__(message)
+        self.variables = list(variables)
+
+
+@dataclass(frozen=True)
+class FitOutcome:
+    """An audited model fit: the log row, the fit, its JSON document and the data's size."""
+
+    export: ResearchExport
+    result: SemFit
+    payload: dict
+    n_clients: int
+    n_rows: int
+    variables: list[dict]
+
+    def as_json(self) -> str:
+        """The text ``alliance research fit --json`` prints for the same model and data."""
+        return payload_json(self.payload) + "\n"
+
+
+def _columns(names, frame: pd.DataFrame, what: str) -> None:
+    unknown = [n for n in names if n not in frame.columns]
+    if unknown:
+        raise ModelFitError(
+            f"Unknown column{'s' if len(unknown) > 1 else ''} in {what}: {', '.join(unknown)}. "
+            "The variables of the chosen data are listed under Data."
+        )
+
+
+def _check_data(frame: pd.DataFrame, observed: list[str], missing: str, grouped: bool) -> None:
+    """Refuse, naming the column or the count, what the engine would only call 'not
+    positive definite': text columns, constant columns, and too few cases (a covariance
+    matrix of p variables needs at least p + 1; the engine counts per group itself)."""
+    values = frame[observed].apply(pd.to_numeric, errors="coerce")
+    text = [c for c in observed if values[c].isna().all() and frame[c].notna().any()]
+    if text:
+        raise ModelFitError(
+            f"Not numbers: {', '.join(text)} hold{'s' if len(text) == 1 else ''} text or "
+            "categories; name such a column as the group column instead."
+        )
+    usable = values.notna().all(axis=1) if missing == "listwise" else values.notna().any(axis=1)
+    n, needed = int(usable.sum()), len(observed) + 1
+    if not grouped and n < needed:
+        kind = "complete cases" if missing == "listwise" else "cases with any answer"
+        raise ModelFitError(
+            f"Too few cases: {n} {kind} for the model's {len(observed)} observed variables; "
+            f"it needs at least {needed}."
+        )
+    constant = [c for c in observed if values.loc[usable, c].nunique() == 1]
+    if constant:
+        raise ModelFitError(
+            f"No variance: {', '.join(constant)} take{'s' if len(constant) == 1 else ''} "
+            f"one value in the {n} cases used; leave {'it' if len(constant) == 1 else 'them'} "
+            "out of the model."
+        )
+
+
+def _fit_frame(
+    frame: pd.DataFrame, syntax: str, *, ordered: list[str], group: str | None, **options
+) -> SemFit:
+    """Check the model against the frame, then fit it; raise ``ModelFitError`` on bad input."""
+    missing, std_lv = options["missing"], options["std_lv"]
+    try:
+        observed = build_partable(syntax, std_lv=std_lv).ov
+    except ModelSyntaxError as exc:
+        raise ModelFitError(f"Model syntax: {exc}") from exc
+    _columns(observed, frame, "the model")
+    _columns(ordered, frame, "ordered")
+    if group:
+        _columns([group], frame, "group")
+    _check_data(frame, observed, missing, grouped=bool(group))
+    try:
+        return fit_sem(syntax, frame, group=group, ordered=ordered or None, **options)
+    except ModelSyntaxError as exc:
+        raise ModelFitError(f"Model syntax: {exc}") from exc
+    except KeyError as exc:
+        raise ModelFitError(f"Unknown column: {exc.args[0] if exc.args else exc}") from exc
+    except (ValueError, TypeError, np.linalg.LinAlgError) as exc:
+        raise ModelFitError(f"Cannot fit the model: {exc}") from exc
+
+
+def fit_model(
+    user: User | None,
+    *,
+    organisation: Organisation,
+    syntax: str,
+    shape: str = "wide",
+    session: int | None = None,
+    instruments: Sequence[str] | None = None,
+    services: Sequence[str] | None = None,
+    estimator: str | None = None,
+    ordered: Sequence[str] = (),
+    group: str | None = None,
+    group_equal: Sequence[str] = (),
+    missing: str = "listwise",
+    std_lv: bool = False,
+    bootstrap: int = 0,
+    seed: int | None = None,
+    via: str = "web",
+) -> FitOutcome:
+    """Fit a lavaan-syntax model to consenting clients' research data; log it; return it.
+
+    The data are the export's pseudonymised data set (`shape` wide or long, the long one
+    optionally only session number `session`) of `instruments` and `services`; the options
+    mean what they mean to ``alliance research fit`` and ``fit_sem``. Raises
+    ``NoResearchData`` when no consenting client has data, and ``ModelFitError``, naming
+    the problem, when the model cannot be fitted (syntax, unknown column, not identified,
+    too few cases, an empty category, an unknown label, a bootstrap out of range).
+    """
+    if estimator is not None and estimator not in ESTIMATORS:
+        raise ModelFitError(f"The estimator must be one of {', '.join(ESTIMATORS)}.")
+    if missing not in MISSING:
+        raise ModelFitError("Missing data are handled 'listwise' or by full-information ML.")
+    if not 0 <= bootstrap <= MAX_BOOTSTRAP:
+        raise ModelFitError(f"Bootstrap draws must be between 0 and {MAX_BOOTSTRAP:,}.")
+    instruments = sorted(instruments or [])
+    services = sorted(services or [])
+    data = build_research_data(
+        organisation, instruments=instruments or None, services=services or None
+    )
+    frame = research_frame(data, shape=shape, session=session)
+    if frame.empty:
+        raise NoResearchData("No consenting client has forms of this session yet.")
+    variables = research_variables(data, shape)
+    try:
+        result = _fit_frame(
+            frame,
+            syntax,
+            missing=missing,
+            std_lv=std_lv,
+            estimator=estimator,
+            group=group or None,
+            group_equal=list(group_equal),
+            bootstrap=bootstrap,
+            seed=seed,
+            ordered=list(ordered),
+        )
+    except ModelFitError as exc:
+        raise ModelFitError(str(exc), variables=variables) from exc
+    payload = fit_payload(result)
+    chosen = instruments or sorted(data.long["instrument"].unique())
+    options = result.options
+    with transaction.atomic():
+        export = ResearchExport.objects.create(
+            organisation=organisation,
+            created_by=user,
+            via=via,
+            format=ExportFormat.FIT,
+            shape=shape,
+            instruments=chosen,
+            services=services,
+            n_clients=data.n_clients,
+            n_excluded_clients=_excluded(organisation),
+            n_episodes=int(frame["episode_id"].nunique()),
+            n_rows=int(result.n_obs),
+            file_name=f"{_stem(organisation)}-fit.json",
+        )
+        record(
+            user,
+            "export",
+            export,
+            organisation=organisation,
+            summary=(
+                f"model fit ({via}): {options.get('estimator', estimator or 'ML')}, "
+                f"{result.n_obs} cases ({shape}"
+                f"{f', session {session}' if session and shape == 'long' else ''}) of "
+                f"{data.n_clients} consenting clients, instruments {', '.join(chosen)}"
+                f"{'; services ' + ', '.join(services) if services else ''}"
+                f"{f'; group {group}' if group else ''}"
+                f"{f'; bootstrap {bootstrap}' if bootstrap else ''}"
+            ),
+        )
+    return FitOutcome(
+        export=export,
+        result=result,
+        payload=payload,
+        n_clients=data.n_clients,
+        n_rows=len(frame),
+        variables=variables,
+    )

@@ -310,3 +310,30 @@ def alliance_reliability(
         table,
         stats.replace({np.nan: None}).to_dict("records"),
     )
+
+
+def research_frame(
+    data: ResearchDataset, *, shape: str = "wide", session: int | None = None
+) -> pd.DataFrame:
+    """Return the table a model is fitted to: the export's wide or long data set.
+
+    ``wide``: one row per episode, sessions as waves (``<instrument>_score_s<n>``);
+    ``long``: one row per episode × session × instrument, with the item columns
+    (``<instrument>_<item>``), optionally only the forms of session number `session`.
+    """
+    if shape == "wide":
+        return data.wide
+    if shape != "long":
+        raise ValueError("shape must be long or wide")
+    if session is None:
+        return data.long
+    return data.long[data.long["session_number"] == session].reset_index(drop=True)
+
+
+def research_variables(data: ResearchDataset, shape: str = "wide") -> list[dict]:
+    """Return the variables (name, type, label) of the wide or long data set, from its codebook."""
+    codebook = data.codebook_wide if shape == "wide" else data.codebook_long
+    return [
+        {"name": row["variable"], "type": row["type"], "label": row["label"]}
+        for row in codebook[["variable", "type", "label"]].fillna("").to_dict("records")
+    ]

@@ -101,6 +101,7 @@ class ExportFormat(models.TextChoices):
     PARQUET = "parquet", _("Parquet")
     SAV = "sav", _("SPSS (.sav)")
     REPORT = "html", _("HTML report")
+    FIT = "fit", _("Model fit (JSON)")
 
 
 class ExportShape(models.TextChoices):
@@ -110,7 +111,7 @@ class ExportShape(models.TextChoices):
 
 
 class ResearchExport(models.Model):
-    """One research export (data set or report): who, when, what, how many.
+    """One research export (data set, report or model fit): who, when, what, how many.
 
     The file itself is not kept: it is streamed to the researcher (web) or written to the
     directory the operator names (command line), so no copy of research data lingers.

@@ -8,6 +8,7 @@ urlpatterns = [
     path("research/", views.research_home, name="research"),
     path("research/export/", views.research_export, name="research_export"),
     path("research/report/", views.research_report, name="research_report"),
+    path("research/fit/", views.research_fit, name="research_fit"),
     path(
         "clients/<uuid:client_id>/research-consent/",
         views.research_consent,

@@ -1,4 +1,5 @@
-"""Research pages: the researcher's page, the data-set builder, the report, consent changes.
+"""Research pages: the researcher's page, the data-set builder, the report, model fitting,
+consent changes.
 
 Each view checks access through `access`, validates with a form, calls one action, renders
 or streams the file. Researchers see counts, codes of instruments and research statistics,
@@ -6,6 +7,8 @@ never a client's code, name or note.
 """
 
 from __future__ import annotations
+
+import math
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,12 +25,15 @@ from alliance.web.research.access import can_change_research_consent, require_re
 from alliance.web.research.datasets import (
     NoResearchData,
     alliance_reliability,
+    build_research_data,
     consent_counts,
     instrument_metadata,
     instruments_with_data,
+    research_variables,
 )
-from alliance.web.research.forms import ExportForm, ReportForm, ResearchConsentForm
+from alliance.web.research.forms import ExportForm, FitForm, ReportForm, ResearchConsentForm
 from alliance.web.research.models import ResearchExport
+from alliance.web.research.presets import PRESETS
 
 PAST_EXPORTS = 25
 
@@ -98,6 +104,100 @@ def research_report(request):
         else:
             return _attachment(html, export.file_name, "text/html; charset=utf-8")
     return render(request, "research/report.html", {"form": form})
+
+
+PARAMETER_NAMES = ("lhs", "op", "rhs", "group")
+PARAMETER_NUMBERS = ("est", "se", "z", "pvalue", "ci.lower", "ci.upper")
+
+
+def _parameter_table(rows: list[dict], grouped: bool) -> dict:
+    """Columns (lavaan's names) and cells of a parameter table, for the template."""
+    names = [n for n in PARAMETER_NAMES if n != "group" or grouped]
+    numbers = [n for n in PARAMETER_NUMBERS if rows and n in rows[0]]
+    return {
+        "names": names,
+        "numbers": numbers,
+        "rows": [
+            {
+                "names": [row.get(n, "") for n in names],
+                "numbers": [_finite(row.get(n)) for n in numbers],
+            }
+            for row in rows
+        ],
+    }
+
+
+def _finite(value):
+    if isinstance(value, int | float) and math.isfinite(value):
+        return value
+    return None
+
+
+def _fit_tables(outcome) -> dict:
+    payload = outcome.payload
+    grouped = bool(payload["options"].get("group"))
+    return {
+        "fit": [(name, _finite(value)) for name, value in payload["fit"].items()],
+        "parameters": _parameter_table(payload["parameters"], grouped),
+        "defined": _parameter_table(payload["defined"], grouped) if payload["defined"] else None,
+    }
+
+
+def _preset_initial(name: str) -> dict:
+    preset = PRESETS.get(name)
+    if preset is None:
+        return {}
+    return {"model": preset.syntax, **preset.fields}
+
+
+def _variables(organisation, initial: dict) -> list[dict]:
+    """The variables a model may name in the data chosen by default (or by the preset)."""
+    try:
+        data = build_research_data(organisation, instruments=initial.get("instruments") or None)
+    except NoResearchData:
+        return []
+    return research_variables(data, initial.get("shape", "wide"))
+
+
+@login_required
+def research_fit(request):
+    """Fit a lavaan-syntax model to the consenting clients' data; show it or download JSON."""
+    organisation = require_research_access(request.user)
+    choices = _instrument_choices(organisation)
+    preset = request.GET.get("preset", "")
+    initial = _preset_initial(preset)
+    form = FitForm(request.POST or None, instruments=choices, initial=initial)
+    outcome = None
+    variables = None
+    if request.method == "POST" and form.is_valid():
+        options = dict(form.cleaned_data)
+        try:
+            outcome = actions.fit_model(
+                request.user, organisation=organisation, syntax=options.pop("model"), **options
+            )
+        except NoResearchData as error:
+            form.add_error(None, str(error))
+        except actions.ModelFitError as error:
+            form.add_error(None, str(error))
+            variables = error.variables
+        else:
+            if request.POST.get("download") == "json":
+                return _attachment(outcome.as_json(), outcome.export.file_name, "application/json")
+            variables = outcome.variables
+    elif request.method != "POST":
+        variables = _variables(organisation, initial)
+    return render(
+        request,
+        "research/fit.html",
+        {
+            "form": form,
+            "outcome": outcome,
+            "tables": _fit_tables(outcome) if outcome is not None else None,
+            "variables": variables,
+            "presets": PRESETS,
+            "preset": preset,
+        },
+    )
 
 
 @login_required
