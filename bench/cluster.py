@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -460,8 +461,9 @@ def main() -> int:
             f"{name:<34} {len(outcome.succeeded):>7} {len(outcome.errors):>6} {rate:>8.1f} "
             f"{p50:>8.1f} {p95:>8.1f} {p99:>8.1f}"
         )
-        for line in outcome.errors[:3]:
-            print(f"  error: {line}")
+        kinds = Counter(line.split(": ", 1)[1].strip() for line in outcome.errors)
+        for kind, n in kinds.most_common():
+            print(f"  {n} x {kind}")
     print(
         f"instance 2 killed (SIGKILL) at {events.get('killed_at_s')} s, answering again after "
         f"{events.get('back_after_s')} s"
