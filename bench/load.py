@@ -165,7 +165,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
+def start_server(
+    port: int, workers: int, threads: int, log: Path, timeout: float = 60
+) -> subprocess.Popen:
     """Run `alliance serve` as an operator would, in its own process group."""
     command = [sys.executable, "-m", "alliance", "serve", "--port", str(port)]
     command += ["--workers", str(workers), "--threads", str(threads)]
@@ -175,7 +177,7 @@ def start_server(port: int, workers: int, threads: int, log: Path) -> subprocess
         stderr=log.open("wb"),
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"the server exited with {process.returncode}; see {log}")
@@ -186,7 +188,7 @@ def start_server(port: int, workers: int, threads: int, log: Path) -> subprocess
         except OSError:
             time.sleep(0.2)
     stop_server(process)
-    raise SystemExit(f"the server did not answer /healthz within 60 s; see {log}")
+    raise SystemExit(f"the server did not answer /healthz within {timeout:g} s; see {log}")
 
 
 def stop_server(process: subprocess.Popen) -> None:

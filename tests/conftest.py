@@ -4,6 +4,7 @@ import pytest
 from hypothesis import settings
 
 from tests.factories import build_world, pass_second_factor
+from tests.redis_server import redis_url  # noqa: F401 - a fixture for every test package
 
 # In CI, property-based tests derive their examples from each test's name (the same every run),
 # so a landing is never decided by a new random draw; developers' runs keep exploring.

@@ -24,6 +24,8 @@ def test_ci_runs_the_readme_test_command():
     assert "grep -m1 -E \"^pip install -e '\\.\\[test\\]' && pytest\" README.md" in ci
     assert 'bash -c "$readme_test_command"' in ci
     assert "ALLIANCE_REQUIRE_BROWSER=1" in ci
+    assert "ALLIANCE_REQUIRE_REDIS=1" in ci
+    assert "install -y -qq redis-server" in ci
     assert "ALLIANCE_TEST_DATABASE_URL" in ci
 
 

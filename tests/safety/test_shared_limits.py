@@ -1,8 +1,10 @@
-"""Rate limits and lockouts hold across workers and processes in the default deployment.
+"""Rate limits and lockouts hold across workers and processes, with either shared cache.
 
 Two separate Python processes, each a Django "worker" with the default settings on one SQLite
 database, count intake attempts from one address: together they let exactly the limit through
 (before, each worker kept its own count in memory and two workers let twice the limit in).
+The same holds with ALLIANCE_CACHE_URL naming a real Redis (started for the run from Debian's
+`redis-server`; CI requires it), as on several app servers behind a proxy.
 """
 
 from __future__ import annotations
@@ -97,7 +99,31 @@ print(try_pin(find_portal_access(token), pin), right.status_code)
 """
 
 
-def _env(tmp_path) -> dict:
+REDIS_WORKER = """
+import json, sys, time
+import django
+django.setup()
+from django.conf import settings
+from django.test import Client, RequestFactory
+from alliance.web.collaboration.actions import find_portal_access, try_pin
+from alliance.web.journal.ratelimit import INTAKE_LIMIT, INTAKE_WINDOW_SECONDS, hit
+token, start = sys.argv[1], float(sys.argv[2])
+time.sleep(max(0.0, start - time.time()))  # both workers begin together
+request = RequestFactory().post("/p/riverside/intake/", REMOTE_ADDR="203.0.113.9")
+intake = [hit("intake", request, limit=INTAKE_LIMIT, window=INTAKE_WINDOW_SECONDS) for _ in range(INTAKE_LIMIT)]
+access = find_portal_access(token)
+pins = [try_pin(access, "000000") for _ in range(3)]
+http = Client(REMOTE_ADDR="198.51.100.7")
+logins = [
+    http.post("/login/", {"username": "therapist", "password": "wrong"}).status_code
+    for _ in range(3)
+]
+print(json.dumps({"cache": settings.CACHES["default"]["BACKEND"], "intake": sum(intake),
+                  "pins": pins, "logins": logins}))
+"""
+
+
+def _env(tmp_path, cache_url: str | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ALLIANCE_", "DATABASE_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="alliance.web.test_settings",
@@ -105,6 +131,8 @@ def _env(tmp_path) -> dict:
         DATABASE_URL=f"sqlite:///{tmp_path / 'shared.sqlite3'}",
         PYTHONPATH=os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")]),
     )
+    if cache_url:
+        env["ALLIANCE_CACHE_URL"] = cache_url
     return env
 
 
@@ -190,3 +218,54 @@ def test_the_pin_and_sign_in_lockouts_hold_across_two_processes(tmp_path):
     pin_state, login_status = run(LOCKOUT_CHECK, token, pin).split()
     assert pin_state == "locked"
     assert login_status == "429"
+
+
+def test_with_redis_every_limit_and_lockout_holds_across_two_processes(tmp_path, redis_url):
+    """Two processes share one Redis (ALLIANCE_CACHE_URL) and one database. Together they let
+    exactly the intake limit through, and their 3 + 3 wrong PINs and passwords lock the portal
+    link and the username, so the right PIN and password are then refused in a third."""
+    import json
+    import time
+
+    import redis
+
+    server = redis.Redis.from_url(redis_url)
+    server.flushdb()
+    env = _env(tmp_path, cache_url=redis_url)
+
+    def run(script, *args):
+        done = subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", textwrap.dedent(script), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.strip().splitlines()[-1]
+
+    token, pin = run(LOCKOUT_SETUP).split()
+    start = str(time.time() + 3)
+    workers = [
+        subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c", textwrap.dedent(REDIS_WORKER), token, start],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    reports = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err[-2000:]
+        reports.append(json.loads(out.strip().splitlines()[-1]))
+    assert {r["cache"] for r in reports} == {"django.core.cache.backends.redis.RedisCache"}
+    # Each process tried the limit's worth; together exactly the limit got through, and the
+    # slots that let them through are keys in Redis, not rows in a local table.
+    assert sum(r["intake"] for r in reports) == INTAKE_LIMIT, reports
+    assert len(server.keys("*alliance:rate:intake:203.0.113.9:*")) == INTAKE_LIMIT
+    pin_state, login_status = run(LOCKOUT_CHECK, token, pin).split()
+    assert pin_state == "locked", reports
+    assert login_status == "429", reports

@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Pages any logged-in member of staff may open; the rest are listed by role below.
-PUBLIC = {"login", "healthz", "favicon"}
+PUBLIC = {"login", "healthz", "readyz", "favicon"}
 ADMIN_ONLY = {"audit_log"}
 PRACTITIONER_ONLY = {"client_new"}
 CASELOAD = {"caseload", "client_list"}

@@ -8,6 +8,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from alliance.web.proxy import parse_trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -151,6 +153,8 @@ INSTALLED_APPS = [
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
+    # First, so that everything after it (limits, lockouts) sees the client's own address.
+    "alliance.web.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -323,6 +327,11 @@ def cache_from_url(url: str | None) -> dict:
 
 
 CACHES = {"default": cache_from_url(env_str("ALLIANCE_CACHE_URL"))}
+
+# Behind nginx (or another reverse proxy) the peer is the proxy. Requests from these addresses
+# or networks take the client's address from X-Forwarded-For (alliance.web.proxy), so limits and
+# lockouts per address count visitors, not the proxy. Empty (the default): the header is ignored.
+ALLIANCE_TRUSTED_PROXIES = parse_trusted_proxies(env_list("ALLIANCE_TRUSTED_PROXIES"))
 
 # Background work (webhook deliveries and their retries) goes through Django's task API with the
 # database backend: no broker to run. `alliance worker` runs the queue; tests run tasks at once.

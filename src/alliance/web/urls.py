@@ -9,11 +9,12 @@ from alliance.web.audit import views as audit_views
 from alliance.web.measures.views import client as client_check_views
 from alliance.web.measures.views import practitioner as measures_views
 from alliance.web.practice.views import caseload, clients, episodes, sessions
-from alliance.web.views import favicon, healthz
+from alliance.web.views import favicon, healthz, readyz
 
 urlpatterns = [
     path("", caseload.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("favicon.ico", favicon, name="favicon"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,7 +1,11 @@
 """Views that belong to no area."""
 
+import uuid
+
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db import DatabaseError, connection
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -14,6 +18,46 @@ from django.views.defaults import bad_request
 def healthz(request):
     """Answer that the process is up (used by load balancers and the benchmark floor)."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def readyz(request):
+    """Answer 200 when this server reaches the database and the shared cache, else 503.
+
+    For monitoring and a proxy's active health checks: a server that cannot reach either would
+    turn every request into an error (or a limit that no longer holds). Names only the part that
+    failed, never the error's text.
+    """
+    failed = [
+        name
+        for name, check in (("database", _database_answers), ("cache", _cache_answers))
+        if not check()
+    ]
+    if failed:
+        return HttpResponse(
+            "unavailable: " + ", ".join(failed), content_type="text/plain", status=503
+        )
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def _database_answers() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except DatabaseError:
+        return False
+
+
+def _cache_answers() -> bool:
+    key = f"alliance:readyz:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, 1, timeout=10)
+        found = cache.get(key) == 1
+        cache.delete(key)
+        return found
+    except Exception:  # noqa: BLE001 - any backend's failure means "not ready"
+        return False
 
 
 @require_GET

@@ -20,8 +20,8 @@ SESSION_TOUCHED = "alliance_last_seen_at"
 TOUCH_EVERY_SECONDS = 60
 
 # What a signed-in user may still reach while a second step is outstanding.
-VERIFY_ALLOWED = {"two_factor_verify", "logout", "login", "healthz"}
-ENROL_ALLOWED = {"two_factor_enrol", "logout", "login", "healthz"}
+VERIFY_ALLOWED = {"two_factor_verify", "logout", "login", "healthz", "readyz"}
+ENROL_ALLOWED = {"two_factor_enrol", "logout", "login", "healthz", "readyz"}
 
 
 def _url_name(request) -> str | None:
