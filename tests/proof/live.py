@@ -188,7 +188,7 @@ class Server:
         self.env, self.port, self.log, self.workers = env, port, log, workers
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60) -> None:
+    def start(self, timeout: float = 150) -> None:  # a first start collects static files
         command = [sys.executable, "-m", "alliance", "serve", "--port", str(self.port)]
         command += ["--workers", str(self.workers), "--threads", "4"]
         self.process = subprocess.Popen(  # noqa: S603
