@@ -48,7 +48,7 @@ def test_a_session_that_owes_the_second_step_reaches_nothing(world, client):
         response = client.get(url)
         if name == "two_factor_verify":
             assert response.status_code == 200
-        elif name in {"healthz", "login", "logout"}:
+        elif name in {"healthz", "readyz", "login", "logout"}:
             # The log-in page sends a signed-in user home, where the middleware steps in.
             assert response.status_code in {200, 302, 405}, (name, response.status_code)
         else:
@@ -67,7 +67,7 @@ def test_a_required_user_without_a_device_reaches_only_enrolment(world, client):
     sign_in_with_password(client, world.admin)
     for name, url in every_url(world):
         response = client.get(url)
-        if name in {"two_factor_enrol", "healthz", "login", "logout"}:
+        if name in {"two_factor_enrol", "healthz", "readyz", "login", "logout"}:
             continue
         assert response.status_code == 302, (name, url, response.status_code)
         assert response["Location"].startswith(reverse("two_factor_enrol")), name
