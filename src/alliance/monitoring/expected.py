@@ -51,7 +51,7 @@ import polars as pl
 
 from alliance.monitoring.scales import ScaleParams
 from alliance.monitoring.settings import DEFAULT_SETTINGS, MonitoringSettings
-from alliance.monitoring.signals import empty_signals, make_signals
+from alliance.monitoring.signals import empty_signals, make_signals, session_part, signal_key
 from alliance.monitoring.tidy import TOTAL
 
 METHOD = "quantile_loglinear"
@@ -433,15 +433,8 @@ def not_on_track(
         )
         .alias("model_n_episodes"),
     )
-    key = pl.concat_str(
-        [
-            pl.lit("not_on_track:"),
-            pl.col("episode"),
-            pl.lit(":"),
-            pl.col("instrument"),
-            pl.lit(":s"),
-            pl.col("session").cast(pl.String),
-        ]
+    key = signal_key(
+        "not_on_track", pl.col("episode"), pl.col("instrument"), session_part(pl.col("session"))
     )
     return make_signals(
         runs,

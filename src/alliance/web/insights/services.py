@@ -40,7 +40,8 @@ from alliance.monitoring import (
     resolve_params,
     signal_list,
 )
-from alliance.monitoring.signals import OPEN_SEVERITY, Signal
+from alliance.monitoring.signals import OPEN_SEVERITY, Signal, session_part, signal_key
+from alliance.monitoring.tidy import TOTAL
 from alliance.web.accounts.models import Organisation
 from alliance.web.insights.models import (
     INFORMATION,
@@ -170,11 +171,6 @@ def _rupture_items(instrument_id: str) -> tuple[tuple[str, str], ...]:
     )
 
 
-def critical_key(episode: str, session: int, instrument: str) -> str:
-    """Return the engine's key of the critical answer on a response's total."""
-    return f"critical:{episode}:s{session}:{instrument}:total"
-
-
 @dataclass
 class Tables:
     """The engine's inputs for some episodes, built from the database."""
@@ -235,7 +231,7 @@ def build_tables(responses_filter: dict, checks_filter: dict, episodes) -> Table
         day = timezone.localdate(starts_at)
         add(ep, number, instrument, rater, "total", total, bool(crit), ended, day, phase)
         if crit and ack is not None:
-            acknowledged.add(critical_key(ep, number, instrument))
+            acknowledged.add(signal_key("critical", ep, session_part(number), instrument, TOTAL))
         for name, value in (subs or {}).items():
             if value is not None:
                 add(ep, number, instrument, rater, name, float(value), False, ended, day, phase)
