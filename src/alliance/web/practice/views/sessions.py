@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from alliance.web.audit.log import record
+from alliance.web.forms import add_action_errors
 from alliance.web.journal.access import journal_marker
 from alliance.web.measures.actions import create_check
 from alliance.web.measures.summary import episode_rows
@@ -19,7 +20,7 @@ from alliance.web.practice.access import (
     session_for_user,
 )
 from alliance.web.practice.forms import SessionForm
-from alliance.web.practice.views.common import add_action_errors, sources_of
+from alliance.web.practice.views.common import sources_of
 from alliance.web.transcripts.panel import session_panel_context
 
 
