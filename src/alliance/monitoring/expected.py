@@ -49,6 +49,7 @@ from typing import Any, TypeVar
 import numpy as np
 import polars as pl
 
+from alliance.monitoring.rules import flag_runs
 from alliance.monitoring.scales import ScaleParams
 from alliance.monitoring.settings import DEFAULT_SETTINGS, MonitoringSettings
 from alliance.monitoring.signals import empty_signals, make_signals, session_part, signal_key
@@ -396,9 +397,7 @@ def not_on_track(
     if flags.height == 0:
         return empty_signals()
     flags = flags.lazy()
-    from alliance.monitoring.rules import _runs
-
-    f = _runs(flags, ["episode", "instrument"], "off_track")
+    f = flag_runs(flags, ["episode", "instrument"], "off_track")
     runs = (
         f.filter(pl.col("off_track"))
         .group_by("episode", "instrument", "run", maintain_order=True)

@@ -21,7 +21,7 @@ def _series_start(keys: list[str]) -> pl.Expr:
     return pl.any_horizontal([pl.col(k) != pl.col(k).shift(1) for k in keys]).fill_null(True)
 
 
-def _runs(df: pl.DataFrame, keys: list[str], flag: str) -> pl.DataFrame:
+def flag_runs(df: pl.DataFrame, keys: list[str], flag: str) -> pl.DataFrame:
     """Add ``run`` (id of each run of consecutive true ``flag`` rows) and ``run_is_last``.
 
     ``df`` must be sorted by ``keys`` then session.
@@ -274,7 +274,7 @@ def low_alliance(
     a = a.with_columns(
         _below(pl.col("score"), pl.col("low_cutoff"), settings.low_alliance_inclusive).alias("low")
     )
-    a = _runs(a, ["episode", "instrument", "rater"], "low")
+    a = flag_runs(a, ["episode", "instrument", "rater"], "low")
     runs = (
         a.filter(pl.col("low"))
         .group_by("episode", "instrument", "run", maintain_order=True)
@@ -515,7 +515,7 @@ def missing_checks(
     if checks is None or checks.height == 0:
         return empty_signals()
     c = checks.lazy().filter(pl.col("sent")).with_columns((~pl.col("answered")).alias("missing"))
-    c = _runs(c, ["episode"], "missing")
+    c = flag_runs(c, ["episode"], "missing")
     runs = (
         c.filter(pl.col("missing"))
         .group_by("episode", "run", maintain_order=True)
