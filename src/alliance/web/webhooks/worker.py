@@ -13,7 +13,7 @@ def run_worker(
     """
     from django.core.management import call_command
 
-    from alliance.web.webhooks.delivery import requeue_stranded
+    from alliance.web.webhooks.tasks import requeue_stranded
 
     requeued = requeue_stranded()
     options: dict = {
