@@ -16,6 +16,7 @@ class InsightsConfig(AppConfig):
 
 def _refresh_after_transcript(sender, episode, **kwargs) -> None:
     """A confirmed (or withdrawn) transcript rupture moment updates the client's signals now."""
+    # Imported when called: apps.py is loaded before the models that tasks.py needs.
     from alliance.web.insights.tasks import refresh_client_signals
 
     refresh_client_signals(episode)
