@@ -195,6 +195,11 @@ def alert_resolved(alert) -> list[Delivery]:
     return _emit_lazily(alert.organisation, Event.ALERT_RESOLVED, build)
 
 
+def listening_to_responses(organisation) -> bool:
+    """Return whether any active endpoint of `organisation` receives ``response.received``."""
+    return bool(subscribed_endpoints(organisation, "response.received"))
+
+
 def response_received(response) -> list[Delivery]:
     """Emit ``response.received`` for a stored questionnaire response (score, no answers)."""
 
