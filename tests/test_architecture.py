@@ -106,38 +106,10 @@ KNOWN_SIDEWAYS = {
 LAZY_BY_RULE = ["alliance.cli", "alliance.*.cli", "alliance.web.*.management.commands.*"]
 LAZY_BY_RULE_NAMES = {"ready"}
 KNOWN_UNEXPLAINED_LAZY = {
-    ("alliance.monitoring.calibration", "alliance.monitoring.rules"),
-    ("alliance.monitoring.calibration", "alliance.monitoring.tidy"),
-    ("alliance.monitoring.ruptures", "alliance.monitoring.norms"),
-    ("alliance.monitoring.ruptures", "alliance.monitoring.tidy"),
+    # `try: import ... except ImportError` guards for a library that always ships with Alliance.
     ("alliance.monitoring.scales", "alliance.instruments"),
     ("alliance.monitoring.tidy", "alliance.instruments"),
-    ("alliance.research.sem.estimate", "alliance.research.sem.ordinal"),
-    ("alliance.research.sem.estimate", "alliance.research.sem.wls"),
-    ("alliance.transcripts.model", "alliance.transcripts.textutil"),
-    ("alliance.transcripts.training", "alliance.transcripts.questions"),
-    ("alliance.web.accounts.models", "alliance.web.accounts.credentials"),
-    ("alliance.web.api.routes.practice", "alliance.web.rights.export"),
-    ("alliance.web.api.schemas", "alliance.web.measures.actions"),
-    ("alliance.web.insights.actions", "alliance.web.webhooks.events"),
-    ("alliance.web.insights.admin", "alliance.web.insights.services"),
-    ("alliance.web.insights.services", "alliance.monitoring"),
-    ("alliance.web.insights.services", "alliance.monitoring.scales"),
     ("alliance.web.insights.services", "alliance.web.transcripts.ruptures"),
-    ("alliance.web.insights.services", "alliance.web.webhooks.events"),
-    ("alliance.web.insights.tasks", "alliance.web.insights.services"),
-    ("alliance.web.insights.tasks", "alliance.web.practice.models"),
-    ("alliance.web.measures.fhir", "alliance.interop.fhir"),
-    ("alliance.web.measures.fhir", "alliance.web.measures.models"),
-    ("alliance.web.measures.fhir", "alliance.web.measures.recording"),
-    ("alliance.web.measures.fhir", "alliance.web.practice.models"),
-    ("alliance.web.measures.views.practitioner", "alliance.web.measures.fhir"),
-    ("alliance.web.outcomes.report", "alliance.web.research.datasets"),
-    ("alliance.web.rights.export", "alliance.web.measures.fhir"),
-    ("alliance.web.rights.export", "alliance.web.measures.models"),
-    ("alliance.web.webhooks.events", "alliance.web.practice.models"),
-    ("alliance.web.webhooks.events", "alliance.web.webhooks.tasks"),
-    ("alliance.web.webhooks.worker", "alliance.web.webhooks.tasks"),
 }
 
 # ------------------------------------------------------------------------------ the import map

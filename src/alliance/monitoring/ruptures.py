@@ -52,11 +52,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from alliance.monitoring.norms import PracticeNorms
+from alliance.monitoring.norms import PracticeNorms, practice_norms
 from alliance.monitoring.scales import ScaleParams
 from alliance.monitoring.settings import DEFAULT_SETTINGS, MonitoringSettings
 from alliance.monitoring.signals import session_part, signal_key
-from alliance.monitoring.tidy import TOTAL
+from alliance.monitoring.tidy import TOTAL, episode_frame
 
 EPS = 1e-9
 _STATE_NAMES = {0: "open", 1: "unrepaired", 2: "repaired"}
@@ -685,8 +685,6 @@ def detect_ruptures(
     points (positive = worse), ``size`` is drop / SD for score rules and the bother rating
     for self-reported ruptures, ``threshold`` the drop the rule needed.
     """
-    from alliance.monitoring.norms import practice_norms
-    from alliance.monitoring.tidy import episode_frame
 
     if norms is None:
         norms = practice_norms(scores, params, settings)

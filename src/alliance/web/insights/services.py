@@ -29,8 +29,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from alliance.instruments import UnknownInstrumentError, load_instrument
-from alliance.monitoring import MonitoringSettings as EngineSettings
 from alliance.monitoring import (
+    DEFAULT_SETTINGS,
     PracticeNorms,
     RecoveryModel,
     fit_recovery_models,
@@ -40,6 +40,8 @@ from alliance.monitoring import (
     resolve_params,
     signal_list,
 )
+from alliance.monitoring import MonitoringSettings as EngineSettings
+from alliance.monitoring.scales import DEFAULT_SCALES
 from alliance.monitoring.signals import OPEN_SEVERITY, Signal, session_part, signal_key
 from alliance.monitoring.tidy import TOTAL
 from alliance.web.accounts.models import Organisation
@@ -55,6 +57,7 @@ from alliance.web.insights.models import (
 )
 from alliance.web.measures.models import Check, MeasureResponse
 from alliance.web.practice.models import Episode
+from alliance.web.webhooks.events import alerts_opened
 
 # Engine states that need the practitioner: still open, or a rupture never repaired.
 ATTENTION = ("open", "unrepaired")
@@ -115,9 +118,6 @@ def thresholds_in_use(organisation: Organisation) -> list[dict]:
     which. Low cut-off and reliable change come from the instrument (or the practice's
     settings for the low cut-off).
     """
-    from alliance.monitoring import DEFAULT_SETTINGS, resolve_params
-    from alliance.monitoring.scales import DEFAULT_SCALES
-
     row = MonitoringSettings.objects.filter(organisation=organisation).first()
     settings = row.engine_settings() if row else DEFAULT_SETTINGS
     norms = stored_norms(organisation)
@@ -404,8 +404,6 @@ def upsert_alerts(
             alert.signal_state = "gone"
             changed[key] = alert
             summary.resolved_by_signal += 1
-    from alliance.web.webhooks.events import alerts_opened
-
     with transaction.atomic():
         if creates:
             Alert.objects.bulk_create(creates, batch_size=500)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from alliance.web.webhooks.tasks import requeue_stranded
+
 
 def run_worker(
     *, batch: bool = False, interval: float = 1.0, max_tasks: int | None = None, verbosity: int = 1
@@ -12,8 +14,6 @@ def run_worker(
     and enqueue) are queued again; returns how many were.
     """
     from django.core.management import call_command
-
-    from alliance.web.webhooks.tasks import requeue_stranded
 
     requeued = requeue_stranded()
     options: dict = {

@@ -51,6 +51,7 @@ from alliance.web.practice.access import (
     session_for_user,
     sessions_for_user,
 )
+from alliance.web.rights.export import build_client_export
 
 router = Router(tags=["practice"])
 
@@ -286,7 +287,6 @@ def get_session(request, session_id: uuid.UUID):
 )
 def export_client(request, client_id: uuid.UUID):
     """Everything held about a client as JSON (scope clients:export; the treating practitioner only; audited)."""
-    from alliance.web.rights.export import build_client_export
 
     client = client_for_user(request.user, client_id, write=True)
     return build_client_export(request.user, client, via="api")
