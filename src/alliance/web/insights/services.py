@@ -57,6 +57,7 @@ from alliance.web.insights.models import (
 )
 from alliance.web.measures.models import Check, MeasureResponse
 from alliance.web.practice.models import Episode
+from alliance.web.transcripts.ruptures import confirmed_transcript_ruptures
 from alliance.web.webhooks.events import alerts_opened
 
 # Engine states that need the practitioner: still open, or a rupture never repaired.
@@ -275,10 +276,6 @@ def build_tables(responses_filter: dict, checks_filter: dict, episodes) -> Table
 
 
 def _transcript_table(episodes) -> pl.DataFrame | None:
-    try:
-        from alliance.web.transcripts.ruptures import confirmed_transcript_ruptures
-    except ImportError:  # pragma: no cover - the transcripts app ships with Alliance
-        return None
     rows = confirmed_transcript_ruptures(episodes)
     if not rows:
         return None
