@@ -39,7 +39,7 @@ ENTRY_POINTS = [
     "alliance.web.*.cli",  # the command line
     "alliance.web.*.management.commands.*",
     "alliance.web.*.demo",  # the demo practice, loaded by `alliance demo`
-    "alliance.web.webhooks.worker",  # `alliance worker` runs every app's tasks
+    "alliance.web.worker",  # `alliance worker` runs every app's tasks
     "alliance.web.api.api",  # the JSON/FHIR API routes
     "alliance.web.api.routes*",
     "alliance.web.api.urls",

@@ -156,7 +156,7 @@ def worker(
     if backend != "django_tasks_db.DatabaseBackend":
         err.print(f"`alliance worker` runs the database task backend, not {backend}.")
         raise typer.Exit(2)
-    from alliance.web.webhooks.worker import run_worker
+    from alliance.web.worker import run_worker
 
     requeued = run_worker(batch=batch, interval=interval, max_tasks=max_tasks)
     if requeued:

@@ -1,4 +1,5 @@
-"""Run the task queue (webhook deliveries and their retries): `alliance worker`."""
+"""Run the task queue of every app (webhook deliveries and their retries, the monitoring's
+background refreshes): `alliance worker`, an entry point above all the apps."""
 
 from __future__ import annotations
 
