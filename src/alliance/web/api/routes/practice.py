@@ -56,7 +56,7 @@ from alliance.web.rights.export import build_client_export
 router = Router(tags=["practice"])
 
 
-def _readable(user, clients) -> set[int]:
+def text_readable_ids(user, clients) -> set[int]:
     """Ids of `clients` whose clinical text `user` may read (one check per distinct client)."""
     return {c.pk for c in {c.pk: c for c in clients}.values() if can_read_clinical_text(user, c)}
 
@@ -98,7 +98,7 @@ def list_clients(
         cursor=cursor,
         limit=limit,
     )
-    readable = _readable(request.user, rows)
+    readable = text_readable_ids(request.user, rows)
     return {
         "items": [client_out(request.user, c, c.pk in readable) for c in rows],
         "next": following,
@@ -163,7 +163,7 @@ def list_episodes(
     rows, following = paginate(
         _episode_rows(queryset), order="created_at", cursor=cursor, limit=limit
     )
-    readable = _readable(request.user, [e.client for e in rows])
+    readable = text_readable_ids(request.user, [e.client for e in rows])
     return {
         "items": [episode_out(request.user, e, e.client.pk in readable) for e in rows],
         "next": following,
@@ -241,7 +241,7 @@ def list_sessions(
         queryset = queryset.filter(episode__public_id=episode)
     queryset = date_range(queryset, "starts_at", date_from, date_to)
     rows, following = paginate(queryset, order="starts_at", cursor=cursor, limit=limit)
-    readable = _readable(request.user, [s.episode.client for s in rows])
+    readable = text_readable_ids(request.user, [s.episode.client for s in rows])
     return {
         "items": [session_out(request.user, s, s.episode.client.pk in readable) for s in rows],
         "next": following,
