@@ -369,6 +369,21 @@ def test_no_module_imports_itself_back():
     assert module_cycles() == []
 
 
+def test_no_module_imports_another_modules_private_name():
+    offending = []
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (
+                node.level or (node.module or "").startswith("alliance")
+            ):
+                offending += [
+                    f"{name}:{node.lineno} imports {alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_") and not alias.name.startswith("__")
+                ]
+    assert offending == [], "make the name public, or move it where it is used"
+
+
 def test_function_level_imports_say_why():
     assert unexplained_lazy_imports() == set(), (
         "say on the line above which cycle or start-up cost this import avoids, or move it up"
