@@ -44,8 +44,7 @@ ENTRY_POINTS = [
     "alliance.web.api.routes*",
     "alliance.web.api.urls",
     # The pages that compose several features: caseload, client page, session page, prep.
-    "alliance.web.practice.views*",
-    "alliance.web.collaboration.views.prep",
+    "alliance.web.pages*",
 ]
 # Core: who, what was done, the clinical record, and the web layer's own plumbing.
 CORE_APPS = ["accounts", "audit", "practice", "security", "crypto", "keyrotation"]

@@ -7,7 +7,8 @@ from django.urls import include, path
 from alliance.web import benchfloor
 from alliance.web.measures.views import client as client_check_views
 from alliance.web.measures.views import practitioner as measures_views
-from alliance.web.practice.views import caseload, clients, episodes, sessions
+from alliance.web.pages import caseload, clients, sessions
+from alliance.web.practice.views import episodes
 from alliance.web.security import audit_log
 from alliance.web.views import favicon, healthz
 

@@ -1,4 +1,4 @@
-"""Small helpers shared by the practice views."""
+"""Small helpers shared by the pages."""
 
 from __future__ import annotations
 
