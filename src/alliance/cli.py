@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from alliance.web.bootstrap import setup_django
+
 app = typer.Typer(
     help="Alliance: the working alliance, made visible. Every command is also documented in the README.",
     no_args_is_help=True,
@@ -18,21 +20,6 @@ app = typer.Typer(
 )
 console = Console()
 err = Console(stderr=True)
-
-
-def _setup_django(mode: str | None = None) -> None:
-    """Configure Django once; `mode` (demo/production) applies unless the environment says otherwise."""
-    if mode is not None:
-        os.environ.setdefault("ALLIANCE_MODE", mode)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.web.settings")
-    import django
-    from django.core.exceptions import ImproperlyConfigured
-
-    try:
-        django.setup()
-    except ImproperlyConfigured as exc:
-        err.print(f"[red]Configuration error:[/red] {exc}")
-        raise typer.Exit(2) from exc
 
 
 def _home() -> Path:
@@ -91,7 +78,7 @@ def demo(
     os.environ.setdefault("ALLIANCE_HOME", str(home))
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     _ensure_demo_key(home)
-    _setup_django("demo")
+    setup_django("demo")
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -162,14 +149,14 @@ def worker(
     ] = None,
 ) -> None:
     """Run the background task queue (webhook deliveries and their retries) until stopped."""
-    _setup_django()
+    setup_django()
     from django.conf import settings
 
     backend = settings.TASKS["default"]["BACKEND"]
     if backend != "django_tasks_db.DatabaseBackend":
         err.print(f"`alliance worker` runs the database task backend, not {backend}.")
         raise typer.Exit(2)
-    from alliance.web.webhooks.worker import run_worker
+    from alliance.web.worker import run_worker
 
     requeued = run_worker(batch=batch, interval=interval, max_tasks=max_tasks)
     if requeued:
@@ -184,7 +171,7 @@ def serve_command(
     threads: Annotated[int, typer.Option(help="Threads per worker.")] = 4,
 ) -> None:
     """Serve Alliance in production through gunicorn (static files by whitenoise)."""
-    _setup_django("production")
+    setup_django("production")
     _collect_static_if_changed()
     from alliance.web.server import exec_server
 
@@ -220,7 +207,7 @@ def _collect_static_if_changed() -> None:
 @app.command()
 def migrate() -> None:
     """Apply database migrations."""
-    _setup_django()
+    setup_django()
     from django.core.management import call_command
 
     call_command("migrate", interactive=False)
@@ -229,7 +216,7 @@ def migrate() -> None:
 @app.command()
 def check() -> None:
     """Run Django's system and deployment checks; exit non-zero on any warning."""
-    _setup_django()
+    setup_django()
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 
@@ -264,7 +251,7 @@ def createuser(
     ] = False,
 ) -> None:
     """Create a staff user with a role in an organisation."""
-    _setup_django()
+    setup_django()
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
     from django.db import transaction
@@ -331,7 +318,7 @@ def generate_data_key() -> None:
 @app.command("rotate-data-key")
 def rotate_data_key() -> None:
     """Re-encrypt all stored clinical text with the first key in ALLIANCE_DATA_KEY."""
-    _setup_django()
+    setup_django()
     from alliance.web.keyrotation import rotate_all
 
     counts = rotate_all(progress=console)

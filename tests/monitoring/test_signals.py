@@ -239,3 +239,18 @@ def test_from_scoring_output_runs_every_rule():
     assert set(sig["type"]) == {"critical", "rupture"}
     rupture = json.loads(sig.filter(pl.col("type") == "rupture")["evidence"][0])
     assert rupture["bother"] == 4.0
+
+
+def test_signal_key_is_one_format_for_values_and_columns():
+    from alliance.monitoring import rupture_key, session_part, signal_key
+
+    assert (
+        signal_key("critical", "e1", session_part(3), "ors", "total") == "critical:e1:s3:ors:total"
+    )
+    table = pl.DataFrame({"episode": ["e1", "e2"], "session": [3, None]})
+    keys = table.select(
+        signal_key("missing_checks", pl.col("episode"), session_part(pl.col("session")))
+    ).to_series()
+    assert keys.to_list() == ["missing_checks:e1:s3", None]
+    assert rupture_key("e1", 4, "sharp_drop") == "rupture:e1:s4:sharp_drop"
+    assert rupture_key("e1", 4, "rci", "wai") == "rupture:e1:s4:rci:wai"

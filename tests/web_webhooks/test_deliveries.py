@@ -20,7 +20,7 @@ from alliance.web.insights.models import Alert, AlertState
 from alliance.web.measures import actions as measure_actions
 from alliance.web.measures.models import MeasureResponse
 from alliance.web.webhooks import actions
-from alliance.web.webhooks.delivery import attempt_delivery, backoff, body_of, post
+from alliance.web.webhooks.delivery import backoff, body_of, post
 from alliance.web.webhooks.events import emit
 from alliance.web.webhooks.models import (
     BACKOFF_SECONDS,
@@ -30,6 +30,7 @@ from alliance.web.webhooks.models import (
     DeliveryStatus,
 )
 from alliance.web.webhooks.signing import verify_signature
+from alliance.web.webhooks.tasks import attempt_delivery
 from tests.factories import make_session
 from tests.web_insights.helpers import rated_session
 from tests.web_webhooks.conftest import make_retries_due, run_queue

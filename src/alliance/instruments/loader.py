@@ -53,7 +53,7 @@ class UnknownInstrumentError(InstrumentError, KeyError):
         super().__init__(f"Unknown instrument {instrument_id!r}.{hint}")
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
-        return self.args[0]
+        return str(self.args[0])
 
 
 class InstrumentDefinitionError(InstrumentError):
@@ -125,7 +125,7 @@ def _message(err: jsonschema.ValidationError) -> str:
         keys = sorted({k for g in groups for k in g.get("required", ()) if k in err.instance})
         mode = err.instance.get("method") or err.instance.get("kind")
         return f"field(s) {', '.join(keys)} not allowed here (with {mode!r})"
-    return err.message
+    return str(err.message)
 
 
 def _computed_range(data: Mapping[str, Any]) -> tuple[float, float] | None:
@@ -230,11 +230,11 @@ def semantic_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
             p.append((f"{where}.id", f"duplicate subscale id {sub['id']!r}"))
         seen.add(sub["id"])
         check_langs(sub["name"], f"{where}.name")
-        for k, iid in enumerate(sub["items"]):
+        for position, iid in enumerate(sub["items"]):
             if iid not in by_id:
-                p.append((f"{where}.items[{k}]", f"unknown item {iid!r}"))
+                p.append((f"{where}.items[{position}]", f"unknown item {iid!r}"))
             elif iid not in scored:
-                p.append((f"{where}.items[{k}]", f"item {iid!r} is not scored"))
+                p.append((f"{where}.items[{position}]", f"item {iid!r} is not scored"))
         if sub.get("max_missing", 0) >= len(sub["items"]):
             p.append((f"{where}.max_missing", "must be below the number of items"))
 
@@ -519,12 +519,15 @@ def _shipped() -> tuple[Instrument, ...]:
     return tuple(found.values())
 
 
-def _dir_signature(directory: Path) -> tuple:
+DirSignature = tuple[tuple[str, int, int], ...]
+
+
+def _dir_signature(directory: Path) -> DirSignature:
     return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in _files(directory))
 
 
 @cache
-def _library_cached(key: tuple[tuple[str, str, tuple], ...]) -> InstrumentLibrary:
+def _library_cached(key: tuple[tuple[str, str, DirSignature], ...]) -> InstrumentLibrary:
     found = {i.id: i for i in _shipped()}
     for directory, origin, _signature in key:
         _load_dir(Path(directory), origin, found)

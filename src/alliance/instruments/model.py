@@ -7,7 +7,7 @@ import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 DEFAULT_LANGUAGE = "en"
 
@@ -174,14 +174,16 @@ class ReliableChangeCriterion:
         """Standard error of the difference, S_diff = SD·√2·√(1 − r_xx) (None if fixed)."""
         if self.method != "jacobson_truax":
             return None
-        return self.sd * math.sqrt(2.0) * math.sqrt(1.0 - self.reliability)
+        # Validation guarantees both for this method.
+        sd, reliability = cast(float, self.sd), cast(float, self.reliability)
+        return sd * math.sqrt(2.0) * math.sqrt(1.0 - reliability)
 
     @property
     def threshold(self) -> float:
         """Smallest reliable raw change: fixed value, or 1.96·S_diff."""
         if self.method == "fixed":
-            return float(self.threshold_value)
-        return 1.96 * self.s_diff
+            return float(cast(float, self.threshold_value))
+        return 1.96 * cast(float, self.s_diff)
 
 
 @dataclass(frozen=True, eq=False)
@@ -267,7 +269,7 @@ class Instrument:
 
     def item(self, item_id: str) -> Item:
         """Return the item with id ``item_id`` (KeyError if unknown)."""
-        return self._by_id[str(item_id)]  # type: ignore[attr-defined]
+        return cast(Item, self._by_id[str(item_id)])  # type: ignore[attr-defined]
 
     def has_item(self, item_id: str) -> bool:
         return str(item_id) in self._by_id  # type: ignore[attr-defined]

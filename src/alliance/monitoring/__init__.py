@@ -36,7 +36,15 @@ from alliance.monitoring.scales import (
     scale_params,
 )
 from alliance.monitoring.settings import DEFAULT_SETTINGS, MonitoringSettings
-from alliance.monitoring.signals import SIGNAL_SCHEMA, SIGNAL_TYPES, Signal, risk_order, signal_list
+from alliance.monitoring.signals import (
+    SIGNAL_SCHEMA,
+    SIGNAL_TYPES,
+    Signal,
+    risk_order,
+    session_part,
+    signal_key,
+    signal_list,
+)
 from alliance.monitoring.tidy import (
     from_scoring,
     prepare_checks,
@@ -85,6 +93,8 @@ __all__ = [
     "rupture_key",
     "rupture_patterns",
     "scale_params",
+    "session_part",
+    "signal_key",
     "signal_list",
     "trajectories",
 ]

@@ -31,11 +31,12 @@ from alliance.monitoring.expected import (
     nominal_false_alarm_rate,
     not_on_track_flags,
 )
+from alliance.monitoring.rules import missing_checks
 from alliance.monitoring.ruptures import rule_name
 from alliance.monitoring.scales import scale_params
 from alliance.monitoring.settings import DEFAULT_SETTINGS, MonitoringSettings
 from alliance.monitoring.simulate import simulate_alliance, simulate_outcomes
-from alliance.monitoring.tidy import prepare_scores
+from alliance.monitoring.tidy import prepare_checks, prepare_scores
 
 FIXED_TIME = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 ALLIANCE_INSTRUMENTS = ("alliance-check", "wai-sr", "sai")
@@ -268,9 +269,6 @@ def other_signal_table(
 
 def _missing_rows(n: int, seed: int, settings: MonitoringSettings) -> list[Row]:
     import numpy as np
-
-    from alliance.monitoring.rules import missing_checks
-    from alliance.monitoring.tidy import prepare_checks
 
     rng = np.random.default_rng(seed)
     out = []

@@ -49,9 +49,10 @@ from typing import Any, TypeVar
 import numpy as np
 import polars as pl
 
+from alliance.monitoring.rules import flag_runs
 from alliance.monitoring.scales import ScaleParams
 from alliance.monitoring.settings import DEFAULT_SETTINGS, MonitoringSettings
-from alliance.monitoring.signals import empty_signals, make_signals
+from alliance.monitoring.signals import empty_signals, make_signals, session_part, signal_key
 from alliance.monitoring.tidy import TOTAL
 
 METHOD = "quantile_loglinear"
@@ -396,9 +397,7 @@ def not_on_track(
     if flags.height == 0:
         return empty_signals()
     flags = flags.lazy()
-    from alliance.monitoring.rules import _runs
-
-    f = _runs(flags, ["episode", "instrument"], "off_track")
+    f = flag_runs(flags, ["episode", "instrument"], "off_track")
     runs = (
         f.filter(pl.col("off_track"))
         .group_by("episode", "instrument", "run", maintain_order=True)
@@ -433,15 +432,8 @@ def not_on_track(
         )
         .alias("model_n_episodes"),
     )
-    key = pl.concat_str(
-        [
-            pl.lit("not_on_track:"),
-            pl.col("episode"),
-            pl.lit(":"),
-            pl.col("instrument"),
-            pl.lit(":s"),
-            pl.col("session").cast(pl.String),
-        ]
+    key = signal_key(
+        "not_on_track", pl.col("episode"), pl.col("instrument"), session_part(pl.col("session"))
     )
     return make_signals(
         runs,

@@ -13,7 +13,7 @@ from alliance.monitoring.norms import PracticeNorms
 from alliance.monitoring.ruptures import EPS, alert_rules, label_rules
 from alliance.monitoring.scales import ScaleParams
 from alliance.monitoring.settings import DEFAULT_SETTINGS, MonitoringSettings
-from alliance.monitoring.signals import empty_signals, make_signals
+from alliance.monitoring.signals import empty_signals, make_signals, session_part, signal_key
 from alliance.monitoring.tidy import TOTAL
 
 
@@ -21,7 +21,7 @@ def _series_start(keys: list[str]) -> pl.Expr:
     return pl.any_horizontal([pl.col(k) != pl.col(k).shift(1) for k in keys]).fill_null(True)
 
 
-def _runs(df: pl.DataFrame, keys: list[str], flag: str) -> pl.DataFrame:
+def flag_runs(df: pl.DataFrame, keys: list[str], flag: str) -> pl.DataFrame:
     """Add ``run`` (id of each run of consecutive true ``flag`` rows) and ``run_is_last``.
 
     ``df`` must be sorted by ``keys`` then session.
@@ -156,14 +156,7 @@ def rupture_signals(
         .join(labels.lazy(), on=keys, how="left")
         .collect()
     )
-    key = pl.concat_str(
-        [
-            pl.lit("rupture:"),
-            pl.col("episode"),
-            pl.lit(":s"),
-            pl.col("event_session").cast(pl.String),
-        ]
-    )
+    key = signal_key("rupture", pl.col("episode"), session_part(pl.col("event_session")))
     return make_signals(
         grouped.lazy(),
         type_="rupture",
@@ -220,17 +213,12 @@ def critical_answers(scores: pl.DataFrame, params: Mapping[str, ScaleParams]) ->
     if hits.height == 0:
         return empty_signals()
     hits = hits.lazy().with_columns(item_expr.fill_null(pl.lit("flagged by scoring")).alias("rule"))
-    key = pl.concat_str(
-        [
-            pl.lit("critical:"),
-            pl.col("episode"),
-            pl.lit(":s"),
-            pl.col("session").cast(pl.String),
-            pl.lit(":"),
-            pl.col("instrument"),
-            pl.lit(":"),
-            pl.col("subscale"),
-        ]
+    key = signal_key(
+        "critical",
+        pl.col("episode"),
+        session_part(pl.col("session")),
+        pl.col("instrument"),
+        pl.col("subscale"),
     )
     return make_signals(
         hits,
@@ -286,7 +274,7 @@ def low_alliance(
     a = a.with_columns(
         _below(pl.col("score"), pl.col("low_cutoff"), settings.low_alliance_inclusive).alias("low")
     )
-    a = _runs(a, ["episode", "instrument", "rater"], "low")
+    a = flag_runs(a, ["episode", "instrument", "rater"], "low")
     runs = (
         a.filter(pl.col("low"))
         .group_by("episode", "instrument", "run", maintain_order=True)
@@ -300,15 +288,8 @@ def low_alliance(
             pl.col("is_last").last().alias("current"),
         )
     )
-    key = pl.concat_str(
-        [
-            pl.lit("low_alliance:"),
-            pl.col("episode"),
-            pl.lit(":"),
-            pl.col("instrument"),
-            pl.lit(":s"),
-            pl.col("session").cast(pl.String),
-        ]
+    key = signal_key(
+        "low_alliance", pl.col("episode"), pl.col("instrument"), session_part(pl.col("session"))
     )
     return make_signals(
         runs,
@@ -376,9 +357,7 @@ def early_alliance(
         .then(pl.lit("low_cutoff"))
         .otherwise(pl.lit("practice_percentile"))
     )
-    key = pl.concat_str(
-        [pl.lit("early_alliance:"), pl.col("episode"), pl.lit(":"), pl.col("instrument")]
-    )
+    key = signal_key("early_alliance", pl.col("episode"), pl.col("instrument"))
     return make_signals(
         per,
         type_="early_alliance",
@@ -502,15 +481,8 @@ def disagreement(
         .then(pl.lit("gap"))
         .otherwise(pl.lit("opposite"))
     )
-    key = pl.concat_str(
-        [
-            pl.lit("disagreement:"),
-            pl.col("episode"),
-            pl.lit(":s"),
-            pl.col("session").cast(pl.String),
-            pl.lit(":"),
-            pl.col("instrument"),
-        ]
+    key = signal_key(
+        "disagreement", pl.col("episode"), session_part(pl.col("session")), pl.col("instrument")
     )
     return make_signals(
         hits,
@@ -543,7 +515,7 @@ def missing_checks(
     if checks is None or checks.height == 0:
         return empty_signals()
     c = checks.lazy().filter(pl.col("sent")).with_columns((~pl.col("answered")).alias("missing"))
-    c = _runs(c, ["episode"], "missing")
+    c = flag_runs(c, ["episode"], "missing")
     runs = (
         c.filter(pl.col("missing"))
         .group_by("episode", "run", maintain_order=True)
@@ -555,14 +527,7 @@ def missing_checks(
         )
         .filter(pl.col("unanswered_in_a_row") >= settings.missing_checks_n)
     )
-    key = pl.concat_str(
-        [
-            pl.lit("missing_checks:"),
-            pl.col("episode"),
-            pl.lit(":s"),
-            pl.col("session").cast(pl.String),
-        ]
-    )
+    key = signal_key("missing_checks", pl.col("episode"), session_part(pl.col("session")))
     return make_signals(
         runs,
         type_="missing_checks",

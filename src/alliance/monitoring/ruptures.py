@@ -52,10 +52,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from alliance.monitoring.norms import PracticeNorms
+from alliance.monitoring.norms import PracticeNorms, practice_norms
 from alliance.monitoring.scales import ScaleParams
 from alliance.monitoring.settings import DEFAULT_SETTINGS, MonitoringSettings
-from alliance.monitoring.tidy import TOTAL
+from alliance.monitoring.signals import session_part, signal_key
+from alliance.monitoring.tidy import TOTAL, episode_frame
 
 EPS = 1e-9
 _STATE_NAMES = {0: "open", 1: "unrepaired", 2: "repaired"}
@@ -107,8 +108,8 @@ def label_rules(settings: MonitoringSettings = DEFAULT_SETTINGS) -> tuple[str, .
 
 def rupture_key(episode: str, begin_session: int, rule: str, instrument: str | None = None) -> str:
     """Return the stable key of a rupture: ``rupture:{episode}:s{begin}:{rule}[:{instrument}]``."""
-    base = f"rupture:{episode}:s{int(begin_session)}:{rule}"
-    return f"{base}:{instrument}" if instrument else base
+    parts = (episode, session_part(begin_session), rule, *((instrument,) if instrument else ()))
+    return str(signal_key("rupture", *parts))
 
 
 def empty_ruptures() -> pl.DataFrame:
@@ -468,18 +469,12 @@ def _score_ruptures(
 
 
 def _finish(df: pl.DataFrame) -> pl.DataFrame:
-    key = pl.concat_str(
-        [
-            pl.lit("rupture:"),
-            pl.col("episode"),
-            pl.lit(":s"),
-            pl.col("begin_session").cast(pl.String),
-            pl.lit(":"),
-            pl.col("rule"),
-            pl.when(pl.col("family") == "score")
-            .then(pl.lit(":") + pl.col("instrument"))
-            .otherwise(pl.lit("")),
-        ]
+    by_rule = (pl.col("episode"), session_part(pl.col("begin_session")), pl.col("rule"))
+    # A score rupture names its instrument as one more part; the others have none.
+    key = (
+        pl.when(pl.col("family") == "score")
+        .then(signal_key("rupture", *by_rule, pl.col("instrument")))
+        .otherwise(signal_key("rupture", *by_rule))
     )
     cols = [
         (key if c == "key" else pl.col(c)).cast(t).alias(c)
@@ -690,8 +685,6 @@ def detect_ruptures(
     points (positive = worse), ``size`` is drop / SD for score rules and the bother rating
     for self-reported ruptures, ``threshold`` the drop the rule needed.
     """
-    from alliance.monitoring.norms import practice_norms
-    from alliance.monitoring.tidy import episode_frame
 
     if norms is None:
         norms = practice_norms(scores, params, settings)

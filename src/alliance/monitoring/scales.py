@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from alliance.instruments import load_instrument
+
 Kind = Literal["alliance", "outcome", "other"]
 
 
@@ -285,10 +287,6 @@ def params_from_instrument(inst: Any, default: ScaleParams | None = None) -> Sca
 
 def params_from_library(instrument: str, default: ScaleParams | None = None) -> ScaleParams | None:
     """Return :class:`ScaleParams` from the instrument library, or None when it lacks the id."""
-    try:
-        from alliance.instruments import load_instrument
-    except ImportError:
-        return None
     try:
         inst = load_instrument(instrument)
     except Exception:  # noqa: BLE001 - unknown id or an invalid clinic file: fall back

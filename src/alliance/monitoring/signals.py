@@ -47,6 +47,32 @@ SIGNAL_TYPES = (
 STATES = ("open", "repaired", "unrepaired", "resolved")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 
+KeyPart = str | int | pl.Expr
+
+
+def session_part(session: int | pl.Expr) -> str | pl.Expr:
+    """Return the session part of a signal key, ``s{session}``, for a number or a column."""
+    if isinstance(session, pl.Expr):
+        return pl.concat_str([pl.lit("s"), session.cast(pl.String)])
+    return f"s{int(session)}"
+
+
+def signal_key(type_: str, *parts: KeyPart) -> str | pl.Expr:
+    """Return a signal's de-duplication key, ``{type}:{part}:{part}...`` (formats above).
+
+    With plain values it returns the key itself; when any part is a polars expression it
+    returns an expression for a column of keys (null where a part is null). Session parts go
+    through `session_part`, so every key writes a session as ``s{n}``.
+    """
+    if not any(isinstance(part, pl.Expr) for part in parts):
+        return ":".join([type_, *(str(part) for part in parts)])
+    pieces: list[pl.Expr] = [pl.lit(type_)]
+    for part in parts:
+        pieces.append(pl.lit(":"))
+        pieces.append(part.cast(pl.String) if isinstance(part, pl.Expr) else pl.lit(str(part)))
+    return pl.concat_str(pieces)
+
+
 SIGNAL_SCHEMA: dict[str, Any] = {
     "key": pl.String,
     "type": pl.String,

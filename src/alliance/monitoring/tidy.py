@@ -28,6 +28,7 @@ from typing import Any
 
 import polars as pl
 
+from alliance.instruments import load_instrument
 from alliance.monitoring.scales import ScaleParams
 
 REQUIRED = ("episode", "session", "instrument", "score")
@@ -347,10 +348,6 @@ def from_scoring(
 
 def _rupture_rows(items: pl.DataFrame) -> pl.DataFrame:
     """Return tension / bother / resolved rows from an item table, by item domain."""
-    try:
-        from alliance.instruments import load_instrument
-    except ImportError:  # pragma: no cover - the library ships with the package
-        return pl.DataFrame()
     rows = []
     for instrument in items["instrument"].unique().to_list():
         try:

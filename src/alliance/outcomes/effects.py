@@ -17,10 +17,10 @@ from scipy import optimize, stats
 
 from alliance.research._blas import single_thread_blas
 from alliance.research.multilevel import (
+    GroupCrossProducts,
     MixedResult,
-    _profile,
-    _Stats,
     person_mean_centre,
+    profile_deviance,
 )
 
 __all__ = [
@@ -94,10 +94,10 @@ def fit_intercepts(
     y = frame[outcome].to_numpy(dtype=float)
     names = ["(Intercept)", *fixed]
     with single_thread_blas():
-        st = _Stats(groups, np.ones((len(frame), 1)), x, y)
+        st = GroupCrossProducts(groups, np.ones((len(frame), 1)), x, y)
 
         def crit(t: float) -> float:
-            return _profile(np.array([t]), st, True)[0]
+            return profile_deviance(np.array([t]), st, True)[0]
 
         grid = np.r_[0.0, np.geomspace(1e-3, 20.0, 60)]
         values = [crit(t) for t in grid]
@@ -110,7 +110,7 @@ def fit_intercepts(
                                            options={"xatol": 1e-10})  # fmt: skip
             if res.fun <= values[best]:
                 theta = float(res.x)
-        value, beta, sigma2, a, lam = _profile(np.array([theta]), st, True)
+        value, beta, sigma2, a, lam = profile_deviance(np.array([theta]), st, True)
     se = np.sqrt(np.diag(sigma2 * np.linalg.inv(a)))
     z = beta / se
     fixed_table = pd.DataFrame(

@@ -121,7 +121,8 @@ def research_id(project_key: bytes | str, kind: str, key: object) -> str:
     return f"{prefix}{digest[:20]}"
 
 
-def _safe_name(*parts: str) -> str:
+def safe_name(*parts: str) -> str:
+    """Return a column name from `parts`: lower-case letters, digits and _, at most 64."""
     name = "_".join(str(p) for p in parts)
     name = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_").lower()
     if not name or not name[0].isalpha():
@@ -230,7 +231,7 @@ def build_datasets(
 
     pairs = frame[["instrument", "item"]].drop_duplicates()
     names = {
-        (i, t): _safe_name(i, t) for i, t in zip(pairs["instrument"], pairs["item"], strict=True)
+        (i, t): safe_name(i, t) for i, t in zip(pairs["instrument"], pairs["item"], strict=True)
     }
     frame["item_column"] = pd.MultiIndex.from_frame(frame[["instrument", "item"]]).map(names)
     items = frame.groupby([*keys, "item_column"], sort=True)["value"].first().unstack()
@@ -251,7 +252,7 @@ def build_datasets(
     codebook_long = _codebook(long, item_meta, subscales, meta)
 
     wide = _wide(long, subscales, max_waves)
-    names = {_safe_name(i): i for i in long["instrument"].unique()}
+    names = {safe_name(i): i for i in long["instrument"].unique()}
     codebook_wide = _codebook_wide(wide, names, meta)
     return ResearchDataset(
         long=long,
@@ -291,7 +292,7 @@ def _wide(long: pd.DataFrame, subscales: list[str], max_waves: int | None) -> pd
             if part[col].isna().all():
                 continue
             wave = part.pivot(index="episode_id", columns="session_number", values=col)
-            wave.columns = [_safe_name(inst, col, f"s{s}") for s in wave.columns]
+            wave.columns = [safe_name(inst, col, f"s{s}") for s in wave.columns]
             pieces.append(wave)
     wide = pieces[0].set_index("episode_id")
     for piece in pieces[1:]:

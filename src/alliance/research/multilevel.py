@@ -85,7 +85,7 @@ def person_mean_centre(
     return frame
 
 
-class _Stats:
+class GroupCrossProducts:
     """Per-group cross-products of [Z | X | y]."""
 
     def __init__(self, groups: np.ndarray, z: np.ndarray, x: np.ndarray, y: np.ndarray):
@@ -147,7 +147,7 @@ def _lambda(theta: np.ndarray, q: int) -> np.ndarray:
     return lam
 
 
-def _reduce(lam: np.ndarray, st: _Stats):
+def _reduce(lam: np.ndarray, st: GroupCrossProducts):
     """sum log|M_i|, and A, c, d of the module docstring, for the factor ``lam``."""
     q = st.q
     if q == 1:
@@ -163,7 +163,7 @@ def _reduce(lam: np.ndarray, st: _Stats):
         return logdet_m, a, c, d
     if q == 2:
         # closed-form 2 x 2 algebra: per-group scalars, then matrix-vector products with
-        # the precomputed per-group outer products of Z'X (see _Stats)
+        # the precomputed per-group outer products of Z'X (see GroupCrossProducts)
         l11, l21, l22 = lam[0, 0], lam[1, 0], lam[1, 1]
         z00, z01, z11 = st.z00, st.z01, st.z11
         m00 = l11 * l11 * z00 + 2 * l11 * l21 * z01 + l21 * l21 * z11 + 1.0
@@ -199,7 +199,8 @@ def _reduce(lam: np.ndarray, st: _Stats):
     return logdet_m, a, c, d
 
 
-def _profile(theta: np.ndarray, st: _Stats, reml: bool):
+def profile_deviance(theta: np.ndarray, st: GroupCrossProducts, reml: bool):
+    """Return the profiled (RE)ML criterion at `theta`, with beta, sigma², A and Lambda."""
     p = st.p
     lam = _lambda(theta, st.q)
     logdet_m, a, c, d = _reduce(lam, st)
@@ -266,7 +267,7 @@ def fit_mixed(
 
 
 def _fit(groups, x, z, y, names, random_slope, reml) -> MixedResult:
-    st = _Stats(groups, z, x, y)
+    st = GroupCrossProducts(groups, z, x, y)
     q = st.q
     n_theta = q * (q + 1) // 2
     diag_pos = []
@@ -280,7 +281,7 @@ def _fit(groups, x, z, y, names, random_slope, reml) -> MixedResult:
 
     def objective(theta):
         try:
-            return _profile(theta, st, reml)[0]
+            return profile_deviance(theta, st, reml)[0]
         except np.linalg.LinAlgError:
             return 1e300
 
@@ -293,7 +294,7 @@ def _fit(groups, x, z, y, names, random_slope, reml) -> MixedResult:
         options={"ftol": 1e-9, "gtol": 1e-6, "maxiter": 2000},
     )
     theta, converged = _newton_polish(objective, res.x, diag_pos)
-    crit, beta, sigma2, a, lam = _profile(theta, st, reml)
+    crit, beta, sigma2, a, lam = profile_deviance(theta, st, reml)
     vcov = sigma2 * np.linalg.inv(a)
     se = np.sqrt(np.diag(vcov))
     zval = beta / se

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .datasets import safe_name
 from .sem import SemFit, fit_sem
 
 __all__ = [
@@ -195,8 +196,6 @@ def reliability_from_long(
     episode keeps the rows independent: its ``"first"`` or ``"last"`` form, or
     ``"all"`` forms (repeated measures: the CI is then too narrow).
     """
-    from .datasets import _safe_name
-
     forms = long[long["instrument"] == instrument].sort_values("session_number")
     if forms.empty:
         raise ValueError(f"no {instrument} forms in the data set")
@@ -204,7 +203,7 @@ def reliability_from_long(
         forms = forms.drop_duplicates("episode_id", keep=occasion)
     elif occasion != "all":
         raise ValueError("occasion must be 'first', 'last' or 'all'")
-    cols = {k: [_safe_name(instrument, i) for i in v] for k, v in scales.items()}
+    cols = {k: [safe_name(instrument, i) for i in v] for k, v in scales.items()}
     table = reliability_table(forms, cols)
     table.insert(0, "instrument", instrument)
     return table

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .datasets import _safe_name, build_datasets
+from .datasets import build_datasets, safe_name
 from .models import fit_riclpm, riclpm_paths
 from .multilevel import alliance_outcome_model
 from .psychometrics import compare_alliance_structures, measurement_invariance, reliability_table
@@ -289,7 +289,7 @@ def build_report(
 
     # --- reliability, CFA, invariance of the alliance measure
     item_cols = {
-        name: [_safe_name(alliance_instrument, i) for i in items]
+        name: [safe_name(alliance_instrument, i) for i in items]
         for name, items in subscales.items()
     }
     forms = long[long["instrument"] == alliance_instrument]

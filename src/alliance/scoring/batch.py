@@ -29,12 +29,13 @@ def _as_polars(frame: Any) -> pl.DataFrame:
     missing = [c for c in INPUT_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"item table lacks column(s) {missing}; expected {list(INPUT_COLUMNS)}")
-    return frame.select(
+    selected: pl.DataFrame = frame.select(
         pl.col("administration"),
         pl.col("instrument").cast(pl.String),
         pl.col("item").cast(pl.String),
         pl.col("value").cast(pl.Float64).fill_nan(None),
     )
+    return selected
 
 
 BLOCK = 63  # items per bit-mask block (UInt64)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from alliance.instruments import Instrument, load_instrument
 
@@ -101,7 +101,7 @@ def reliable_change(
 
     rci = None
     if crit.method == "jacobson_truax":
-        rci = change / crit.s_diff
+        rci = change / cast(float, crit.s_diff)  # set for this method
         reliable = abs(rci) > RCI_CRITERION
     elif crit.inclusive:
         reliable = abs(change) >= crit.threshold

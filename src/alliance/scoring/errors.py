@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from alliance.instruments.loader import UnknownInstrumentError
+
+if TYPE_CHECKING:
+    from alliance.instruments.model import Item
 
 __all__ = ["OutOfRangeError", "ScoringError", "UnknownInstrumentError", "UnknownItemError"]
 
@@ -35,7 +40,7 @@ class OutOfRangeError(ScoringError):
         )
 
 
-def describe_allowed(item) -> str:  # noqa: ANN001 - Item, avoid import cycle in type hints
+def describe_allowed(item: Item) -> str:
     """Human description of an item's allowed answers."""
     if item.kind == "vas":
         return f"a number from {item.min:g} to {item.max:g}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from alliance.transcripts.textutil import count_words
+
 ROLES = ("practitioner", "client", "interpreter", "other")
 FORMATS = ("dresing_pehl", "webvtt", "srt", "plain", "csv")
 
@@ -51,7 +53,6 @@ class Utterance:
     @property
     def words(self) -> int:
         """Number of words, with transcription markers such as ``(...)`` left out."""
-        from alliance.transcripts.textutil import count_words
 
         return count_words(self.text)
 

@@ -28,6 +28,7 @@ from alliance.transcripts.classifiers import (
     load_models,
 )
 from alliance.transcripts.features import TfidfBlock
+from alliance.transcripts.questions import is_open_question
 from alliance.transcripts.textutil import strip_markers
 
 DATA_FILE = "AnnoMI-simple.csv"
@@ -252,7 +253,6 @@ def evaluate_open_questions(full_csv: Path) -> dict:
     Test transcripts only; each utterance once (the first annotation of the seven
     transcripts that all ten annotators coded).
     """
-    from alliance.transcripts.questions import is_open_question
 
     seen: set[tuple[str, str]] = set()
     y_true, y_pred = [], []

@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "django.forms",
     "alliance.web.accounts",
     "alliance.web.audit",
+    "alliance.web.backups",
     "alliance.web.practice",
     "alliance.web.measures",
     "alliance.web.transcripts",

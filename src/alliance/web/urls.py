@@ -5,10 +5,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from alliance.web import benchfloor
-from alliance.web.audit import views as audit_views
 from alliance.web.measures.views import client as client_check_views
 from alliance.web.measures.views import practitioner as measures_views
-from alliance.web.practice.views import caseload, clients, episodes, sessions
+from alliance.web.pages import caseload, clients, sessions
+from alliance.web.practice.views import episodes
+from alliance.web.security import audit_log
 from alliance.web.views import favicon, healthz, readyz
 
 urlpatterns = [
@@ -50,7 +51,7 @@ urlpatterns = [
     path(
         "c/<str:token>/thanks/", client_check_views.client_check_thanks, name="client_check_thanks"
     ),
-    path("audit/", audit_views.audit_log, name="audit_log"),
+    path("audit/", audit_log.audit_log, name="audit_log"),
     path("", include("alliance.web.transcripts.urls")),
     path("", include("alliance.web.insights.urls")),
     path("", include("alliance.web.research.urls")),

@@ -43,9 +43,11 @@ from scipy import linalg, special, stats
 from .._blas import single_thread_blas
 from .defined import defined_estimates, defined_values
 from .likelihood import LOG2PI, Patterns, em_saturated, loglik_parts
+from .ordinal import ordinal_stats
 from .partable import ParTable, build_partable, split_groups
 from .ram import RamModel
 from .robust import h1_observed_information, h1_scores, moment_jacobian, scaling_trace
+from .wls import ordinal_levels, prepare_ordinal_table, wlsmv_fit
 
 __all__ = ["SemFit", "fit_sem"]
 
@@ -841,8 +843,6 @@ def _fit_ordinal(
     model, frame, ordered, *, std_lv, group, missing, bootstrap=0, seed=None, level=0.95
 ) -> SemFit:
     """WLSMV with ordered indicators (see :mod:`.wls`)."""
-    from .ordinal import ordinal_stats
-    from .wls import ordinal_levels, prepare_ordinal_table, wlsmv_fit
 
     base = build_partable(model, meanstructure=True, fixed_x=True, std_lv=std_lv)
     if ordered is True:

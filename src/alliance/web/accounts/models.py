@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from alliance.web.accounts.credentials import credential_changed
+
 
 class Organisation(models.Model):
     """A practice, clinic or coaching business; every practice record carries its key."""
@@ -146,7 +148,6 @@ class User(AbstractUser):
         old_email = getattr(self, "_loaded_email", None)
         email_changed = self.pk is not None and old_email is not None and old_email != self.email
         super().save(*args, **kwargs)
-        from alliance.web.accounts.credentials import credential_changed
 
         # Who made the change, when it is not the user (set by the admin before saving).
         actor = getattr(self, "_credential_actor", None)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404
 
+from alliance.web.accounts.access import get_or_404
 from alliance.web.accounts.models import Role, User
 from alliance.web.api.models import ApiToken
 
@@ -21,7 +20,4 @@ def tokens_for_user(user: User) -> QuerySet[ApiToken]:
 
 def token_for_user(user: User, public_id) -> ApiToken:
     """Return the token with `public_id` if `user` may see and revoke it."""
-    try:
-        return tokens_for_user(user).select_related("user").get(public_id=public_id)
-    except (ApiToken.DoesNotExist, ValueError, ValidationError) as exc:
-        raise Http404("No such token") from exc
+    return get_or_404(tokens_for_user(user).select_related("user"), "token", public_id=public_id)

@@ -7,6 +7,7 @@ from ninja.parser import Parser
 
 from alliance.interop import safejson
 from alliance.web.api import errors
+from alliance.web.api.routes import alerts, fhir, goals, measures, practice
 
 OPERATION_OUTCOME = {
     "type": "object",
@@ -74,14 +75,8 @@ api = AllianceApi(
 errors.install(api)
 
 
-def _register() -> None:
-    from alliance.web.api.routes import alerts, fhir, goals, measures, practice
-
-    api.add_router("", practice.router)
-    api.add_router("", measures.router)
-    api.add_router("", alerts.router)
-    api.add_router("", goals.router)
-    api.add_router("/fhir", fhir.router)
-
-
-_register()
+api.add_router("", practice.router)
+api.add_router("", measures.router)
+api.add_router("", alerts.router)
+api.add_router("", goals.router)
+api.add_router("/fhir", fhir.router)

@@ -7,6 +7,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from alliance.web.bootstrap import setup_django
+
 console = Console()
 err = Console(stderr=True)
 app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
@@ -25,9 +27,8 @@ def create_command(
     name: Annotated[str, typer.Option(help="What the token is for.")] = "",
 ) -> None:
     """Create a token for USERNAME and print its secret once."""
-    from alliance.cli import _setup_django
 
-    _setup_django()
+    setup_django()
     from django.core.exceptions import ValidationError
 
     from alliance.web.accounts.models import User
@@ -60,9 +61,8 @@ def list_command(
     ] = None,
 ) -> None:
     """List tokens (never their secrets)."""
-    from alliance.cli import _setup_django
 
-    _setup_django()
+    setup_django()
     from alliance.web.api.models import ApiToken
 
     tokens = ApiToken.objects.select_related("user", "organisation").order_by("-created_at")
@@ -86,9 +86,8 @@ def list_command(
 @app.command("revoke")
 def revoke_command(prefix: Annotated[str, typer.Argument(help="The token's prefix.")]) -> None:
     """Revoke the token with PREFIX at once."""
-    from alliance.cli import _setup_django
 
-    _setup_django()
+    setup_django()
     from django.core.exceptions import ValidationError
 
     from alliance.web.api.actions import revoke_token

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
+from alliance.web.measures.actions import check_url
 from alliance.web.practice.access import can_read_clinical_text
 
 # Dates a practice record can carry: wide enough for any real one, narrow enough that time
@@ -241,7 +242,6 @@ def _may_see_link(request) -> bool:
 
 
 def check_out(request, check) -> dict:
-    from alliance.web.measures.actions import check_url
 
     return {
         "id": check.public_id,

@@ -13,7 +13,7 @@ from alliance.web.api import actions
 from alliance.web.api.access import token_for_user, tokens_for_user
 from alliance.web.api.forms import TokenForm
 from alliance.web.api.models import TokenKind
-from alliance.web.practice.views.common import add_action_errors
+from alliance.web.forms import add_action_errors
 
 
 def _require_staff(user) -> None:

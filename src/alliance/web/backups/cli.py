@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
+from alliance.web.bootstrap import setup_django
+
 console = Console()
 err = Console(stderr=True)
 
@@ -59,9 +61,8 @@ def _progress(label: str) -> Iterator:
 
 
 def _setup() -> None:
-    from alliance.cli import _setup_django
 
-    _setup_django()
+    setup_django()
 
 
 def backup_command(

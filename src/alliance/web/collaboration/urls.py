@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from alliance.web.collaboration.views import goals, portal, portal_manage, prep
+from alliance.web.collaboration.views import goals, portal, portal_manage
+from alliance.web.pages import prep
 
 urlpatterns = [
     path("episodes/<uuid:episode_id>/goals/new/", goals.goal_new, name="goal_new"),

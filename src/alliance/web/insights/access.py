@@ -7,10 +7,10 @@ no alerts; researchers and other organisations see nothing. Anyone else gets 404
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
+from alliance.web.accounts.access import get_or_404
 from alliance.web.accounts.models import Role, User
 from alliance.web.insights.models import Alert
 
@@ -37,14 +37,11 @@ def can_act_on_alert(user: User, alert: Alert) -> bool:
 
 def alert_for_user(user: User, public_id, *, write: bool = False) -> Alert:
     """Return the alert with `public_id` if `user` may see it (or act on it, with write)."""
-    try:
-        alert = (
-            alerts_for_user(user)
-            .select_related("episode", "episode__client", "episode__practitioner")
-            .get(public_id=public_id)
-        )
-    except (Alert.DoesNotExist, ValueError, ValidationError) as exc:
-        raise Http404("No such alert") from exc
+    alert = get_or_404(
+        alerts_for_user(user).select_related("episode", "episode__client", "episode__practitioner"),
+        "alert",
+        public_id=public_id,
+    )
     if write and not can_act_on_alert(user, alert):
         raise Http404("No such alert")
     return alert

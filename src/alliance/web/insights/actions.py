@@ -14,6 +14,7 @@ from django.utils import timezone
 from alliance.web.audit.log import record
 from alliance.web.insights.models import Alert, AlertState, AlertType, ResolvedBy
 from alliance.web.measures.models import MeasureResponse
+from alliance.web.webhooks.events import alert_resolved
 
 MAX_SNOOZE = dt.timedelta(days=28)
 
@@ -110,7 +111,6 @@ def resolve_alert(actor, alert: Alert, *, note: str) -> Alert:
         if alert.type == AlertType.CRITICAL:
             _acknowledge_critical_responses(alert, now)
         record(actor, "update", alert, summary=f"alert resolved: {alert.type}")
-        from alliance.web.webhooks.events import alert_resolved
 
         alert_resolved(alert)  # webhooks: sent once the resolution is committed
     return alert

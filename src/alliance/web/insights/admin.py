@@ -6,6 +6,7 @@ from django.contrib import admin
 from alliance.monitoring import MonitoringSettings as EngineSettings
 from alliance.web.accounts.admin import OrganisationSettingsAdminMixin
 from alliance.web.insights.models import MonitoringSettings
+from alliance.web.insights.services import thresholds_in_use
 
 
 class MonitoringSettingsForm(forms.ModelForm):
@@ -35,8 +36,6 @@ class MonitoringSettingsAdmin(OrganisationSettingsAdminMixin, admin.ModelAdmin):
     def thresholds_in_use(self, obj):
         """Which noise SD each alliance instrument's alerts use: the practice's or a default."""
         from django.utils.html import format_html_join
-
-        from alliance.web.insights.services import thresholds_in_use
 
         if obj is None or obj.organisation_id is None:
             return "-"

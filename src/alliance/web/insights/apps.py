@@ -7,6 +7,16 @@ class InsightsConfig(AppConfig):
     verbose_name = "Alliance monitoring"
 
     def ready(self) -> None:
+        from alliance.web.insights import services, tasks
+        from alliance.web.measures.listeners import Monitoring, register_monitoring
+
+        register_monitoring(
+            Monitoring(
+                refresh_episode=services.refresh_episode,
+                refresh_episode_soon=tasks.refresh_episode_soon,
+                monitor_organisation=services.monitor_organisation,
+            )
+        )
         from alliance.web.transcripts.signals import rupture_moments_changed
 
         rupture_moments_changed.connect(
@@ -16,6 +26,7 @@ class InsightsConfig(AppConfig):
 
 def _refresh_after_transcript(sender, episode, **kwargs) -> None:
     """A confirmed (or withdrawn) transcript rupture moment updates the client's signals now."""
+    # Imported when called: apps.py is loaded before the models that tasks.py needs.
     from alliance.web.insights.tasks import refresh_client_signals
 
     refresh_client_signals(episode)

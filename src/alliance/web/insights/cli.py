@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from alliance.web.bootstrap import setup_django
+
 console = Console()
 err = Console(stderr=True)
 
@@ -22,9 +24,8 @@ def _progress() -> Progress:
 
 def monitor_all_command() -> None:
     """Recompute every monitoring signal in the database and update the alert inboxes."""
-    from alliance.cli import _setup_django
 
-    _setup_django()
+    setup_django()
     from alliance.web.accounts.models import Organisation
     from alliance.web.insights.services import monitor_all
 
@@ -45,9 +46,8 @@ def monitor_all_command() -> None:
 
 def refit_command() -> None:
     """Refit the expected-recovery corridors on each practice's completed episodes."""
-    from alliance.cli import _setup_django
 
-    _setup_django()
+    setup_django()
     from alliance.web.accounts.models import Organisation
     from alliance.web.insights.services import refit_recovery_models
 
@@ -72,9 +72,8 @@ def refit_command() -> None:
 
 def send_digest_command() -> None:
     """E-mail each practitioner a daily digest of their open alerts (at most once a day)."""
-    from alliance.cli import _setup_django
 
-    _setup_django()
+    setup_django()
     from alliance.web.insights.digest import send_digest
 
     console.print(f"{send_digest()} digest(s) sent.")

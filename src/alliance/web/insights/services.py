@@ -29,8 +29,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from alliance.instruments import UnknownInstrumentError, load_instrument
-from alliance.monitoring import MonitoringSettings as EngineSettings
 from alliance.monitoring import (
+    DEFAULT_SETTINGS,
     PracticeNorms,
     RecoveryModel,
     fit_recovery_models,
@@ -40,7 +40,10 @@ from alliance.monitoring import (
     resolve_params,
     signal_list,
 )
-from alliance.monitoring.signals import OPEN_SEVERITY, Signal
+from alliance.monitoring import MonitoringSettings as EngineSettings
+from alliance.monitoring.scales import DEFAULT_SCALES
+from alliance.monitoring.signals import OPEN_SEVERITY, Signal, session_part, signal_key
+from alliance.monitoring.tidy import TOTAL
 from alliance.web.accounts.models import Organisation
 from alliance.web.insights.models import (
     INFORMATION,
@@ -54,6 +57,8 @@ from alliance.web.insights.models import (
 )
 from alliance.web.measures.models import Check, MeasureResponse
 from alliance.web.practice.models import Episode
+from alliance.web.transcripts.ruptures import confirmed_transcript_ruptures
+from alliance.web.webhooks.events import alerts_opened
 
 # Engine states that need the practitioner: still open, or a rupture never repaired.
 ATTENTION = ("open", "unrepaired")
@@ -114,9 +119,6 @@ def thresholds_in_use(organisation: Organisation) -> list[dict]:
     which. Low cut-off and reliable change come from the instrument (or the practice's
     settings for the low cut-off).
     """
-    from alliance.monitoring import DEFAULT_SETTINGS, resolve_params
-    from alliance.monitoring.scales import DEFAULT_SCALES
-
     row = MonitoringSettings.objects.filter(organisation=organisation).first()
     settings = row.engine_settings() if row else DEFAULT_SETTINGS
     norms = stored_norms(organisation)
@@ -168,11 +170,6 @@ def _rupture_items(instrument_id: str) -> tuple[tuple[str, str], ...]:
         for item in instrument.items
         if item.domain in RUPTURE_SUBSCALES
     )
-
-
-def critical_key(episode: str, session: int, instrument: str) -> str:
-    """Return the engine's key of the critical answer on a response's total."""
-    return f"critical:{episode}:s{session}:{instrument}:total"
 
 
 @dataclass
@@ -235,7 +232,7 @@ def build_tables(responses_filter: dict, checks_filter: dict, episodes) -> Table
         day = timezone.localdate(starts_at)
         add(ep, number, instrument, rater, "total", total, bool(crit), ended, day, phase)
         if crit and ack is not None:
-            acknowledged.add(critical_key(ep, number, instrument))
+            acknowledged.add(signal_key("critical", ep, session_part(number), instrument, TOTAL))
         for name, value in (subs or {}).items():
             if value is not None:
                 add(ep, number, instrument, rater, name, float(value), False, ended, day, phase)
@@ -279,10 +276,6 @@ def build_tables(responses_filter: dict, checks_filter: dict, episodes) -> Table
 
 
 def _transcript_table(episodes) -> pl.DataFrame | None:
-    try:
-        from alliance.web.transcripts.ruptures import confirmed_transcript_ruptures
-    except ImportError:  # pragma: no cover - the transcripts app ships with Alliance
-        return None
     rows = confirmed_transcript_ruptures(episodes)
     if not rows:
         return None
@@ -408,8 +401,6 @@ def upsert_alerts(
             alert.signal_state = "gone"
             changed[key] = alert
             summary.resolved_by_signal += 1
-    from alliance.web.webhooks.events import alerts_opened
-
     with transaction.atomic():
         if creates:
             Alert.objects.bulk_create(creates, batch_size=500)

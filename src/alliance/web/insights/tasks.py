@@ -6,12 +6,13 @@ from django.conf import settings
 from django.db import transaction
 from django_tasks import task
 
+from alliance.web.insights.services import refresh_episode
+from alliance.web.practice.models import Episode
+
 
 @task()
 def refresh_episode_alerts(episode_id: int) -> int:
     """Refresh one episode's alerts; returns how many alerts were created."""
-    from alliance.web.insights.services import refresh_episode
-    from alliance.web.practice.models import Episode
 
     episode = Episode.objects.select_related("organisation").filter(pk=episode_id).first()
     if episode is None:  # erased since the check was answered
@@ -26,7 +27,6 @@ def refresh_episode_soon(episode) -> None:
     for the monitoring rules (about three quarters of its time); `alliance worker` runs them
     within a second or so, and the nightly `alliance monitor --all` catches anything missed.
     """
-    from alliance.web.insights.services import refresh_episode
 
     if not settings.ALLIANCE_MONITOR_IN_BACKGROUND:
         refresh_episode(episode)
@@ -38,6 +38,5 @@ def refresh_episode_soon(episode) -> None:
 def refresh_client_signals(episode) -> None:
     """Refresh one client's episode signals now (the hook other features call after a write
     that changes what monitoring sees, e.g. measures' recording action after commit)."""
-    from alliance.web.insights.services import refresh_episode
 
     refresh_episode(episode)

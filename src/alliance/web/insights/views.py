@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role
+from alliance.web.forms import message_action_errors
 from alliance.web.insights import actions
 from alliance.web.insights.access import alert_for_user
 from alliance.web.insights.caseload import open_alert_count
@@ -38,8 +39,7 @@ def _done(request, error: ValidationError | None, success: str):
     if error is None:
         messages.success(request, success)
     else:
-        for message in error.messages:
-            messages.error(request, message)
+        message_action_errors(request, error)
     return redirect("inbox")
 
 

@@ -14,10 +14,10 @@ to what the user may see, or raises Http404 — never 403 — so that existence 
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from alliance.web.accounts.access import get_or_404
 from alliance.web.accounts.models import Organisation, Role, User
 from alliance.web.journal.models import (
     IntakeRequest,
@@ -59,10 +59,7 @@ def shared_with_user(user: User) -> QuerySet[JournalEntry]:
 def entry_for_user(user: User, public_id, *, write: bool = False) -> JournalEntry:
     """Return the entry with `public_id` if `user` may read it (or change it, with write)."""
     readable = journal_for_user(user) if write else journal_for_user(user) | shared_with_user(user)
-    try:
-        return readable.select_related("author", "session").get(public_id=public_id)
-    except (JournalEntry.DoesNotExist, ValueError, ValidationError) as exc:
-        raise Http404("No such entry") from exc
+    return get_or_404(readable.select_related("author", "session"), "entry", public_id=public_id)
 
 
 def journal_marker(user: User, session) -> bool:
@@ -87,12 +84,13 @@ def checkins_for_user(user: User) -> QuerySet[SelfCareCheckIn]:
 
 def published_organisation_page(slug: str) -> PracticePage:
     """Return the published page of the practice with `slug`, or 404."""
-    try:
-        return PracticePage.objects.select_related("organisation").get(
-            organisation__slug=slug, member__isnull=True, published=True
-        )
-    except (PracticePage.DoesNotExist, ValueError, ValidationError) as exc:
-        raise Http404("No such page") from exc
+    return get_or_404(
+        PracticePage.objects.select_related("organisation"),
+        "page",
+        organisation__slug=slug,
+        member__isnull=True,
+        published=True,
+    )
 
 
 def published_member_page(slug: str, member: str) -> PracticePage:
@@ -104,10 +102,7 @@ def published_member_page(slug: str, member: str) -> PracticePage:
         return pages.get(member__username=member)
     except PracticePage.DoesNotExist:
         pass
-    try:
-        return pages.get(member__public_id=member)
-    except (PracticePage.DoesNotExist, ValueError, ValidationError) as exc:
-        raise Http404("No such page") from exc
+    return get_or_404(pages, "page", member__public_id=member)
 
 
 def published_member_pages(organisation: Organisation) -> QuerySet[PracticePage]:
@@ -157,7 +152,6 @@ def intake_for_user(user: User) -> QuerySet[IntakeRequest]:
 
 def intake_request_for_user(user: User, public_id) -> IntakeRequest:
     """Return the pending request with `public_id` if `user` may answer it, or 404."""
-    try:
-        return intake_for_user(user).get(public_id=public_id, status=IntakeStatus.PENDING)
-    except (IntakeRequest.DoesNotExist, ValueError, ValidationError) as exc:
-        raise Http404("No such request") from exc
+    return get_or_404(
+        intake_for_user(user), "request", public_id=public_id, status=IntakeStatus.PENDING
+    )

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from alliance.instruments import UnknownInstrumentError, load_instrument, structure_only_reason
 from alliance.web.audit.log import record
-from alliance.web.insights.services import refresh_episode
+from alliance.web.measures import listeners
 from alliance.web.measures.models import (
     Check,
     HeldAnswers,
@@ -385,7 +385,7 @@ def acknowledge_critical(actor, response: MeasureResponse) -> None:
         response.critical_acknowledged_at = timezone.now()
         response.save(update_fields=["critical_acknowledged_at"])
         record(actor, "update", response, summary="critical answer reviewed")
-    refresh_episode(response.session.episode)
+    listeners.monitoring().refresh_episode(response.session.episode)
 
 
 def record_practitioner_rating(

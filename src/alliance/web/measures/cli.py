@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from alliance.web.bootstrap import setup_django
+
 console = Console()
 err = Console(stderr=True)
 import_app = typer.Typer(help="Import historical data.", no_args_is_help=True)
@@ -35,9 +37,8 @@ def import_responses_command(
     ] = False,
 ) -> None:
     """Import a long CSV of responses (client_code, session_number or session_date, instrument, item, value)."""
-    from alliance.cli import _setup_django
 
-    _setup_django()
+    setup_django()
     from alliance.interop.responses_csv import CsvFormatError
     from alliance.web.measures.importing import import_responses
 
@@ -72,9 +73,8 @@ def import_fhir_command(
     organisation: Annotated[str, typer.Option(help="Slug of the organisation.")],
 ) -> None:
     """Import FHIR QuestionnaireResponses (one or a Bundle) whose encounter is an Alliance session id."""
-    from alliance.cli import _setup_django
 
-    _setup_django()
+    setup_django()
     from alliance.interop.fhir import FhirError
     from alliance.web.measures.fhir import import_fhir
 
@@ -89,9 +89,8 @@ def import_fhir_command(
 
 def send_reminders_command() -> None:
     """E-mail one reminder for checks still unanswered after ALLIANCE_REMINDER_HOURS."""
-    from alliance.cli import _setup_django
 
-    _setup_django()
+    setup_django()
     from alliance.web.measures.actions import send_reminders
 
     console.print(f"{send_reminders()} reminder(s) sent.")
@@ -127,9 +126,7 @@ def export_responses_command(
     """Print every response of one client as a FHIR R4 Bundle of QuestionnaireResponses."""
     import json
 
-    from alliance.cli import _setup_django
-
-    _setup_django()
+    setup_django()
     from alliance.interop.fhir import bundle
     from alliance.web.audit.log import record
     from alliance.web.measures.fhir import response_to_fhir

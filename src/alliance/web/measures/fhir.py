@@ -8,8 +8,10 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from alliance.interop.fhir import questionnaire_response
-from alliance.web.measures.models import MeasureResponse
+from alliance.interop.fhir import FhirError, parse_questionnaire_responses, questionnaire_response
+from alliance.web.measures.models import MeasureResponse, Rater, Source
+from alliance.web.measures.recording import Administration, record_responses
+from alliance.web.practice.models import Session
 
 
 def response_to_fhir(response: MeasureResponse) -> dict:
@@ -39,7 +41,6 @@ def check_for_session(item, session, where: str) -> None:
     The same rule for the FHIR API and `alliance import fhir`: the status says it is answered,
     the subject (when given) is the session's client, and `authored` is a plausible time.
     """
-    from alliance.interop.fhir import FhirError
 
     if item.status not in STORED_STATUSES:
         raise FhirError(
@@ -68,10 +69,6 @@ def import_fhir(data, organisation, *, actor=None) -> tuple[int, int]:
     All resources are checked before anything is written; the answers are recorded as a
     historical import (see `record_responses`). Returns (created, already present).
     """
-    from alliance.interop.fhir import FhirError, parse_questionnaire_responses
-    from alliance.web.measures.models import Rater, Source
-    from alliance.web.measures.recording import Administration, record_responses
-    from alliance.web.practice.models import Session
 
     parsed = parse_questionnaire_responses(data)
     targets = []

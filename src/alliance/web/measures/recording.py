@@ -25,8 +25,10 @@ from django.utils import timezone
 from alliance.instruments import UnknownInstrumentError, load_instrument
 from alliance.scoring import score_batch
 from alliance.web.audit.log import record, record_many
+from alliance.web.measures import listeners
 from alliance.web.measures.models import MeasureResponse, Rater, Source
-from alliance.web.practice.models import Session
+from alliance.web.measures.tasks import monitor_after_import
+from alliance.web.practice.models import Episode, Session
 
 log = logging.getLogger(__name__)
 
@@ -319,19 +321,19 @@ def _items(response: MeasureResponse) -> str:
 
 
 def _queue_webhooks(announce_ids: list[uuid.UUID], known: list[MeasureResponse]) -> None:
-    from alliance.web.webhooks.events import response_received, subscribed_endpoints
-
-    if not announce_ids:
+    announcers = listeners.announcers()
+    if not announce_ids or not announcers:
         return
     by_id = {r.public_id: r for r in known}
     missing = [i for i in announce_ids if i not in by_id]
     if missing:
         first = _read_back(missing[:1])
-        if first and not subscribed_endpoints(first[0].organisation, "response.received"):
+        if first and not any(a.listening(first[0].organisation) for a in announcers):
             return  # nobody listens: don't read back a large import for nothing
         by_id.update({r.public_id: r for r in _read_back(missing)})
     for public_id in announce_ids:
-        response_received(by_id[public_id])  # the deliveries are enqueued on commit
+        for announcer in announcers:
+            announcer.response_received(by_id[public_id])  # delivered on commit
 
 
 def _after_commit(
@@ -352,24 +354,20 @@ def _after_commit(
 
 
 def _refresh(organisation, critical_episodes: set[int], other_episodes: set[int]) -> None:
-    from alliance.web.insights.services import monitor_organisation, refresh_episode
-    from alliance.web.insights.tasks import refresh_episode_soon
-    from alliance.web.measures.tasks import monitor_after_import
-    from alliance.web.practice.models import Episode
-
+    monitoring = listeners.monitoring()
     if len(critical_episodes) + len(other_episodes) > BATCH_REFRESH_EPISODES:
         # An import: every signal of the practice in one batch run, critical alerts included —
         # by `alliance worker` within seconds (ALLIANCE_MONITOR_IN_BACKGROUND), or here.
         if settings.ALLIANCE_MONITOR_IN_BACKGROUND:
             monitor_after_import.enqueue(organisation.pk)
         else:
-            monitor_organisation(organisation)
+            monitoring.monitor_organisation(organisation)
         other_episodes = critical_episodes = set()
     for episode in Episode.objects.filter(pk__in=critical_episodes).select_related("organisation"):
-        refresh_episode(episode)  # a critical answer flags the caseload at once
+        monitoring.refresh_episode(episode)  # a critical answer flags the caseload at once
     for chunk in _chunks(sorted(other_episodes)):
         for episode in Episode.objects.filter(pk__in=chunk):
-            refresh_episode_soon(episode)
+            monitoring.refresh_episode_soon(episode)
 
 
 def email_critical(responses: list[MeasureResponse]) -> None:

@@ -19,6 +19,7 @@ from alliance.web.collaboration.models import Goal, GoalRating, GoalStatus
 from alliance.web.measures.models import MeasureResponse, Rater
 from alliance.web.outcomes.data import outcome_table
 from alliance.web.practice.models import Attendance, Episode
+from alliance.web.research.datasets import consenting_client_ids
 
 REPORT_CSS = "alliance/outcomes-report.css"
 
@@ -193,7 +194,6 @@ def render_pdf(request, context: dict) -> bytes:
 
 def consented_table(organisation):
     """The outcome table over episodes of clients whose research consent is in force."""
-    from alliance.web.research.datasets import consenting_client_ids
 
     episodes = Episode.objects.filter(
         organisation=organisation, client_id__in=consenting_client_ids(organisation)

@@ -7,10 +7,10 @@ another caseload's records does not leak. Each condition stands on its own line.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from alliance.web.accounts.access import get_or_404
 from alliance.web.accounts.models import Role, User
 from alliance.web.practice.models import Client, Episode, Session
 
@@ -69,10 +69,9 @@ def can_read_clinical_text(user: User, client: Client) -> bool:
 
 def client_for_user(user: User, public_id, *, write: bool = False) -> Client:
     """Return the client with `public_id` if `user` may see it (or change it, with write)."""
-    try:
-        client = clients_for_user(user).select_related("practitioner").get(public_id=public_id)
-    except (Client.DoesNotExist, ValueError, ValidationError) as exc:
-        raise Http404("No such client") from exc
+    client = get_or_404(
+        clients_for_user(user).select_related("practitioner"), "client", public_id=public_id
+    )
     if write and not can_write_clinical(user, client):
         raise Http404("No such client")
     return client
@@ -85,14 +84,11 @@ def episodes_for_user(user: User) -> QuerySet[Episode]:
 
 def episode_for_user(user: User, public_id, *, write: bool = False) -> Episode:
     """Return the episode with `public_id` if `user` may see it (or change it, with write)."""
-    try:
-        episode = (
-            episodes_for_user(user)
-            .select_related("client", "practitioner")
-            .get(public_id=public_id)
-        )
-    except (Episode.DoesNotExist, ValueError, ValidationError) as exc:
-        raise Http404("No such episode") from exc
+    episode = get_or_404(
+        episodes_for_user(user).select_related("client", "practitioner"),
+        "episode",
+        public_id=public_id,
+    )
     if write and not can_write_clinical(user, episode.client):
         raise Http404("No such episode")
     return episode
@@ -105,14 +101,13 @@ def sessions_for_user(user: User) -> QuerySet[Session]:
 
 def session_for_user(user: User, public_id, *, write: bool = False) -> Session:
     """Return the session with `public_id` if `user` may see it (or change it, with write)."""
-    try:
-        session = (
-            sessions_for_user(user)
-            .select_related("episode", "episode__client", "episode__practitioner")
-            .get(public_id=public_id)
-        )
-    except (Session.DoesNotExist, ValueError, ValidationError) as exc:
-        raise Http404("No such session") from exc
+    session = get_or_404(
+        sessions_for_user(user).select_related(
+            "episode", "episode__client", "episode__practitioner"
+        ),
+        "session",
+        public_id=public_id,
+    )
     if write and not can_write_clinical(user, session.episode.client):
         raise Http404("No such session")
     return session

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from alliance.web.bootstrap import setup_django
+
 console = Console()
 err = Console(stderr=True)
 
@@ -36,9 +38,8 @@ def export_command(
     if fmt not in FORMATS:
         err.print(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}.")
         raise typer.Exit(2)
-    from alliance.cli import _setup_django
 
-    _setup_django()
+    setup_django()
     from alliance.web.accounts.models import Organisation
     from alliance.web.research.actions import export_dataset
     from alliance.web.research.datasets import NoResearchData

@@ -24,7 +24,7 @@ from alliance.instruments import load_instrument
 from alliance.instruments.loader import InstrumentError
 from alliance.instruments.model import pick_text
 from alliance.research import build_datasets, cronbach_alpha, item_total, mcdonald_omega
-from alliance.research.datasets import TIDY_COLUMNS, ResearchDataset, _safe_name
+from alliance.research.datasets import TIDY_COLUMNS, ResearchDataset, safe_name
 from alliance.research.report import ALLIANCE_KEYS
 from alliance.web.accounts.models import Organisation
 from alliance.web.measures.models import MeasureResponse, Rater
@@ -181,7 +181,7 @@ def tidy_frame(
             "research_consent": True,
         }
         for name, value in (subscales or {}).items():
-            base[f"score_{_safe_name(str(name))}"] = _number(value)
+            base[f"score_{safe_name(str(name))}"] = _number(value)
         for item, value in answers.items():
             rows.append({**base, "item": str(item), "value": _number(value)})
     frame = pd.DataFrame(rows)
@@ -240,7 +240,7 @@ def build_research_data(
 
 
 def _scale_row(first: pd.DataFrame, name: str, items: Sequence[str], instrument: str) -> dict:
-    columns = [_safe_name(instrument, i) for i in items]
+    columns = [safe_name(instrument, i) for i in items]
     alpha = cronbach_alpha(first, columns)
     try:
         # a one-factor model needs three items and enough episodes to be identified
@@ -281,7 +281,7 @@ def alliance_reliability(
     if not scales:
         return Reliability(instrument, label, [], [], problem="No scale definition.")
     items = [i for scale in scales.values() for i in scale]
-    columns = [_safe_name(instrument, i) for i in items]
+    columns = [safe_name(instrument, i) for i in items]
     try:
         data = build_research_data(organisation, instruments=[instrument])
         forms = data.long[data.long["instrument"] == instrument]

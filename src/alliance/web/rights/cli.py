@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from alliance.web.bootstrap import setup_django
+
 console = Console()
 err = Console(stderr=True)
 
@@ -25,9 +27,8 @@ def export_client_command(
     ] = None,
 ) -> None:
     """Export everything held about one client (JSON with a FHIR Bundle); audit-logged."""
-    from alliance.cli import _setup_django
 
-    _setup_django()
+    setup_django()
     from django.core.serializers.json import DjangoJSONEncoder
 
     from alliance.web.accounts.models import Organisation
@@ -107,9 +108,8 @@ def apply_retention_command(
     ] = False,
 ) -> None:
     """Anonymise or erase clients whose last episode ended longer ago than the practice keeps records."""
-    from alliance.cli import _setup_django
 
-    _setup_django()
+    setup_django()
     run_retention(
         dry_run, lambda line: console.print(line, markup=False, highlight=False, soft_wrap=True)
     )

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from alliance.interop.fhir import FhirError, bundle, validate_resource
 from alliance.web.audit.log import record
+from alliance.web.measures.fhir import response_to_fhir
+from alliance.web.measures.models import MeasureResponse
 from alliance.web.rights import registry
 
 EXPORT_FORMAT = "alliance-client-export"
@@ -80,8 +82,6 @@ def _patient(client) -> dict:
 
 def fhir_bundle(client) -> tuple[dict, list[dict]]:
     """Return a validated FHIR R4 collection Bundle and the responses that could not go in."""
-    from alliance.web.measures.fhir import response_to_fhir
-    from alliance.web.measures.models import MeasureResponse
 
     resources = [_patient(client)]
     skipped = []

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role
+from alliance.web.forms import add_action_errors
 from alliance.web.practice.models import Client
 from alliance.web.rights import access, actions
 from alliance.web.rights.export import build_client_export, export_filename
@@ -37,14 +38,6 @@ def client_export(request, client_id):
     return response
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _confirm(request, client, *, template_context: dict, done_url: str):
     """Show what erasing or anonymising `client` removes and keeps; on a valid POST, do it."""
     form = ErasureForm(request.POST or None, client=client, prefix="erase")
@@ -53,7 +46,7 @@ def _confirm(request, client, *, template_context: dict, done_url: str):
         try:
             result = actions.erase_client(request.user, client, mode=mode)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_action_errors(form, error)
         else:
             if mode == actions.ERASE:
                 messages.success(
@@ -137,7 +130,7 @@ def retention_settings(request):
         try:
             actions.set_retention(request.user, organisation, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_action_errors(form, error)
         else:
             messages.success(request, _("The retention rule was saved."))
             return redirect("retention_settings")

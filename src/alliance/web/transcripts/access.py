@@ -9,10 +9,10 @@ sees that a transcript exists and nothing of what was said, and a researcher see
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
+from alliance.web.accounts.access import get_or_404
 from alliance.web.accounts.models import User
 from alliance.web.practice.access import (
     can_read_clinical_text,
@@ -29,16 +29,13 @@ def transcripts_for_user(user: User) -> QuerySet[Transcript]:
 
 def transcript_for_user(user: User, public_id, *, write: bool = False) -> Transcript:
     """Return the transcript with `public_id` if `user` may see it (or change it, with write)."""
-    try:
-        transcript = (
-            transcripts_for_user(user)
-            .select_related(
-                "session__episode__client", "session__episode__practitioner", "uploaded_by"
-            )
-            .get(public_id=public_id)
-        )
-    except (Transcript.DoesNotExist, ValueError, ValidationError) as exc:
-        raise Http404("No such transcript") from exc
+    transcript = get_or_404(
+        transcripts_for_user(user).select_related(
+            "session__episode__client", "session__episode__practitioner", "uploaded_by"
+        ),
+        "transcript",
+        public_id=public_id,
+    )
     if write and not can_write_clinical(user, transcript.session.episode.client):
         raise Http404("No such transcript")
     return transcript

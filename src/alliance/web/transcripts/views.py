@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alliance.web.audit.log import record
+from alliance.web.forms import add_action_errors
 from alliance.web.practice.access import client_for_user, session_for_user
-from alliance.web.practice.views.common import add_action_errors
 from alliance.web.transcripts import actions
 from alliance.web.transcripts.access import (
     can_change_transcript,
@@ -95,11 +95,7 @@ def transcript_new(request, session_id):
                 request.user, session, form.content(), format=form.cleaned_data["format"]
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict") and "content" in error.error_dict:
-                for message in error.message_dict["content"]:
-                    form.add_error(form.source_field, message)
-            else:
-                add_action_errors(form, error)
+            add_action_errors(form, error, fields={"content": form.source_field})
         else:
             return redirect("transcript", transcript_id=transcript.public_id)
     return render(

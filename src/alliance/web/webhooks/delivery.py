@@ -1,4 +1,6 @@
-"""Send one delivery over HTTP and record the attempt; schedule the retry when it fails.
+"""Send one delivery over HTTP: the signed body, the POST, the backoff between attempts.
+
+The queue (`tasks`) makes the attempts, records them and schedules the retries with these.
 
 Each attempt is a POST of the stored payload as JSON, signed with the endpoint's secret, with
 a 5-second timeout. Redirects are not followed (a 3xx counts as a failure, like any non-2xx).
@@ -18,15 +20,10 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from django.db import transaction
-from django.utils import timezone
-
+from alliance.web.webhooks.forms import is_public_address, private_allowed
 from alliance.web.webhooks.models import (
     BACKOFF_SECONDS,
-    MAX_ATTEMPTS,
     Delivery,
-    DeliveryAttempt,
-    DeliveryStatus,
 )
 from alliance.web.webhooks.signing import SIGNATURE_HEADER, signature_header
 
@@ -62,8 +59,6 @@ def backoff(attempt: int) -> dt.timedelta:
 
 def _resolve(hostname: str, port: int) -> str:
     """Return the address to connect to; refuse private ones unless they are allowed."""
-    from alliance.web.webhooks.forms import is_public_address, private_allowed
-
     infos = socket.getaddrinfo(hostname.strip("[]"), port, type=socket.SOCK_STREAM)
     addresses = [info[4][0] for info in infos]
     if not private_allowed():
@@ -155,84 +150,3 @@ def headers_for(delivery: Delivery, body: bytes, secret: str) -> dict[str, str]:
         "Alliance-Delivery": str(delivery.public_id),
         SIGNATURE_HEADER: signature_header(secret, body),
     }
-
-
-def attempt_delivery(delivery_id: str, attempt: int) -> str:
-    """Make attempt number ``attempt`` of a delivery; return its status afterwards.
-
-    Returns "skipped" when the attempt was already made (or the delivery is gone/finished).
-    """
-    claimed = Delivery.objects.filter(
-        public_id=delivery_id, status=DeliveryStatus.PENDING, attempts=attempt - 1
-    ).update(attempts=attempt, updated_at=timezone.now())
-    if not claimed:
-        return "skipped"
-    delivery = Delivery.objects.select_related("endpoint").get(public_id=delivery_id)
-    endpoint = delivery.endpoint
-    if endpoint.active:
-        body = body_of(delivery.payload)
-        outcome = post(endpoint.url, body, headers_for(delivery, body, endpoint.secret))
-        final_failure = attempt >= MAX_ATTEMPTS
-    else:
-        outcome = Outcome(None, "the endpoint is deactivated", 0)
-        final_failure = True
-    now = timezone.now()
-    with transaction.atomic():
-        DeliveryAttempt.objects.create(
-            delivery=delivery,
-            number=attempt,
-            at=now,
-            status_code=outcome.status_code,
-            error=outcome.error,
-            duration_ms=outcome.duration_ms,
-        )
-        delivery.last_status_code = outcome.status_code
-        delivery.last_error = outcome.error
-        if outcome.ok:
-            delivery.status = DeliveryStatus.DELIVERED
-            delivery.delivered_at = now
-            delivery.next_attempt_at = None
-        elif final_failure:
-            delivery.status = DeliveryStatus.FAILED
-            delivery.next_attempt_at = None
-        else:
-            delivery.next_attempt_at = now + backoff(attempt)
-            schedule_retry(delivery, attempt + 1)
-        delivery.save(
-            update_fields=[
-                "status",
-                "delivered_at",
-                "next_attempt_at",
-                "last_status_code",
-                "last_error",
-                "updated_at",
-            ]
-        )
-    return delivery.status
-
-
-def schedule_retry(delivery: Delivery, attempt: int) -> None:
-    """Enqueue attempt ``attempt`` to run at the delivery's ``next_attempt_at``."""
-    from alliance.web.webhooks.tasks import deliver_webhook
-
-    run_after = delivery.next_attempt_at
-    delivery_id = str(delivery.public_id)
-    transaction.on_commit(
-        lambda: deliver_webhook.using(run_after=run_after).enqueue(delivery_id, attempt)
-    )
-
-
-def requeue_stranded(*, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> int:
-    """Enqueue again the pending deliveries long overdue (e.g. a crash between commit and
-    enqueue); a duplicate task is harmless because attempts are claimed by number."""
-    from alliance.web.webhooks.tasks import deliver_webhook
-
-    cutoff = timezone.now() - older_than
-    stranded = Delivery.objects.filter(
-        status=DeliveryStatus.PENDING, next_attempt_at__lt=cutoff
-    ).values_list("public_id", "attempts")
-    count = 0
-    for public_id, attempts in stranded.iterator():
-        deliver_webhook.enqueue(str(public_id), attempts + 1)
-        count += 1
-    return count

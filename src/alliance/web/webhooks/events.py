@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable, Mapping
 from django.db import transaction
 from django.utils import timezone
 
+from alliance.web.practice.models import Episode
 from alliance.web.webhooks.models import PING, Delivery, DeliveryStatus, Endpoint, Event
+from alliance.web.webhooks.tasks import deliver_webhook
 
 # Every key a payload's "data" may hold; values must be plain scalars.
 ALLOWED_KEYS = frozenset(
@@ -110,7 +112,6 @@ def queue_deliveries(
 
 def enqueue_on_commit(delivery_ids: list[uuid.UUID], attempt: int = 1) -> None:
     """Hand the deliveries to the task queue once the surrounding transaction commits."""
-    from alliance.web.webhooks.tasks import deliver_webhook
 
     def enqueue() -> None:
         for delivery_id in delivery_ids:
@@ -161,7 +162,6 @@ def alert_data(alert, *, episode_id, client_code: str) -> dict:
 
 
 def _episode_codes(episode_ids: Iterable[int]) -> dict[int, tuple[uuid.UUID, str]]:
-    from alliance.web.practice.models import Episode
 
     rows = Episode.objects.filter(id__in=set(episode_ids)).values_list(
         "id", "public_id", "client__code"
@@ -193,6 +193,11 @@ def alert_resolved(alert) -> list[Delivery]:
         return [alert_data(alert, episode_id=public_id, client_code=code)]
 
     return _emit_lazily(alert.organisation, Event.ALERT_RESOLVED, build)
+
+
+def listening_to_responses(organisation) -> bool:
+    """Return whether any active endpoint of `organisation` receives ``response.received``."""
+    return bool(subscribed_endpoints(organisation, "response.received"))
 
 
 def response_received(response) -> list[Delivery]:

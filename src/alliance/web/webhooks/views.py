@@ -11,20 +11,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from alliance.web.forms import add_action_errors
 from alliance.web.webhooks import actions
 from alliance.web.webhooks.access import delivery_for_admin, endpoint_for_admin, endpoints_for_admin
 from alliance.web.webhooks.forms import EndpointForm
 from alliance.web.webhooks.models import DeliveryStatus
 from alliance.web.webhooks.signing import SIGNATURE_HEADER
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        form.add_error(None, error)
 
 
 def _show_secret(request, endpoint, secret: str, *, new: bool):
@@ -59,7 +51,7 @@ def webhook_new(request):
                 description=form.cleaned_data["description"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_action_errors(form, error)
         else:
             return _show_secret(request, endpoint, endpoint.secret, new=True)
     return render(request, "webhooks/form.html", {"form": form, "endpoint": None})
@@ -91,7 +83,7 @@ def webhook_edit(request, endpoint_id):
         try:
             actions.update_endpoint(request.user, endpoint, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_action_errors(form, error)
         else:
             messages.success(request, _("Endpoint saved."))
             return redirect("webhook_detail", endpoint_id=endpoint.public_id)

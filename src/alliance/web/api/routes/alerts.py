@@ -10,7 +10,7 @@ from ninja import Query, Router
 
 from alliance.web.api.pagination import paginate
 from alliance.web.api.routes.common import DATE_FROM, DATE_TO, ERRORS, LIMIT_DESCRIPTION, auth
-from alliance.web.api.routes.practice import _readable, date_range
+from alliance.web.api.routes.practice import date_range, text_readable_ids
 from alliance.web.api.schemas import AlertOut, AlertPage, ResolveIn, alert_out
 from alliance.web.insights import actions
 from alliance.web.insights.access import alert_for_user, alerts_for_user
@@ -36,7 +36,7 @@ def list_alerts(
         queryset = queryset.filter(state=state)
     queryset = date_range(queryset, "opened_at", date_from, date_to)
     rows, following = paginate(queryset, order="opened_at", cursor=cursor, limit=limit)
-    readable = _readable(request.user, [a.episode.client for a in rows])
+    readable = text_readable_ids(request.user, [a.episode.client for a in rows])
     return {
         "items": [alert_out(request.user, a, a.episode.client.pk in readable) for a in rows],
         "next": following,

@@ -51,11 +51,12 @@ from alliance.web.practice.access import (
     session_for_user,
     sessions_for_user,
 )
+from alliance.web.rights.export import build_client_export
 
 router = Router(tags=["practice"])
 
 
-def _readable(user, clients) -> set[int]:
+def text_readable_ids(user, clients) -> set[int]:
     """Ids of `clients` whose clinical text `user` may read (one check per distinct client)."""
     return {c.pk for c in {c.pk: c for c in clients}.values() if can_read_clinical_text(user, c)}
 
@@ -97,7 +98,7 @@ def list_clients(
         cursor=cursor,
         limit=limit,
     )
-    readable = _readable(request.user, rows)
+    readable = text_readable_ids(request.user, rows)
     return {
         "items": [client_out(request.user, c, c.pk in readable) for c in rows],
         "next": following,
@@ -162,7 +163,7 @@ def list_episodes(
     rows, following = paginate(
         _episode_rows(queryset), order="created_at", cursor=cursor, limit=limit
     )
-    readable = _readable(request.user, [e.client for e in rows])
+    readable = text_readable_ids(request.user, [e.client for e in rows])
     return {
         "items": [episode_out(request.user, e, e.client.pk in readable) for e in rows],
         "next": following,
@@ -240,7 +241,7 @@ def list_sessions(
         queryset = queryset.filter(episode__public_id=episode)
     queryset = date_range(queryset, "starts_at", date_from, date_to)
     rows, following = paginate(queryset, order="starts_at", cursor=cursor, limit=limit)
-    readable = _readable(request.user, [s.episode.client for s in rows])
+    readable = text_readable_ids(request.user, [s.episode.client for s in rows])
     return {
         "items": [session_out(request.user, s, s.episode.client.pk in readable) for s in rows],
         "next": following,
@@ -286,7 +287,6 @@ def get_session(request, session_id: uuid.UUID):
 )
 def export_client(request, client_id: uuid.UUID):
     """Everything held about a client as JSON (scope clients:export; the treating practitioner only; audited)."""
-    from alliance.web.rights.export import build_client_export
 
     client = client_for_user(request.user, client_id, write=True)
     return build_client_export(request.user, client, via="api")

@@ -19,8 +19,8 @@ from alliance.web.collaboration.forms import (
     TaskForm,
 )
 from alliance.web.collaboration.models import GoalStatus, RitualChoice
+from alliance.web.forms import add_action_errors
 from alliance.web.practice.access import episode_for_user
-from alliance.web.practice.views.common import add_action_errors
 
 
 def _back(episode):

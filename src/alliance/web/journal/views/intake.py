@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role, User
+from alliance.web.forms import message_action_errors
 from alliance.web.journal import actions
 from alliance.web.journal.access import intake_for_user, intake_request_for_user
 from alliance.web.journal.forms import AcceptForm, DeclineForm
@@ -42,11 +43,6 @@ def intake_queue(request):
     )
 
 
-def _errors(request, error: ValidationError):
-    for message in error.messages:
-        messages.error(request, message)
-
-
 @login_required
 @require_POST
 def intake_accept(request, intake_id):
@@ -57,7 +53,7 @@ def intake_accept(request, intake_id):
     try:
         episode = actions.accept_intake(request.user, intake, practitioner=practitioner)
     except ValidationError as error:
-        _errors(request, error)
+        message_action_errors(request, error)
         return redirect("intake_queue")
     messages.success(
         request,
@@ -78,7 +74,7 @@ def intake_decline(request, intake_id):
     try:
         actions.decline_intake(request.user, intake, reason=form.cleaned_data["reason"])
     except ValidationError as error:
-        _errors(request, error)
+        message_action_errors(request, error)
     else:
         messages.success(request, _("Request declined."))
     return redirect("intake_queue")

@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from alliance.web.forms import add_action_errors
 from alliance.web.journal import actions
 from alliance.web.journal.access import entry_for_user, journal_for_user, shared_with_user
 from alliance.web.journal.forms import JournalEntryForm, JournalSearchForm
 from alliance.web.practice.access import sessions_for_user
-from alliance.web.practice.views.common import add_action_errors
 
 
 def _own_sessions(user):

@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from alliance.instruments import load_instrument
 from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role
+from alliance.web.forms import add_action_errors
 from alliance.web.journal import actions
 from alliance.web.journal.access import checkins_for_user
 from alliance.web.journal.selfcare import caseload_load, trend_chart, worsening
 from alliance.web.measures.forms import InstrumentForm
-from alliance.web.practice.views.common import add_action_errors
 
 
 @login_required

@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alliance.instruments import load_instrument
+from alliance.web.forms import add_action_errors
 from alliance.web.measures import actions
 from alliance.web.measures.access import check_for_user, plan_item_for_user, response_for_user
+from alliance.web.measures.fhir import response_to_fhir
 from alliance.web.measures.forms import InstrumentForm, PlanItemForm
 from alliance.web.practice.access import episode_for_user, session_for_user
-from alliance.web.practice.views.common import add_action_errors
 
 
 def _qr_svg(url: str) -> str:
@@ -168,7 +169,6 @@ def response_acknowledge(request, response_id):
 @login_required
 def response_fhir(request, response_id):
     """Download one response as a FHIR R4 QuestionnaireResponse."""
-    from alliance.web.measures.fhir import response_to_fhir
 
     response = response_for_user(request.user, response_id)
     resource = response_to_fhir(response)

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from alliance.web.forms import add_action_errors
 from alliance.web.practice import actions
 from alliance.web.practice.access import client_for_user, episode_for_user
 from alliance.web.practice.forms import EndEpisodeForm, EpisodeForm, PhaseForm
-from alliance.web.practice.views.common import add_action_errors
 from alliance.web.practice.vocabulary import words
 
 

@@ -1,6 +1,9 @@
-"""Run the task queue (webhook deliveries and their retries): `alliance worker`."""
+"""Run the task queue of every app (webhook deliveries and their retries, the monitoring's
+background refreshes): `alliance worker`, an entry point above all the apps."""
 
 from __future__ import annotations
+
+from alliance.web.webhooks.tasks import requeue_stranded
 
 
 def run_worker(
@@ -12,8 +15,6 @@ def run_worker(
     and enqueue) are queued again; returns how many were.
     """
     from django.core.management import call_command
-
-    from alliance.web.webhooks.delivery import requeue_stranded
 
     requeued = requeue_stranded()
     options: dict = {

@@ -1,4 +1,8 @@
-"""The audit log, browsable and filterable by the organisation's admins."""
+"""The audit log page, browsable and filterable by the organisation's admins.
+
+It lives here, not in `audit`, so that `audit` (which every app records into) imports nothing
+of `accounts`, which records into it.
+"""
 
 from __future__ import annotations
 

@@ -16,13 +16,13 @@ from alliance.web.collaboration.models import ClientNote
 from alliance.web.insights.access import alerts_for_user
 from alliance.web.insights.models import AlertState
 from alliance.web.measures.summary import episode_rows
+from alliance.web.pages.common import sources_of
 from alliance.web.practice.access import (
     can_read_clinical_text,
     can_write_clinical,
     episode_for_user,
     session_for_user,
 )
-from alliance.web.practice.views.common import sources_of
 
 
 def _latest_by_kind(rows_by_session, sessions):

@@ -11,9 +11,11 @@ from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role
 from alliance.web.audit.log import record
 from alliance.web.collaboration.client_panel import collaboration_panel
+from alliance.web.forms import add_action_errors
 from alliance.web.insights.client_panel import client_insights
 from alliance.web.journal.models import IntakeRequest
 from alliance.web.measures.summary import rows_for_episodes
+from alliance.web.pages.common import sources_of
 from alliance.web.practice import actions
 from alliance.web.practice.access import (
     can_read_clinical_text,
@@ -22,7 +24,6 @@ from alliance.web.practice.access import (
 )
 from alliance.web.practice.forms import ClientForm
 from alliance.web.practice.models import PHASE_ORDER, Episode, Phase, PhaseChange, Session
-from alliance.web.practice.views.common import add_action_errors, sources_of
 from alliance.web.practice.vocabulary import words
 from alliance.web.research.client_panel import research_consent_panel
 from alliance.web.transcripts.panel import client_consent_panel

@@ -8,9 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from alliance.web.audit.log import record
+from alliance.web.forms import add_action_errors
 from alliance.web.journal.access import journal_marker
 from alliance.web.measures.actions import create_check
 from alliance.web.measures.summary import episode_rows
+from alliance.web.pages.common import sources_of
 from alliance.web.practice import actions
 from alliance.web.practice.access import (
     can_read_clinical_text,
@@ -19,7 +21,6 @@ from alliance.web.practice.access import (
     session_for_user,
 )
 from alliance.web.practice.forms import SessionForm
-from alliance.web.practice.views.common import add_action_errors, sources_of
 from alliance.web.transcripts.panel import session_panel_context
 
 
