@@ -55,6 +55,8 @@ CORE_MODULES = [
     "alliance.web.bootstrap",
     "alliance.web.forms",
     "alliance.web.benchfloor",
+    "alliance.web.console_mail",
+    "alliance.web.proxy",
 ]
 FEATURE_APPS = [
     "api",
