@@ -71,7 +71,9 @@ def _presets() -> dict[str, Preset]:
             {"shape": "wide", "missing": "ml", "instruments": ["alliance-check", "phq9"]},
         ),
         "flourishing": Preset(
-            _("Alliance (WAI-SR) → flourishing"),
+            # The WAI-SR ships as structure only: its items have answers only once a clinic has
+            # loaded its licensed text, so the preset says what it needs.
+            _("Alliance (WAI-SR) → flourishing (needs WAI-SR item answers: licensed text loaded)"),
             alliance_flourishing_syntax(
                 goal=_items("wai-sr", WAI_SUBSCALES["goal"]),
                 task=_items("wai-sr", WAI_SUBSCALES["task"]),
