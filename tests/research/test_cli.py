@@ -169,3 +169,22 @@ def test_fit_json_ordered_wlsmv():
     est = read_reference("hs_wlsmv_estimates.csv")
     assert t2["est"] == pytest.approx(est[(est.lhs == "x1") & (est.rhs == "t2")].est.iloc[0])
     assert payload["options"]["estimator"] == "WLSMV"
+
+
+def test_fit_json_ordered_wlsmv_with_groups_and_equal_thresholds():
+    args = [str(REFERENCE / "hs.lav"), str(REFERENCE / "hs_ordinal.csv"), "--json"]
+    equal = ["--group", "school", "--group-equal", "loadings,thresholds"]
+    result = runner.invoke(app, ["fit", *args, "--ordered", "x1,x2,x3,x4,x5,x6,x7,x8,x9", *equal])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    ref = read_reference("hs_group_wlsmv_loadings_thresholds_fit.csv").set_index("measure")
+    assert payload["fit"]["chisq"] == pytest.approx(ref.loc["chisq", "value"], abs=1e-3)
+    est = read_reference("hs_group_wlsmv_loadings_thresholds_estimates.csv")
+    [scale] = [
+        p
+        for p in payload["parameters"]
+        if (p["lhs"], p["op"], p["group"]) == ("x4", "~*~", "Grant-White")
+    ]
+    row = est[(est.lhs == "x4") & (est.op == "~*~") & (est.group == "Grant-White")]
+    assert scale["est"] == pytest.approx(row.est.iloc[0], abs=1e-4)
+    assert payload["options"]["group_equal"] == ["loadings", "thresholds"]

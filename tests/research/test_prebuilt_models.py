@@ -66,3 +66,23 @@ def test_measurement_invariance_in_multiple_group_models_matches_lavaan():
     assert 0 <= table.loc[2, "pvalue"] <= 1
     with pytest.raises(ValueError, match="unknown level 'partial'"):
         fit_measurement_invariance(data, ITEMS, "service", levels=["partial"])
+
+
+def test_ordinal_measurement_invariance_matches_lavaan():
+    items = [c for group in ITEMS.values() for c in group]
+    data = pd.read_csv(REFERENCE / "prebuilt_ordinal.csv")[items]
+    data.insert(0, "service", pd.read_csv(REFERENCE / "prebuilt_services.csv")["service"])
+    fits, table = fit_measurement_invariance(data, ITEMS, "service", ordinal=True)
+    scaled = ("chisq.scaled", "chisq.scaling.factor")
+    for level, fit in fits.items():
+        assert fit.options["estimator"] == "WLSMV"
+        _check(
+            fit,
+            f"prebuilt_invariance_ordinal_{level}",
+            keys=("lhs", "op", "rhs", "group"),
+            extra=scaled,
+        )
+    assert list(table["level"]) == ["configural", "thresholds", "loadings"]
+    assert table["pvalue"].iloc[1:].isna().all()  # a WLSMV difference needs DIFFTEST
+    with pytest.raises(ValueError, match="unknown level 'scalar'; use configural, thresholds"):
+        fit_measurement_invariance(data, ITEMS, "service", ordinal=True, levels=["scalar"])

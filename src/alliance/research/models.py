@@ -21,6 +21,7 @@ __all__ = [
     "fit_alliance_wellbeing",
     "fit_measurement_invariance",
     "INVARIANCE_LEVELS",
+    "ORDINAL_INVARIANCE_LEVELS",
     "fit_riclpm",
     "riclpm_syntax",
     "riclpm_paths",
@@ -184,36 +185,60 @@ INVARIANCE_LEVELS: dict[str, tuple[str, ...]] = {
     "strict": ("loadings", "intercepts", "residuals"),
 }
 
+# Ordered items (WLSMV, delta parameterization): thresholds first, then loadings as well
+# (Wu & Estabrook 2016; Svetina, Rutkowski & Rutkowski 2020). Equal thresholds free the
+# later groups' latent means and scale factors, as lavaan does.
+ORDINAL_INVARIANCE_LEVELS: dict[str, tuple[str, ...]] = {
+    "configural": (),
+    "thresholds": ("thresholds",),
+    "loadings": ("thresholds", "loadings"),
+}
+
 
 def fit_measurement_invariance(
     data,
     factors: Mapping[str, Sequence[str]],
     group: str,
     *,
-    levels: Sequence[str] = ("configural", "metric", "scalar"),
+    levels: Sequence[str] | None = None,
     estimator: str | None = None,
+    ordinal: bool = False,
 ) -> tuple[dict[str, SemFit], pd.DataFrame]:
     """Measurement invariance across groups, each level one multiple-group model.
 
     ``factors`` maps each latent variable to its items (e.g. goal, task and bond of the
     WAI-SR); ``group`` is the column naming the groups (service, gender, language). Each
     level is one model fitted in every group at once, with ``INVARIANCE_LEVELS[level]``
-    held equal (lavaan's ``group.equal``). Returns the fits and a table with one row per
-    level: chisq, df, cfi, rmsea, srmr, and the chi-square difference test against the
-    previous level (delta_chisq, delta_df, pvalue; ML only), delta_cfi.
+    held equal (lavaan's ``group.equal``; default configural, metric, scalar). With
+    ``ordinal=True`` the items are ordered categories fitted by WLSMV and the levels are
+    ``ORDINAL_INVARIANCE_LEVELS`` (configural, equal thresholds, equal thresholds and
+    loadings). Returns the fits and a table with one row per level: chisq, df, cfi, rmsea,
+    srmr, and the chi-square difference test against the previous level (delta_chisq,
+    delta_df, pvalue; ML only: a WLSMV difference needs lavaan's scaled DIFFTEST, so its
+    pvalue is left empty), delta_cfi.
 
-    Reference: Putnick, D. L. & Bornstein, M. H. (2016). Measurement invariance
-    conventions and reporting. Developmental Review, 41, 71-90.
+    References: Putnick, D. L. & Bornstein, M. H. (2016). Measurement invariance
+    conventions and reporting. Developmental Review, 41, 71-90. Wu, H. & Estabrook, R.
+    (2016). Identification of confirmatory factor analysis models of different levels of
+    invariance for ordered categorical outcomes. Psychometrika, 81, 1014-1045.
     """
     from scipy import stats
 
-    unknown = [level for level in levels if level not in INVARIANCE_LEVELS]
+    known = ORDINAL_INVARIANCE_LEVELS if ordinal else INVARIANCE_LEVELS
+    if levels is None:
+        levels = list(known)[:3]
+    unknown = [level for level in levels if level not in known]
     if unknown:
-        raise ValueError(f"unknown level {unknown[0]!r}; use {', '.join(INVARIANCE_LEVELS)}")
+        raise ValueError(f"unknown level {unknown[0]!r}; use {', '.join(known)}")
     syntax = "\n".join(f"{f} =~ " + " + ".join(items) for f, items in factors.items()) + "\n"
     fits = {
         level: fit_sem(
-            syntax, data, group=group, group_equal=INVARIANCE_LEVELS[level], estimator=estimator
+            syntax,
+            data,
+            group=group,
+            group_equal=known[level],
+            estimator=estimator,
+            ordered=True if ordinal else None,
         )
         for level in levels
     }
@@ -227,7 +252,11 @@ def fit_measurement_invariance(
             row.update(
                 delta_chisq=d_chisq,
                 delta_df=d_df,
-                pvalue=float(stats.chi2.sf(d_chisq, d_df)) if d_df > 0 else float("nan"),
+                pvalue=(
+                    float(stats.chi2.sf(d_chisq, d_df))
+                    if d_df > 0 and not ordinal
+                    else float("nan")
+                ),
                 delta_cfi=fit.fit["cfi"] - previous.fit["cfi"],
             )
         rows.append(row)

@@ -168,3 +168,36 @@ for (level in list(list("configural", ""), list("metric", "loadings"),
   write_est(fit, paste0("prebuilt_invariance_", level[[1]], "_estimates.csv"))
   write_fit(fit, paste0("prebuilt_invariance_", level[[1]], "_fit.csv"))
 }
+
+# the same four ordered categories by school (multiple groups, WLSMV): configural, equal
+# thresholds, equal loadings and thresholds (delta parameterization: scale factors and
+# latent means free after the first group when thresholds are equal)
+fit <- cfa(hs_model, data = hso, ordered = paste0("x", 1:9), estimator = "WLSMV",
+           group = "school")
+write_est(fit, "hs_group_wlsmv_configural_estimates.csv")
+write_fit(fit, "hs_group_wlsmv_configural_fit.csv", c("chisq.scaled", "df.scaled",
+  "pvalue.scaled", "chisq.scaling.factor", "chisq.shift.parameters"))
+fit <- cfa(hs_model, data = hso, ordered = paste0("x", 1:9), estimator = "WLSMV",
+           group = "school", group.equal = "thresholds")
+write_est(fit, "hs_group_wlsmv_thresholds_estimates.csv")
+write_fit(fit, "hs_group_wlsmv_thresholds_fit.csv", c("chisq.scaled", "df.scaled",
+  "pvalue.scaled", "chisq.scaling.factor", "chisq.shift.parameters"))
+fit <- cfa(hs_model, data = hso, ordered = paste0("x", 1:9), estimator = "WLSMV",
+           group = "school", group.equal = c("loadings", "thresholds"))
+write_est(fit, "hs_group_wlsmv_loadings_thresholds_estimates.csv")
+write_fit(fit, "hs_group_wlsmv_loadings_thresholds_fit.csv", c("chisq.scaled", "df.scaled",
+  "pvalue.scaled", "chisq.scaling.factor", "chisq.shift.parameters"))
+
+# ordinal measurement invariance of the alliance items across the two services: the
+# five-point items of prebuilt_ordinal.csv with the services of prebuilt_services.csv
+preos <- cbind(service = read.csv("prebuilt_services.csv")$service,
+               read.csv("prebuilt_ordinal.csv")[, grep("^(goal|task|bond)",
+                                                        names(preo), value = TRUE)])
+for (level in list(list("configural", "none"), list("thresholds", "thresholds"),
+                   list("loadings", c("thresholds", "loadings")))) {
+  fit <- cfa(wai, data = preos, group = "service", group.equal = level[[2]], ordered = TRUE,
+             estimator = "WLSMV")
+  write_est(fit, paste0("prebuilt_invariance_ordinal_", level[[1]], "_estimates.csv"))
+  write_fit(fit, paste0("prebuilt_invariance_ordinal_", level[[1]], "_fit.csv"),
+            c("chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor"))
+}

@@ -47,7 +47,13 @@ from .ordinal import ordinal_stats
 from .partable import ParTable, build_partable, split_groups
 from .ram import RamModel
 from .robust import h1_observed_information, h1_scores, moment_jacobian, scaling_trace
-from .wls import ordinal_levels, prepare_ordinal_table, wlsmv_fit
+from .wls import (
+    OrdinalGroup,
+    explained_variance,
+    ordinal_levels,
+    prepare_ordinal_table,
+    wlsmv_fit,
+)
 
 __all__ = ["SemFit", "fit_sem"]
 
@@ -644,6 +650,7 @@ def _fit_sem(
             ordered,
             std_lv=std_lv,
             group=group,
+            group_equal=group_equal,
             missing=missing,
             bootstrap=bootstrap,
             seed=seed,
@@ -840,9 +847,19 @@ def _fit_sem(
 
 
 def _fit_ordinal(
-    model, frame, ordered, *, std_lv, group, missing, bootstrap=0, seed=None, level=0.95
+    model,
+    frame,
+    ordered,
+    *,
+    std_lv,
+    group,
+    group_equal=(),
+    missing,
+    bootstrap=0,
+    seed=None,
+    level=0.95,
 ) -> SemFit:
-    """WLSMV with ordered indicators (see :mod:`.wls`)."""
+    """WLSMV with ordered indicators, in one group or several (see :mod:`.wls`)."""
 
     base = build_partable(model, meanstructure=True, fixed_x=True, std_lv=std_lv)
     if ordered is True:
@@ -858,51 +875,80 @@ def _fit_ordinal(
         )
     if missing != "listwise":
         raise ValueError("WLSMV uses complete cases (missing='listwise')")
-    codes = labels = None
-    if group is not None:
+    if group_equal and group is None:
+        raise ValueError("group_equal needs a group variable (group=...)")
+    ov = list(base.ov)
+    p = len(ov)
+    x_all = frame[ov].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    if group is None:
+        labels, codes = [""], np.zeros(len(frame), dtype=int)
+    else:
         if group not in frame.columns:
             raise KeyError(f"group variable not in the data: {group}")
-        codes_raw, uniques = pd.factorize(frame[group].astype(str), sort=False)
-        codes, labels = codes_raw, [str(u) for u in uniques]
-    ov = list(base.ov)
-    levels = ordinal_levels(frame, ov, codes, labels)
-    if group is not None:
-        raise ValueError("multiple groups with ordered indicators are not supported yet")
-    x = frame[ov].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    x = x[~np.isnan(x).any(axis=1)]
-    if x.shape[0] < len(ov) + 1:
-        raise ValueError(f"{x.shape[0]} complete cases are too few for {len(ov)} variables")
-    st = ordinal_stats(x, levels)
+        codes, uniques = pd.factorize(frame[group], sort=False)  # NaN -> -1
+        labels = [str(u) for u in uniques]
+        if len(labels) < 2:
+            raise ValueError(f"the group variable {group!r} has only one value")
+    complete = ~np.isnan(x_all).any(axis=1)
+    arrays = []
+    for g, label in enumerate(labels):
+        x = x_all[complete & (codes == g)]
+        if x.shape[0] < p + 1:
+            where = f"group {label!r} of {group!r} has" if group is not None else "there are"
+            raise ValueError(
+                f"{where} {x.shape[0]} complete cases; WLSMV needs at least {p + 1} "
+                f"(one more than the {p} observed variables)"
+            )
+        arrays.append(x)
+    used = complete & (codes >= 0)
+    levels = ordinal_levels(frame[used], ov, codes[used] if group is not None else None, labels)
     table, th_rows, scale_rows = prepare_ordinal_table(base, ov, [len(v) - 1 for v in levels])
-    p = len(ov)
-    df = st.n_thresholds + p * (p - 1) // 2 - table.n_free
+    whole = _rows_table(table, table.rows + th_rows + scale_rows)
+    tables = split_groups(whole, len(labels), group_equal) if group is not None else [whole]
+    n_free = tables[0].n_free
+    fits = []
+    for x, t in zip(arrays, tables, strict=True):
+        st = ordinal_stats(x, levels)
+        ram_table = _rows_table(t, [r for r in t.rows if r.op not in ("|", "~*~")])
+        fits.append(
+            OrdinalGroup(
+                RamModel(ram_table, st.cor, np.zeros(p)),
+                [r for r in t.rows if r.op == "|"],
+                [r for r in t.rows if r.op == "~*~"],
+                st,
+            )
+        )
+    n_stats = sum(len(f.s) for f in fits)
+    df = n_stats - n_free
     if df < 0:
         raise ValueError(
-            f"the model is not identified: {table.n_free} free parameters but only "
-            f"{df + table.n_free} sample statistics (df = {df})"
+            f"the model is not identified: {n_free} free parameters but only "
+            f"{n_stats} sample statistics (df = {df})"
         )
-    ram0 = RamModel(table, st.cor, np.zeros(p))
-    start = np.nan_to_num(_start_values(table, ram0, st.cor, np.zeros(p)))
+    start = np.full(n_free, np.nan)
+    for f in fits:
+        guess = _start_values(f.ram.pt, f.ram, f.stats.cor, np.zeros(p))
+        take = np.isnan(start) & ~np.isnan(guess)
+        start[take] = guess[take]
+        start[f.th_index] = np.nan  # thresholds start at their sample values
+        start[f.scale_index[f.scale_index >= 0]] = 1.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", linalg.LinAlgWarning)
         try:
-            res = wlsmv_fit(table, th_rows, st, start)
+            res = wlsmv_fit(fits, n_free, start)
         except (linalg.LinAlgError, np.linalg.LinAlgError) as exc:
             raise ValueError(
                 "the model is not identified: the weighted information matrix is singular"
             ) from exc
-    n = st.n
     theta = res["theta"]
-    # lavaan's WLS statistics use N - 1
-    vcov = res["vcov"] * n / (n - 1)
+    vcov = res["vcov"]
     se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
-    factor = (n - 1) / n
+    n = sum(f.stats.n for f in fits)
+    n_groups = len(fits)
     test = dict(res["test"])
-    chisq = test["chisq"] * factor
-    chisq_b = res["chisq_b"] * factor
-    df_b = res["df_b"]
+    chisq, chisq_b, df_b = test["chisq"], res["chisq_b"], res["df_b"]
     fit = {
-        "npar": float(table.n_free),
+        "npar": float(n_free),
         "chisq": chisq,
         "df": float(df),
         "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
@@ -913,97 +959,101 @@ def _fit_ordinal(
     fit["tli"] = (
         (chisq_b / df_b - chisq / df) / (chisq_b / df_b - 1.0) if df > 0 and df_b > 0 else 1.0
     )
-    fit["rmsea"] = math.sqrt(max(chisq - df, 0.0) / ((n - 1) * df)) if df > 0 else 0.0
-    resid = res["resid"][res["n_th"] :]
-    fit["srmr"] = math.sqrt(float(resid @ resid) / (p * (p + 1) / 2))
+    # as lavaan: N - G in the denominator, times sqrt(G) with several groups
+    fit["rmsea"] = (
+        math.sqrt(max(chisq - df, 0.0) / ((n - n_groups) * df) * n_groups) if df > 0 else 0.0
+    )
+    fit["srmr"] = sum(
+        f.stats.n
+        / n
+        * math.sqrt(float(r[len(f.th_index) :] @ r[len(f.th_index) :]) / (p * (p + 1) / 2))
+        for f, r in zip(fits, res["resid"], strict=True)
+    )
     for key in ("logl", "aic", "bic"):
         fit[key] = math.nan  # no likelihood with least squares
     if "chisq.scaled" in test:
-        a = 1.0 / test["chisq.scaling.factor"]
-        scaled = a * chisq + test["chisq.shift.parameters"]
         fit.update(
             {
-                "chisq.scaled": scaled,
-                "df.scaled": float(df),
-                "pvalue.scaled": float(stats.chi2.sf(scaled, df)),
-                "chisq.scaling.factor": test["chisq.scaling.factor"],
-                "chisq.shift.parameters": test["chisq.shift.parameters"],
+                key: test[key]
+                for key in (
+                    "chisq.scaled",
+                    "df.scaled",
+                    "pvalue.scaled",
+                    "chisq.scaling.factor",
+                    "chisq.shift.parameters",
+                )
             }
         )
     fit.update({"baseline.chisq": chisq_b, "baseline.df": df_b, "ntotal": float(n)})
-    residual = 1.0 - res["explained"]
-    ram = res["ram"]
-    for i in range(p):
-        ram.s0[i, i] = residual[i]
-    for row in table.rows:
-        if row.op == "~~" and row.lhs == row.rhs and row.lhs in ov and not row.free:
-            row.value = float(residual[ov.index(row.lhs)])
-    group_data = _GroupData(
-        "",
-        table,
-        x,
-        None,
-        np.zeros(p),
-        st.cor,
-        math.nan,
-        ram,
-        None,  # type: ignore[arg-type]
-    )
-    records = _records(group_data, theta, se_free)
-    _add_standardized(records, ram, theta)
-    extra = _records(
-        _GroupData(
-            "",
-            _rows_table(table, th_rows + scale_rows),
-            x,
-            None,
-            np.zeros(p),
-            st.cor,
-            math.nan,
-            ram,
-            None,
-        ),  # type: ignore[arg-type]
-        theta,
-        se_free,
-    )
-    for rec in extra:
-        rec["std_all"] = rec["est"] if rec["op"] == "|" else 1.0
-    first_var = next(i for i, r in enumerate(records) if r["op"] == "~~")
-    records = records[:first_var] + [r for r in extra if r["op"] == "|"] + records[first_var:]
-    records += [r for r in extra if r["op"] == "~*~"]
-    ordered_rows = table.rows[:first_var] + th_rows + table.rows[first_var:] + scale_rows
-    if base.definitions:
-        records.extend(
-            _defined_records(
-                base,
-                [_rows_table(table, ordered_rows)],
-                list(records),
-                theta,
-                vcov,
-                None,
-            )
+
+    records: list[dict] = []
+    all_rows: list = []
+    record_tables = []
+    for f, label, x in zip(fits, labels, arrays, strict=True):
+        ram = f.ram
+        scale = f.scales(theta)
+        residual = 1.0 / scale**2 - explained_variance(ram, theta)
+        for i in range(p):
+            ram.s0[i, i] = residual[i]
+        for row in ram.pt.rows:
+            if row.op == "~~" and row.lhs == row.rhs and row.lhs in ov and not row.free:
+                row.value = float(residual[ov.index(row.lhs)])
+        group_data = _GroupData(
+            label, ram.pt, x, None, np.zeros(p), f.stats.cor, math.nan, ram, None
+        )  # type: ignore[arg-type]
+        group_records = _records(group_data, theta, se_free)
+        _add_standardized(group_records, ram, theta)
+        extra_table = _rows_table(ram.pt, f.th_rows + f.scale_rows)
+        extra = _records(
+            _GroupData(label, extra_table, x, None, np.zeros(p), f.stats.cor, math.nan, ram, None),
+            theta,
+            se_free,
+        )  # type: ignore[arg-type]
+        for rec, row in zip(extra, f.th_rows + f.scale_rows, strict=True):
+            # thresholds in the metric of a unit-variance response, as lavaan's std.all
+            rec["std_all"] = rec["est"] * scale[ov.index(row.lhs)] if row.op == "|" else 1.0
+        first_var = next(i for i, r in enumerate(group_records) if r["op"] == "~~")
+        n_th = len(f.th_rows)
+        group_records = (
+            group_records[:first_var] + extra[:n_th] + group_records[first_var:] + extra[n_th:]
         )
-    sigma = ram.implied(theta)[0]
+        rows = ram.pt.rows[:first_var] + f.th_rows + ram.pt.rows[first_var:] + f.scale_rows
+        if group is not None:
+            for rec in group_records:
+                rec["group"] = label
+        records.extend(group_records)
+        all_rows.extend(rows)
+        record_tables.append(_rows_table(ram.pt, rows))
+    if base.definitions:
+        records.extend(_defined_records(base, record_tables, list(records), theta, vcov, group))
     estimates = pd.DataFrame.from_records(records)
     boot_ok = None
     if bootstrap:
         rng = np.random.default_rng(seed)
         draws = []
         for _ in range(bootstrap):
-            xb = x[rng.integers(0, n, n)]
-            if any(len(np.unique(xb[:, i])) != len(levels[i]) for i in range(p)):
+            samples = [x[rng.integers(0, x.shape[0], x.shape[0])] for x in arrays]
+            if any(len(np.unique(xb[:, i])) != len(levels[i]) for xb in samples for i in range(p)):
                 continue  # a category vanished from this resample
             try:
+                resampled = [
+                    OrdinalGroup(f.ram, f.th_rows, f.scale_rows, ordinal_stats(xb, levels))
+                    for f, xb in zip(fits, samples, strict=True)
+                ]
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    rb = wlsmv_fit(table, th_rows, ordinal_stats(xb, levels), theta)
+                    rb = wlsmv_fit(resampled, n_free, theta)
             except (ValueError, np.linalg.LinAlgError, linalg.LinAlgError):
                 continue
             if rb["converged"]:
                 draws.append(rb["theta"])
         if not draws:
             raise ValueError("no bootstrap sample converged")
-        boot_ok = _assign_intervals(estimates, np.array(draws), ordered_rows, base, level)
+        boot_ok = _assign_intervals(estimates, np.array(draws), all_rows, base, level)
+    implied = {
+        label: pd.DataFrame(_implied_correlations(f, theta), index=ov, columns=ov)
+        for f, label in zip(fits, labels, strict=True)
+    }
     return SemFit(
         estimates=estimates,
         fit=fit,
@@ -1012,7 +1062,7 @@ def _fit_ordinal(
         iterations=res["iterations"],
         max_gradient=math.nan,
         vcov=vcov,
-        implied_cov=pd.DataFrame(sigma, index=ov, columns=ov),
+        implied_cov=implied[""] if group is None else implied,
         implied_mean=None,
         options={
             "missing": "listwise",
@@ -1024,14 +1074,23 @@ def _fit_ordinal(
             "ordered": list(ordered),
             "parameterization": "delta",
             "test": "scaled.shifted",
-            "group": None,
-            "group_equal": [],
-            "group_labels": [],
+            "group": group,
+            "group_equal": list(group_equal),
+            "group_labels": labels if group is not None else [],
             "bootstrap": bootstrap,
             "bootstrap_successful": boot_ok,
             "seed": seed,
         },
     )
+
+
+def _implied_correlations(group: OrdinalGroup, theta: np.ndarray) -> np.ndarray:
+    """The model's correlations of the latent responses (unit diagonal)."""
+    sigma = group.ram.implied(theta)[0]
+    scale = group.scales(theta)
+    cor = sigma * np.outer(scale, scale)
+    np.fill_diagonal(cor, 1.0)
+    return cor
 
 
 def _rows_table(table: ParTable, rows) -> ParTable:

@@ -309,14 +309,20 @@ def split_groups(pt: ParTable, n_groups: int, group_equal=()) -> list[ParTable]:
 
     Free parameters are separate per group unless a user label or a ``group_equal``
     keyword (lavaan's ``group.equal``) makes them equal across groups. With equal
-    intercepts (and not equal means), latent means are free in groups 2, 3, ... as in
-    lavaan. Returns one table per group; their free indices refer to one shared vector.
+    intercepts, or equal thresholds of ordered indicators (and not equal means), latent
+    means are free in groups 2, 3, ... as in lavaan; with equal thresholds, so are the
+    scale factors ``~*~`` (delta parameterization). Returns one table per group; their free indices refer to one shared vector.
     """
     unknown = sorted(set(group_equal) - set(GROUP_EQUAL))
     if unknown:
         raise ValueError(f"unknown group_equal {', '.join(unknown)}; use {', '.join(GROUP_EQUAL)}")
     equal = set(group_equal)
-    free_lv_means = "intercepts" in equal and "means" not in equal
+    ordinal = any(row.op == "|" for row in pt.rows)
+    # equal thresholds of ordered indicators identify, like equal intercepts, the latent
+    # means of groups 2, 3, ... and (delta parameterization) their scale factors
+    free_lv_means = bool({"intercepts", "thresholds"} & equal if ordinal else "intercepts" in equal)
+    free_lv_means = free_lv_means and "means" not in equal
+    free_scales = ordinal and "thresholds" in equal
     index_of: dict[object, int] = {}
     tables = []
     n_free = 0
@@ -328,6 +334,8 @@ def split_groups(pt: ParTable, n_groups: int, group_equal=()) -> list[ParTable]:
                 row.lhs, row.op, row.rhs, row.index, row.value, row.label, row.user, row.exo, g
             )
             if free_lv_means and g > 0 and row.op == "~1" and row.lhs in pt.lv and not row.user:
+                new.index, new.value = 0, None
+            if free_scales and g > 0 and row.op == "~*~":
                 new.index, new.value = 0, None
             if new.free:
                 if row.label:

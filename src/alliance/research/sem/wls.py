@@ -24,15 +24,23 @@ second order chi-square correction. Rosseel (2012), lavaan.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
+from .ordinal import OrdinalStats
 from .partable import ParRow, ParTable
 from .ram import RamModel
 
-__all__ = ["ordinal_levels", "prepare_ordinal_table", "wlsmv_fit"]
+__all__ = [
+    "OrdinalGroup",
+    "explained_variance",
+    "ordinal_levels",
+    "prepare_ordinal_table",
+    "wlsmv_fit",
+]
 
 
 def ordinal_levels(frame: pd.DataFrame, ordered: list[str], group_codes=None, labels=None):
@@ -102,47 +110,105 @@ def prepare_ordinal_table(pt: ParTable, ordered: list[str], n_thresholds: list[i
     return table, th_rows, scale_rows
 
 
-def wlsmv_fit(table: ParTable, th_rows, stats_, start: np.ndarray):
-    """Fit by DWLS; return theta, robust vcov, test results and the implied correlations."""
-    p = len(table.ov)
-    n = stats_.n
-    ram = RamModel(table, stats_.cor, np.zeros(p))
-    n_th = stats_.n_thresholds
-    s = np.concatenate([*stats_.thresholds, [stats_.cor[i, j] for i, j in stats_.pairs]])
-    nacov = stats_.gamma * n
-    w = 1.0 / np.diag(nacov)
-    rows_i = np.array([i for i, _ in stats_.pairs], dtype=int)
-    cols_j = np.array([j for _, j in stats_.pairs], dtype=int)
-    th_index = np.array([r.index for r in th_rows], dtype=int)
-    q = table.n_free
+@dataclass
+class OrdinalGroup:
+    """One group's model and sample statistics for :func:`wlsmv_fit`.
 
-    def implied(theta, deriv=False):
-        sigma, _mu, d_sigma, _dm = ram.implied(theta, deriv=deriv)
-        sig = np.concatenate([theta[th_index], sigma[rows_i, cols_j]])
+    ``ram`` holds the group's paths, variances and means (no threshold or scale rows);
+    ``th_rows`` its thresholds in the order of ``stats.thresholds``; ``scale_rows`` the
+    scale factor of each ordered variable (fixed to 1, or free after the first group).
+    """
+
+    ram: RamModel
+    th_rows: list[ParRow]
+    scale_rows: list[ParRow]
+    stats: OrdinalStats
+
+    def __post_init__(self) -> None:
+        st = self.stats
+        p = self.ram.p
+        # lavaan's NACOV divides by N - 1 (the estimates do not change within a group)
+        self.gamma = st.gamma * st.n / (st.n - 1)
+        self.s = np.concatenate([*st.thresholds, [st.cor[i, j] for i, j in st.pairs]])
+        self.v = 1.0 / np.diag(self.gamma)
+        self.rows_i = np.array([i for i, _ in st.pairs], dtype=int)
+        self.cols_j = np.array([j for _, j in st.pairs], dtype=int)
+        self.th_var = np.array(
+            [i for i, t in enumerate(st.thresholds) for _ in range(len(t))], dtype=int
+        )
+        self.th_index = np.array([r.index for r in self.th_rows], dtype=int)
+        self.scale_index = np.array([r.index for r in self.scale_rows], dtype=int)
+        self.scale_fixed = np.array(
+            [1.0 if r.value is None else float(r.value) for r in self.scale_rows]
+        )
+        assert len(self.scale_rows) == p
+
+    def scales(self, theta: np.ndarray) -> np.ndarray:
+        free = self.scale_index >= 0
+        return np.where(free, theta[np.where(free, self.scale_index, 0)], self.scale_fixed)
+
+    def implied(self, theta: np.ndarray, deriv: bool = False):
+        """Standardised thresholds ``D (tau - mu)`` and correlations ``D Sigma D``."""
+        sigma, mu, d_sigma, d_mu = self.ram.implied(theta, deriv=deriv)
+        scale = self.scales(theta)
+        tau = theta[self.th_index]
+        dv = scale[self.th_var]
+        centred = tau - mu[self.th_var]
+        si, sj = scale[self.rows_i], scale[self.cols_j]
+        cov = sigma[self.rows_i, self.cols_j]
+        sig = np.concatenate([dv * centred, si * sj * cov])
         if not deriv:
             return sig, None
-        delta = np.zeros((len(s), q))
-        delta[np.arange(n_th), th_index] = 1.0
-        delta[n_th:] = d_sigma[:, rows_i, cols_j].T
+        n_th = len(tau)
+        delta = np.zeros((len(sig), len(theta)))
+        delta[np.arange(n_th), self.th_index] += dv
+        delta[:n_th] -= dv[:, None] * d_mu[:, self.th_var].T
+        delta[n_th:] = (si * sj)[:, None] * d_sigma[:, self.rows_i, self.cols_j].T
+        free = self.scale_index >= 0
+        if free.any():
+            for var in np.flatnonzero(free):
+                k = self.scale_index[var]
+                delta[:n_th, k] += np.where(self.th_var == var, centred, 0.0)
+                delta[n_th:, k] += np.where(self.rows_i == var, sj * cov, 0.0)
+                delta[n_th:, k] += np.where(self.cols_j == var, si * cov, 0.0)
         return sig, delta
 
+
+def wlsmv_fit(groups: list[OrdinalGroup], n_free: int, start: np.ndarray):
+    """Fit by DWLS over all groups; return theta, robust vcov and the test statistics.
+
+    The statistics of all groups are stacked: ``V = diag(Gamma_g)^-1`` per group, so that
+    ``T = sum_g r_g' V_g r_g`` (lavaan's ``N F`` with ``F = sum_g (N_g / N) F_g``).
+    """
+    s = np.concatenate([g.s for g in groups])
+    v = np.concatenate([g.v for g in groups])
+    gamma = linalg.block_diag(*[g.gamma for g in groups])
+
+    def implied(theta, deriv=False):
+        parts = [g.implied(theta, deriv) for g in groups]
+        sig = np.concatenate([a for a, _ in parts])
+        return sig, (np.vstack([b for _, b in parts]) if deriv else None)
+
     theta = start.copy()
-    theta[th_index] = s[:n_th]
+    for g in groups:  # start each threshold at its first group's sample value
+        fresh = np.isnan(theta[g.th_index])
+        theta[g.th_index[fresh]] = g.s[: len(g.th_index)][fresh]
+    theta = np.nan_to_num(theta)
     converged = False
     iterations = 0
     f_old = math.inf
     for iterations in range(1, 201):  # noqa: B007
         sig, delta = implied(theta, deriv=True)
         resid = s - sig
-        f = float(resid @ (w * resid))
-        grad = delta.T @ (w * resid)
-        hmat = delta.T @ (w[:, None] * delta)
+        f = float(resid @ (v * resid))
+        grad = delta.T @ (v * resid)
+        hmat = delta.T @ (v[:, None] * delta)
         step = linalg.solve(hmat, grad, assume_a="sym")
         alpha = 1.0
         while alpha > 1e-10:
             cand = theta + alpha * step
             r2 = s - implied(cand)[0]
-            if float(r2 @ (w * r2)) <= f + 1e-15 * max(f, 1.0):
+            if float(r2 @ (v * r2)) <= f + 1e-15 * max(f, 1.0):
                 break
             alpha /= 2
         theta = cand
@@ -152,15 +218,13 @@ def wlsmv_fit(table: ParTable, th_rows, stats_, start: np.ndarray):
         f_old = f
     sig, delta = implied(theta, deriv=True)
     resid = s - sig
-    fmin = float(resid @ (w * resid))
-    hmat = delta.T @ (w[:, None] * delta)
+    chisq = float(resid @ (v * resid))
+    hmat = delta.T @ (v[:, None] * delta)
     h_inv = linalg.inv(hmat)
-    wd = w[:, None] * delta
-    vcov = h_inv @ (wd.T @ stats_.gamma @ wd) @ h_inv
-    chisq = n * fmin
-    df = len(s) - q
-    u = np.diag(w) - wd @ h_inv @ wd.T
-    ug = u @ nacov
+    vd = v[:, None] * delta
+    vcov = h_inv @ (vd.T @ gamma @ vd) @ h_inv
+    df = len(s) - n_free
+    ug = (np.diag(v) - vd @ h_inv @ vd.T) @ gamma
     tr1 = float(np.trace(ug))
     tr2 = float(np.sum(ug * ug.T))
     test = {"chisq": chisq, "df": float(df)}
@@ -178,30 +242,29 @@ def wlsmv_fit(table: ParTable, th_rows, stats_, start: np.ndarray):
             }
         )
     # baseline: thresholds free, correlations zero
-    r = s[n_th:]
-    chisq_b = n * float((r * r) @ w[n_th:])
-    df_b = len(r)
-    cor = np.eye(p)
-    cor[rows_i, cols_j] = cor[cols_j, rows_i] = sig[n_th:]
+    chisq_b = 0.0
+    df_b = 0
+    resids, at = [], 0
+    for g in groups:
+        n_th = len(g.th_index)
+        r = g.s[n_th:]
+        chisq_b += float((r * r) @ g.v[n_th:])
+        df_b += len(r)
+        resids.append(resid[at : at + len(g.s)])
+        at += len(g.s)
     return {
         "theta": theta,
         "vcov": vcov,
         "converged": converged,
         "iterations": iterations,
-        "fmin": fmin,
         "test": test,
         "chisq_b": chisq_b,
         "df_b": float(df_b),
-        "implied_cor": cor,
-        "explained": _explained(ram, theta),
-        "ram": ram,
-        "resid": resid,
-        "n_th": n_th,
-        "ug": (tr1, tr2),
+        "resid": resids,
     }
 
 
-def _explained(ram: RamModel, theta: np.ndarray) -> np.ndarray:
+def explained_variance(ram: RamModel, theta: np.ndarray) -> np.ndarray:
     """Variance of each latent response explained by the model (without its residual)."""
     a, s, _m = ram.matrices(theta)
     p = ram.p
