@@ -583,8 +583,9 @@ def _group_arrays(frame, pt, missing, group, min_cases):
             raise KeyError(f"group variable not in the data: {group}")
         codes_raw, uniques = pd.factorize(frame[group], sort=False)  # NaN -> -1
         keep = codes_raw >= 0
-        x_all = x_all[keep]
-        labels, codes = [str(u) for u in uniques], codes_raw[keep]
+        if not keep.all():
+            x_all, codes_raw = x_all[keep], codes_raw[keep]
+        labels, codes = [str(u) for u in uniques], codes_raw
         if len(labels) < 2:
             raise ValueError(f"the group variable {group!r} has only one value")
     arrays = []

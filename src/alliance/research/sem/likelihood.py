@@ -70,7 +70,8 @@ class Patterns:
         x = np.asarray(x, dtype=float)
         mask = ~np.isnan(x)
         keep = mask.any(axis=1)
-        x, mask = x[keep], mask[keep]
+        if not keep.all():
+            x, mask = x[keep], mask[keep]
         if x.shape[0] == 0:
             raise ValueError("no case has any observed value")
         if mask.all():  # complete data: one pattern, no sorting
