@@ -119,8 +119,8 @@ def schema_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def _message(err: jsonschema.ValidationError) -> str:
     """Readable message; 'not' clauses (fields that exclude each other) get named."""
-    if err.validator == "not" and isinstance(err.instance, dict):
-        clause = err.validator_value
+    clause = err.validator_value
+    if err.validator == "not" and isinstance(err.instance, dict) and isinstance(clause, dict):
         groups = clause.get("anyOf", [clause])
         keys = sorted({k for g in groups for k in g.get("required", ()) if k in err.instance})
         mode = err.instance.get("method") or err.instance.get("kind")

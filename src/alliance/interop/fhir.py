@@ -23,7 +23,7 @@ from typing import Any
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from alliance.instruments import Instrument, InstrumentLibrary, load_library
 from alliance.instruments.model import AnswerOption, Item
@@ -207,6 +207,7 @@ def questionnaire_response(
         val = values.get(it.id)
         if val is None:
             continue
+        answer: dict[str, Any]
         if it.kind == "vas":
             integral = (it.answers.step or 0) == 1 and float(val).is_integer()
             answer = {"valueInteger": int(val)} if integral else {"valueDecimal": float(val)}
@@ -243,7 +244,7 @@ def questionnaire_response(
     return validate_resource(res)
 
 
-_MODELS = {
+_MODELS: dict[str, type[BaseModel]] = {
     "Questionnaire": Questionnaire,
     "QuestionnaireResponse": QuestionnaireResponse,
     "Bundle": Bundle,
@@ -256,7 +257,7 @@ def validate_resource(resource: Mapping[str, Any]) -> dict[str, Any]:
     Returns the resource as a plain dict; raises FhirError naming the failing fields.
     """
     rtype = resource.get("resourceType")
-    model = _MODELS.get(rtype)
+    model = _MODELS.get(rtype) if isinstance(rtype, str) else None
     if model is None:
         raise FhirError(f"unsupported resourceType {rtype!r}; expected one of {sorted(_MODELS)}")
     try:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypedDict
 
 import polars as pl
 
@@ -298,12 +298,21 @@ def _csv_problem(exc: csv.Error) -> str:
     return f"the row cannot be read as CSV ({exc})"
 
 
+# An administration's key: (client code, session number, session date, instrument id).
+_Key = tuple[str, int | None, date | None, str]
+
+
+class _Group(TypedDict):
+    values: dict[str, float | None]
+    lines: dict[str, int]
+
+
 def _parse_python(fh: IO[str], layout: _Layout, lib: Mapping[str, Instrument]) -> CsvParseResult:
     fh.readline()  # header
     width = layout.width
     errors: list[RowError] = []
-    groups: dict[tuple, dict[str, Any]] = {}
-    bad_keys: set[tuple] = set()
+    groups: dict[_Key, _Group] = {}
+    bad_keys: set[_Key] = set()
     rows_read = 0
     reader = csv.reader(fh, delimiter=layout.delim)
     line = 1
@@ -502,9 +511,9 @@ def _parse_fast(text: str, layout: _Layout, lib: Mapping[str, Instrument]) -> Cs
     good = good.filter(pl.col("_first"))
 
     errors: list[RowError] = []
-    bad_keys: set[tuple] = set()
+    bad_keys: set[_Key] = set()
     for r in df.filter(pl.col("_bad")).iter_rows(named=True):
-        reasons, snum, sdate, inst, _value = _check_row(
+        reasons, row_num, row_date, row_inst, _value = _check_row(
             r["client"],
             r["num"],
             r["date"],
@@ -517,8 +526,8 @@ def _parse_fast(text: str, layout: _Layout, lib: Mapping[str, Instrument]) -> Cs
         if not reasons:  # the two engines disagree: let the python reader decide
             return None
         errors.append(RowError(r["line"], "; ".join(reasons)))
-        if r["client"] and inst is not None and (snum is not None or sdate is not None):
-            bad_keys.add((r["client"], snum, sdate, r["instrument"]))
+        if r["client"] and row_inst is not None and (row_num is not None or row_date is not None):
+            bad_keys.add((r["client"], row_num, row_date, r["instrument"]))
     for r in dups.iter_rows(named=True):
         errors.append(
             RowError(

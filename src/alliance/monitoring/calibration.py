@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 import polars as pl
 
@@ -36,7 +37,7 @@ from alliance.monitoring.ruptures import rule_name
 from alliance.monitoring.scales import scale_params
 from alliance.monitoring.settings import DEFAULT_SETTINGS, MonitoringSettings
 from alliance.monitoring.simulate import simulate_alliance, simulate_outcomes
-from alliance.monitoring.tidy import prepare_checks, prepare_scores
+from alliance.monitoring.tidy import as_float, prepare_checks, prepare_scores
 
 FIXED_TIME = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 ALLIANCE_INSTRUMENTS = ("alliance-check", "wai-sr", "sai")
@@ -72,8 +73,17 @@ class Row:
 # --------------------------------------------------------------------------- ruptures
 
 
+class Event(TypedDict, total=False):
+    """The event options of :func:`simulate_alliance` that a rupture scenario sets."""
+
+    event: str
+    size_sd: float
+    repaired: bool
+    decline_sessions: int
+
+
 def _practice(
-    instrument: str, n: int, seed: int, sessions: int | tuple[int, int], **event
+    instrument: str, n: int, seed: int, sessions: int | tuple[int, int], **event: Unpack[Event]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Stable clients plus ``n // 4`` clients with the event (a practice with some ruptures)."""
     stable, t0 = simulate_alliance(
@@ -150,26 +160,26 @@ def _score(found: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float]:
     figures["hit"] = hits.height / events.height
     if kind == "dip" and hits.height:
         want = pl.when(pl.col("repaired")).then(pl.lit("repaired")).otherwise(pl.lit("unrepaired"))
-        figures["state_right"] = float((hits["state"] == hits.select(want).to_series()).mean())
+        figures["state_right"] = as_float((hits["state"] == hits.select(want).to_series()).mean())
     if hits.height:
-        figures["delay"] = float((hits["session"] - hits["event_session"]).mean())
+        figures["delay"] = as_float((hits["session"] - hits["event_session"]).mean())
     after = ej.filter(pl.col("session") >= pl.col("event_session") - 3).group_by("episode").len()
     figures["extra"] = float((after["len"] - 1).clip(lower_bound=0).sum() / events.height)
     return figures
 
 
-RUPTURE_SCENARIOS: tuple[tuple[str, dict], ...] = (
-    ("stable", {}),
+RUPTURE_SCENARIOS: tuple[tuple[str, Event], ...] = (
+    ("stable", Event()),
     *(
         (
             f"dip {k} SD {'repaired' if r else 'unrepaired'}",
-            {"event": "dip", "size_sd": k, "repaired": r},
+            Event(event="dip", size_sd=k, repaired=r),
         )
         for k in (2.0, 3.0, 4.0)
         for r in (True, False)
     ),
     *(
-        (f"decline 4 SD over {m}", {"event": "decline", "size_sd": 4.0, "decline_sessions": m})
+        (f"decline 4 SD over {m}", Event(event="decline", size_sd=4.0, decline_sessions=m))
         for m in (3, 6)
     ),
 )
@@ -227,8 +237,11 @@ def other_signal_table(
         )
         sig = monitor(scores, settings=settings, with_counts=False).signals
         params = scale_params([inst])[inst]
-        low_true = truth.filter(pl.col("level") < params.low_cutoff)["episode"]
-        fine = truth.filter(pl.col("level") >= params.low_cutoff + 1.0 * params.noise_sd)["episode"]
+        low, noise = params.low_cutoff, params.noise_sd
+        if low is None or noise is None:
+            raise ValueError(f"{inst} has no low cut-off or noise SD to calibrate against")
+        low_true = truth.filter(pl.col("level") < low)["episode"]
+        fine = truth.filter(pl.col("level") >= low + 1.0 * noise)["episode"]
         for typ, label in (("low_alliance", "low alliance"), ("early_alliance", "early alliance")):
             s = sig.filter(pl.col("type") == typ)
             alert = s.filter(pl.col("severity") != "info") if typ == "early_alliance" else s
@@ -324,7 +337,7 @@ class Calibration:
 
 def _rates(flags: pl.DataFrame) -> tuple[float, float, float]:
     later = flags.filter(pl.col("t") >= 2)
-    per_admin = float(later["off_track"].mean())
+    per_admin = as_float(later["off_track"].mean())
     per_client = later.group_by("episode").agg(pl.col("off_track").any())["off_track"].mean()
     by4 = (
         later.filter(pl.col("t") <= 4)
@@ -332,7 +345,7 @@ def _rates(flags: pl.DataFrame) -> tuple[float, float, float]:
         .agg(pl.col("off_track").any())["off_track"]
         .mean()
     )
-    return per_admin, float(per_client), float(by4)
+    return per_admin, as_float(per_client), as_float(by4)
 
 
 def calibrate(

@@ -48,12 +48,13 @@ from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
+from numpy.typing import ArrayLike, NDArray
 
 from alliance.monitoring.rules import flag_runs
 from alliance.monitoring.scales import ScaleParams
 from alliance.monitoring.settings import DEFAULT_SETTINGS, MonitoringSettings
 from alliance.monitoring.signals import empty_signals, make_signals, session_part, signal_key
-from alliance.monitoring.tidy import TOTAL
+from alliance.monitoring.tidy import TOTAL, as_float
 
 METHOD = "quantile_loglinear"
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
@@ -100,14 +101,14 @@ class RecoveryModel:
             max_session=int(d["max_session"]),
         )
 
-    def predict(self, intake: Any, t: Any, quantile: float) -> np.ndarray:
+    def predict(self, intake: ArrayLike, t: ArrayLike, quantile: float) -> NDArray[np.float64]:
         """Return the ``quantile`` of the score at session ``t`` since intake.
 
         t beyond the largest fitted session is held at that session (no extrapolation).
         """
         b = self.coefficients[_qkey(quantile)]
         c = np.asarray(intake, dtype=float) - self.intake_mean
-        lt = np.log(np.clip(np.asarray(t, dtype=float), 1, self.max_session))
+        lt: NDArray[np.float64] = np.log(np.clip(np.asarray(t, dtype=float), 1, self.max_session))
         return b[0] + b[1] * c + b[2] * lt + b[3] * c * lt
 
     def bad_side_quantile(self) -> float:
@@ -175,7 +176,7 @@ def fit_recovery_model(
     if n_eps < settings.min_completed_episodes:
         return None
     o = o.filter(pl.col("t") >= 2)
-    intake_mean = float(o.group_by("series").agg(pl.col("intake").first())["intake"].mean())
+    intake_mean = as_float(o.group_by("series").agg(pl.col("intake").first())["intake"].mean())
     c = o["intake"].to_numpy() - intake_mean
     lt = np.log(o["t"].to_numpy().astype(float))
     X = np.column_stack([np.ones_like(c), c, lt, c * lt])
@@ -196,7 +197,7 @@ def fit_recovery_model(
         fitted_at=when.isoformat(),
         n_episodes=int(n_eps),
         n_observations=int(len(y)),
-        max_session=int(o["t"].max()),
+        max_session=int(as_float(o["t"].max())),
     )
 
 
@@ -396,8 +397,7 @@ def not_on_track(
         flags = not_on_track_flags(scores, params, settings, models)
     if flags.height == 0:
         return empty_signals()
-    flags = flags.lazy()
-    f = flag_runs(flags, ["episode", "instrument"], "off_track")
+    f = flag_runs(flags.lazy(), ["episode", "instrument"], "off_track")
     runs = (
         f.filter(pl.col("off_track"))
         .group_by("episode", "instrument", "run", maintain_order=True)

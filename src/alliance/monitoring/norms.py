@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from numpy.typing import ArrayLike
 
 from alliance.monitoring.scales import ScaleParams
 from alliance.monitoring.settings import DEFAULT_SETTINGS, MonitoringSettings
@@ -26,7 +27,7 @@ TRIM_VARIANCE = 1.0 - 2 * TRIM_Z * math.exp(-(TRIM_Z**2) / 2) / math.sqrt(2 * ma
 )
 
 
-def trimmed_noise_sd(abs_diffs: np.ndarray, iterations: int = 5) -> float | None:
+def trimmed_noise_sd(abs_diffs: ArrayLike, iterations: int = 5) -> float | None:
     """Return the within-client noise SD from absolute successive differences.
 
     Start from s = median(|d|) / (0.6745 * sqrt(2)); then repeatedly keep the differences

@@ -5,6 +5,7 @@ early alliance, rater disagreement, missing checks. Each returns rows of the sig
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -21,7 +22,10 @@ def _series_start(keys: list[str]) -> pl.Expr:
     return pl.any_horizontal([pl.col(k) != pl.col(k).shift(1) for k in keys]).fill_null(True)
 
 
-def flag_runs(df: pl.DataFrame, keys: list[str], flag: str) -> pl.DataFrame:
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
+
+
+def flag_runs(df: Frame, keys: list[str], flag: str) -> Frame:
     """Add ``run`` (id of each run of consecutive true ``flag`` rows) and ``run_is_last``.
 
     ``df`` must be sorted by ``keys`` then session.
@@ -209,10 +213,12 @@ def critical_answers(scores: pl.DataFrame, params: Mapping[str, ScaleParams]) ->
             )
             conds.append(hit)
             item_expr = pl.when(hit).then(pl.lit(f"{item} {op} {value:g}")).otherwise(item_expr)
-    hits = scores.filter(pl.any_horizontal(conds))
-    if hits.height == 0:
+    found = scores.filter(pl.any_horizontal(conds))
+    if found.height == 0:
         return empty_signals()
-    hits = hits.lazy().with_columns(item_expr.fill_null(pl.lit("flagged by scoring")).alias("rule"))
+    hits = found.lazy().with_columns(
+        item_expr.fill_null(pl.lit("flagged by scoring")).alias("rule")
+    )
     key = signal_key(
         "critical",
         pl.col("episode"),
@@ -265,10 +271,12 @@ def low_alliance(
     }
     if not cut:
         return empty_signals()
-    a = _alliance_totals(scores, params, settings).filter(pl.col("instrument").is_in(list(cut)))
-    if a.height == 0:
+    totals = _alliance_totals(scores, params, settings).filter(
+        pl.col("instrument").is_in(list(cut))
+    )
+    if totals.height == 0:
         return empty_signals()
-    a = a.lazy().with_columns(
+    a = totals.lazy().with_columns(
         pl.col("instrument").replace_strict(cut, return_dtype=pl.Float64).alias("low_cutoff")
     )
     a = a.with_columns(
@@ -317,12 +325,14 @@ def early_alliance(
     """
     norms = norms or PracticeNorms()
     first, last = settings.early_sessions
-    a = _alliance_totals(scores, params, settings).filter(pl.col("session").is_between(first, last))
-    if a.height == 0:
+    totals = _alliance_totals(scores, params, settings).filter(
+        pl.col("session").is_between(first, last)
+    )
+    if totals.height == 0:
         return empty_signals()
     low = {k: float(p.low_cutoff) for k, p in params.items() if p.low_cutoff is not None}
     pct = {k: float(v) for k, v in norms.early_percentile.items()}
-    a = a.lazy().with_columns(
+    a = totals.lazy().with_columns(
         pl.col("instrument")
         .replace_strict(low, default=None, return_dtype=pl.Float64)
         .alias("low_cutoff"),

@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
 from alliance.monitoring.norms import PracticeNorms, practice_norms
 from alliance.monitoring.scales import ScaleParams
@@ -146,14 +147,16 @@ def resolved_reports(scores: pl.DataFrame, settings: MonitoringSettings) -> pl.D
     )
 
 
-def _series_id(df: pl.DataFrame, keys: list[str]) -> np.ndarray:
+def _series_id(df: pl.DataFrame, keys: list[str]) -> NDArray[np.int64]:
     if df.height == 0:
         return np.zeros(0, dtype=np.int64)
     change = pl.any_horizontal([pl.col(k) != pl.col(k).shift(1) for k in keys]).fill_null(True)
     return df.select(change.cum_sum().cast(pl.Int64) - 1).to_series().to_numpy()
 
 
-def _cluster_starts(group: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+def _cluster_starts(
+    group: NDArray[np.int64], begin: NDArray[np.int64], end: NDArray[np.int64]
+) -> NDArray[np.intp]:
     """Return the indices where a new rupture starts among sorted candidates.
 
     A candidate joins the previous rupture of its group when it begins at or before the
@@ -171,12 +174,12 @@ def _cluster_starts(group: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np
 
 
 def _states(
-    begin: np.ndarray,
-    repair: np.ndarray,
-    last_session: np.ndarray,
-    ended: np.ndarray,
+    begin: NDArray[np.int64],
+    repair: NDArray[np.int64],
+    last_session: NDArray[np.int64],
+    ended: NDArray[np.bool_],
     window: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[NDArray[np.int8], NDArray[np.bool_], NDArray[np.int64]]:
     """Return (state code, censored, end) for candidates given their repair session (-1 = none)."""
     repaired = repair >= 0
     passed = last_session >= begin + window
@@ -191,8 +194,8 @@ def _states(
 
 
 def _series_cumsums(
-    sid: np.ndarray, idx: np.ndarray, x: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    sid: NDArray[np.int64], idx: NDArray[np.int64], x: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Return running sums of x and x^2 within each series.
 
     Each series is summed on its own row of a (series x position) matrix, so the floating-
@@ -301,7 +304,7 @@ def _score_ruptures(
     sd_label = np.where(floored, 2, sd_label).astype(np.int8)
     sd_ok = np.isfinite(sd) & (sd > EPS)
 
-    def lag(a: np.ndarray, j: int, fill: float = np.nan) -> np.ndarray:
+    def lag(a: NDArray[np.float64], j: int, fill: float = np.nan) -> NDArray[np.float64]:
         out = np.full(n, fill, dtype=float)
         if j < n:
             out[j:] = a[:-j]
@@ -309,13 +312,14 @@ def _score_ruptures(
 
     prev = lag(x, 1)
 
-    def fires(value: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    def fires(value: NDArray[np.float64], limit: NDArray[np.float64]) -> NDArray[np.bool_]:
         with np.errstate(invalid="ignore"):
             return value - limit <= EPS if settings.inclusive else value - limit < -EPS
 
     enough = idx >= settings.min_prior_sessions
     base_stat = prior_mean if settings.sd_baseline == "mean" else prev
-    rules: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []  # name, mask, base, threshold
+    # name, mask, base, threshold
+    rules: list[tuple[str, NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64]]] = []
     stat_masks = {}
     for k in sorted({settings.k_lenient, settings.k_research}):
         mask = enough & sd_ok & fires(x, base_stat - k * sd)
@@ -380,7 +384,7 @@ def _score_ruptures(
 
     window = settings.repair_window
     longest = int(idx.max()) + 1 if n else 0
-    frames: list[dict[str, np.ndarray]] = []
+    frames: list[dict[str, NDArray[np.generic]]] = []
     names_found: list[str] = []
     for name, mask, base, threshold in rules:
         c = np.flatnonzero(mask)

@@ -236,7 +236,7 @@ DEFAULT_SCALES: dict[str, ScaleParams] = {
 
 # --------------------------------------------------------------------------- library adapter
 
-_KIND = {
+_KIND: dict[str, Kind] = {
     "alliance": "alliance",
     "outcome": "outcome",
     "wellbeing": "outcome",

@@ -206,7 +206,7 @@ class MonitoringSettings:
         unknown = sorted(set(data) - names)
         if unknown:
             raise ValueError(f"unknown monitoring settings: {', '.join(unknown)}")
-        clean = {
+        clean: dict[str, Any] = {
             k: tuple(tuple(x) if isinstance(x, list) else x for x in v)
             if isinstance(v, list)
             else v

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import polars as pl
 
@@ -50,6 +50,10 @@ SEVERITIES = ("critical", "high", "medium", "low", "info")
 KeyPart = str | int | pl.Expr
 
 
+@overload
+def session_part(session: int) -> str: ...
+@overload
+def session_part(session: pl.Expr) -> pl.Expr: ...
 def session_part(session: int | pl.Expr) -> str | pl.Expr:
     """Return the session part of a signal key, ``s{session}``, for a number or a column."""
     if isinstance(session, pl.Expr):
@@ -57,6 +61,12 @@ def session_part(session: int | pl.Expr) -> str | pl.Expr:
     return f"s{int(session)}"
 
 
+@overload
+def signal_key(type_: str, first: pl.Expr, /, *parts: KeyPart) -> pl.Expr: ...
+@overload
+def signal_key(type_: str, *parts: str | int) -> str: ...
+@overload
+def signal_key(type_: str, *parts: KeyPart) -> str | pl.Expr: ...
 def signal_key(type_: str, *parts: KeyPart) -> str | pl.Expr:
     """Return a signal's de-duplication key, ``{type}:{part}:{part}...`` (formats above).
 

@@ -37,6 +37,13 @@ SERIES_KEYS = ["episode", "instrument", "rater", "subscale"]
 _MAX_SESSION = 65535
 
 
+def as_float(value: object) -> float:
+    """Return a polars aggregate (typed as any Python value) as a float; refuse non-numbers."""
+    if not isinstance(value, int | float):
+        raise TypeError(f"expected a number, got {value!r}")
+    return float(value)
+
+
 def _combined_hash(seed: int) -> pl.Expr:
     return (
         pl.col("episode").hash(seed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -23,13 +23,13 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.0f}%"
 
 
-def _rate_cell(entry: dict | None) -> str:
+def _rate_cell(entry: dict[str, Any] | None) -> str:
     if not entry or entry["rate"] is None:
         return "–"
     return f"{_pct(entry['rate'])} ({_pct(entry['low'])}–{_pct(entry['high'])})"
 
 
-def _print_table(groups: list[dict]) -> None:
+def _print_table(groups: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
 

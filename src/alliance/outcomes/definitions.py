@@ -15,10 +15,20 @@ not counted, the ``reason`` it was left out.
 from __future__ import annotations
 
 import operator
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import polars as pl
 
 from alliance.instruments import Instrument, load_instrument
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Scores in any of the forms as_scores takes: polars, pandas, rows or columns by name.
+Scores: TypeAlias = (
+    "pl.DataFrame | pd.DataFrame | Sequence[Mapping[str, Any]] | Mapping[str, Sequence[Any]]"
+)
 
 __all__ = [
     "PHQ9_CASE",
@@ -51,7 +61,7 @@ OUTCOME_COLUMNS = (
 )
 
 
-def as_scores(scores) -> pl.DataFrame:
+def as_scores(scores: Scores) -> pl.DataFrame:
     """Return ``scores`` (polars, pandas or a list of dicts) as a typed polars frame.
 
     Raises ValueError when a required column is missing or an (episode, session,
@@ -60,7 +70,8 @@ def as_scores(scores) -> pl.DataFrame:
     if isinstance(scores, pl.DataFrame):
         frame = scores
     elif hasattr(scores, "to_dict") and hasattr(scores, "columns"):
-        frame = pl.from_pandas(scores)
+        # A pandas frame, told by its attributes so that pandas is not imported here.
+        frame = pl.from_pandas(cast("pd.DataFrame", scores))
     else:
         frame = pl.DataFrame(scores)
     missing = [c for c in ("episode", "session", "instrument", "score") if c not in frame.columns]
@@ -99,7 +110,7 @@ def _instrument(instrument: str | Instrument) -> Instrument:
     return instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
 
 
-def instrument_outcomes(scores, instrument: str | Instrument) -> pl.DataFrame:
+def instrument_outcomes(scores: Scores, instrument: str | Instrument) -> pl.DataFrame:
     """Reliable change, caseness and recovery on one instrument, one row per episode.
 
     For each episode, start and end are the instrument's scores at the earliest and latest
@@ -188,7 +199,7 @@ def instrument_outcomes(scores, instrument: str | Instrument) -> pl.DataFrame:
     )
 
 
-def talking_therapies_outcomes(scores) -> pl.DataFrame:
+def talking_therapies_outcomes(scores: Scores) -> pl.DataFrame:
     """The paired PHQ-9 + GAD-7 outcomes of NHS Talking Therapies, one row per episode.
 
     * An episode counts when it has at least two sessions at which both PHQ-9 and GAD-7

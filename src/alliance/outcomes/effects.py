@@ -19,6 +19,8 @@ from alliance.research._blas import single_thread_blas
 from alliance.research.multilevel import (
     GroupCrossProducts,
     MixedResult,
+    Table,
+    as_pandas,
     person_mean_centre,
     profile_deviance,
 )
@@ -59,15 +61,15 @@ class PractitionerEffects:
 class AllianceSplit:
     """Within- and between-practitioner alliance effects on the outcome."""
 
-    within: dict  # est, se, low, high
-    between: dict
-    difference: dict  # between − within (the practitioner's own contribution)
+    within: dict[str, float]  # est, se, low, high
+    between: dict[str, float]
+    difference: dict[str, float]  # between − within (the practitioner's own contribution)
     model: MixedResult
     left_out: dict[str, int]
 
 
-def _frame(data, cols: Sequence[str]) -> tuple[pd.DataFrame, dict[str, int]]:
-    frame = data.to_pandas() if hasattr(data, "to_pandas") else pd.DataFrame(data)
+def _frame(data: Table, cols: Sequence[str]) -> tuple[pd.DataFrame, dict[str, int]]:
+    frame = as_pandas(data)
     absent = [c for c in cols if c not in frame.columns]
     if absent:
         raise KeyError(f"columns not in the data: {', '.join(absent)}")
@@ -129,12 +131,12 @@ def fit_intercepts(
     )
 
 
-def _ci(est: float, se: float) -> dict:
+def _ci(est: float, se: float) -> dict[str, float]:
     return {"est": est, "se": se, "low": est - Z95 * se, "high": est + Z95 * se}
 
 
 def practitioner_effects(
-    data,
+    data: Table,
     *,
     outcome: str = "end",
     intake: str = "start",
@@ -184,7 +186,7 @@ def practitioner_effects(
             "practitioner": n.index,
             "episodes": n.to_numpy(int),
             "effect": effect.to_numpy(),
-            "se": se.to_numpy(),
+            "se": np.asarray(se),
             "low": (effect - Z95 * se).to_numpy(),
             "high": (effect + Z95 * se).to_numpy(),
         }
@@ -194,7 +196,7 @@ def practitioner_effects(
 
 
 def alliance_outcome_split(
-    data,
+    data: Table,
     *,
     outcome: str = "end",
     alliance: str = "alliance",
@@ -227,11 +229,12 @@ def alliance_outcome_split(
     within, between = alliance + "_within", alliance + "_between"
     model = fit_intercepts(frame, outcome, [intake, within, between], practitioner)
     fixed = model.fixed.set_index("term")
-    w = _ci(float(fixed.loc[within, "est"]), float(fixed.loc[within, "se"]))
-    b = _ci(float(fixed.loc[between, "est"]), float(fixed.loc[between, "se"]))
+    est, se = fixed["est"], fixed["se"]
+    w = _ci(float(est[within]), float(se[within]))
+    b = _ci(float(est[between]), float(se[between]))
     # Var(bB − bW) needs their covariance: refit on the contrast parametrisation
     # outcome = ... + bW·alliance + (bB − bW)·ālliance_j, whose second slope is the difference.
     contrast = fit_intercepts(frame, outcome, [intake, alliance, between], practitioner)
     cfixed = contrast.fixed.set_index("term")
-    diff = _ci(float(cfixed.loc[between, "est"]), float(cfixed.loc[between, "se"]))
+    diff = _ci(float(cfixed["est"][between]), float(cfixed["se"][between]))
     return AllianceSplit(w, b, diff, model, left)

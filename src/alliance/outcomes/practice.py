@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -31,7 +32,7 @@ __all__ = [
 MIN_CELL = 10  # cells with fewer episodes are not shown (disclosure control)
 
 
-class Benchmark(dict):
+class Benchmark(dict[str, Any]):
     """A published figure to show beside ours: ``rate``, ``label``, ``source``, ``year``."""
 
 
@@ -61,7 +62,7 @@ BENCHMARKS: dict[str, Benchmark] = {
 }
 
 
-def dropout(episodes: pl.DataFrame, *, min_sessions: int = 2) -> dict:
+def dropout(episodes: pl.DataFrame, *, min_sessions: int = 2) -> dict[str, Any]:
     """Share of ended episodes that dropped out, with its Wilson interval.
 
     An ended episode dropped out when it ended without a planned ending (``ending_type``
@@ -93,7 +94,7 @@ def quarter_of(day: dt.date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
-def by_quarter(per_episode: pl.DataFrame, *, date_col: str = "ended_on") -> list[dict]:
+def by_quarter(per_episode: pl.DataFrame, *, date_col: str = "ended_on") -> list[dict[str, Any]]:
     """Counts and rates for the episodes ending in each calendar quarter, oldest first.
 
     Episodes without a date (still open) are not in any quarter.
@@ -111,12 +112,14 @@ def by_quarter(per_episode: pl.DataFrame, *, date_col: str = "ended_on") -> list
     return out
 
 
-def alliance_distribution(values: Iterable[float], *, low: float = 0, high: float = 10) -> dict:
+def alliance_distribution(
+    values: Iterable[float], *, low: float = 0, high: float = 10
+) -> dict[str, Any]:
     """Summary and a histogram (one bin per point of the scale) of session-3 alliance."""
     arr = np.asarray([v for v in values if v is not None], float)
     edges = np.arange(low, high + 1, 1.0)
     counts, _ = np.histogram(arr, bins=edges) if arr.size else (np.zeros(len(edges) - 1), None)
-    summary = {"n": int(arr.size), "bins": []}
+    summary: dict[str, Any] = {"n": int(arr.size), "bins": []}
     for i, c in enumerate(counts):
         summary["bins"].append({"from": float(edges[i]), "to": float(edges[i + 1]), "n": int(c)})
     if arr.size:
@@ -125,7 +128,9 @@ def alliance_distribution(values: Iterable[float], *, low: float = 0, high: floa
     return summary
 
 
-def by_alliance_tercile(per_episode: pl.DataFrame, *, alliance_col: str = "alliance_s3") -> dict:
+def by_alliance_tercile(
+    per_episode: pl.DataFrame, *, alliance_col: str = "alliance_s3"
+) -> dict[str, Any]:
     """Outcome rates for the lowest, middle and highest third of session-3 alliance.
 
     Terciles are cut at the 1/3 and 2/3 quantiles of the session-3 alliance among the
@@ -165,7 +170,9 @@ def by_alliance_tercile(per_episode: pl.DataFrame, *, alliance_col: str = "allia
     return {"cuts": [cut1, cut2], "terciles": terciles, "left_out": dict(sorted(left.items()))}
 
 
-def suppress(figures: dict, *, n_key: str = "counted", min_cell: int = MIN_CELL) -> dict:
+def suppress(
+    figures: dict[str, Any], *, n_key: str = "counted", min_cell: int = MIN_CELL
+) -> dict[str, Any]:
     """Blank the rates of a cell with fewer than ``min_cell`` episodes.
 
     Returns a copy with ``suppressed`` True and no rates or counts except the episode

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from alliance.instruments import InstrumentError, load_instrument
+from alliance.instruments import Instrument, InstrumentError, load_instrument
 
 __all__ = ["OutcomeFileError", "REQUIRED", "OPTIONAL", "read_outcome_csv"]
 
@@ -40,10 +40,10 @@ def read_outcome_csv(source: Path | str) -> pl.DataFrame:
     if missing:
         raise OutcomeFileError(f"line 1: the header lacks the column(s) {', '.join(missing)}")
     reader.fieldnames = header
-    rows: list[dict] = []
+    rows: list[dict[str, str | int | float | None]] = []
     seen: dict[tuple[str, int, str], int] = {}
     owner: dict[tuple[str, str], tuple[str, int]] = {}
-    instruments: dict[str, object] = {}
+    instruments: dict[str, Instrument] = {}
     for record in reader:
         line = reader.line_num
         if all(not (v or "").strip() for v in record.values() if isinstance(v, str)):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import optimize, stats
 
 __all__ = ["Rate", "EffectSize", "wilson_interval", "rate", "cohen_d_intake", "paired_d"]
@@ -28,7 +31,7 @@ class Rate:
     high: float | None
     left_out: dict[str, int] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -47,7 +50,7 @@ class EffectSize:
     method: str
     left_out: dict[str, int] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -87,7 +90,11 @@ def rate(k: int, n: int, left_out: dict[str, int] | None = None) -> Rate:
 
 
 def cohen_d_intake(
-    start, end, *, higher_is_better: bool = False, left_out: dict[str, int] | None = None
+    start: ArrayLike,
+    end: ArrayLike,
+    *,
+    higher_is_better: bool = False,
+    left_out: dict[str, int] | None = None,
 ) -> EffectSize:
     """Pre–post Cohen's d standardised by the intake (pre-treatment) SD.
 
@@ -141,7 +148,7 @@ def _nct_ci(t: float, df: int, level: float = 0.95) -> tuple[float, float]:
     alpha = (1 - level) / 2
 
     def solve(target: float) -> float:
-        f = lambda nc: stats.nct.cdf(t, df, nc) - target  # noqa: E731
+        f: Callable[[float], float] = lambda nc: stats.nct.cdf(t, df, nc) - target  # noqa: E731
         lo, hi = t - 10, t + 10
         while f(lo) < 0:
             lo -= 10
@@ -153,7 +160,11 @@ def _nct_ci(t: float, df: int, level: float = 0.95) -> tuple[float, float]:
 
 
 def paired_d(
-    start, end, *, higher_is_better: bool = False, left_out: dict[str, int] | None = None
+    start: ArrayLike,
+    end: ArrayLike,
+    *,
+    higher_is_better: bool = False,
+    left_out: dict[str, int] | None = None,
 ) -> EffectSize:
     """Paired (repeated-measures) d: the mean change over the SD of the changes.
 

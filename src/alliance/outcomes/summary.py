@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 import polars as pl
 
 from alliance.instruments import load_instrument
 
-from .definitions import as_scores, instrument_outcomes, talking_therapies_outcomes
+from .definitions import Scores, as_scores, instrument_outcomes, talking_therapies_outcomes
 from .stats import cohen_d_intake, paired_d, rate
 
 __all__ = [
@@ -44,7 +45,7 @@ def _count(frame: pl.DataFrame, col: str) -> int:
     return int(frame.filter(pl.col(col).fill_null(False)).height)
 
 
-def summarise_outcomes(per_episode: pl.DataFrame, *, caseness: bool = True) -> dict:
+def summarise_outcomes(per_episode: pl.DataFrame, *, caseness: bool = True) -> dict[str, Any]:
     """Counts and rates with Wilson intervals from one row per episode.
 
     ``per_episode`` is the output of :func:`instrument_outcomes` or
@@ -55,7 +56,7 @@ def summarise_outcomes(per_episode: pl.DataFrame, *, caseness: bool = True) -> d
     """
     left = dict(sorted(Counter(r for r in per_episode["reason"].to_list() if r).items()))
     counted = per_episode.filter(pl.col("counted"))
-    out: dict = {"episodes": per_episode.height, "counted": counted.height}
+    out: dict[str, Any] = {"episodes": per_episode.height, "counted": counted.height}
     for key in COUNT_KEYS[2:]:
         out[key] = _count(counted, key) if per_episode[key].dtype == pl.Boolean else 0
     out["left_out"] = dict(left)
@@ -78,7 +79,7 @@ def summarise_outcomes(per_episode: pl.DataFrame, *, caseness: bool = True) -> d
     return out
 
 
-def _effect_sizes(per: pl.DataFrame, higher_is_better: bool) -> dict:
+def _effect_sizes(per: pl.DataFrame, higher_is_better: bool) -> dict[str, Any]:
     left = dict(sorted(Counter(r for r in per["reason"].to_list() if r).items()))
     done = per.filter(pl.col("counted"))
     start, end = done["start"].to_numpy(), done["end"].to_numpy()
@@ -92,7 +93,7 @@ def _effect_sizes(per: pl.DataFrame, higher_is_better: bool) -> dict:
     }
 
 
-def summarise(scores, *, instruments: Iterable[str] | None = None) -> dict:
+def summarise(scores: Scores, *, instruments: Iterable[str] | None = None) -> dict[str, Any]:
     """The Talking Therapies paired figures and each instrument's own figures for a group.
 
     Returns a dict with the integer counts of :data:`COUNT_KEYS`, ``rates`` (each with its
@@ -102,7 +103,7 @@ def summarise(scores, *, instruments: Iterable[str] | None = None) -> dict:
     intake SD and the paired d.
     """
     frame = as_scores(scores)
-    result = {"definition": "NHS Talking Therapies paired PHQ-9 + GAD-7"}
+    result: dict[str, Any] = {"definition": "NHS Talking Therapies paired PHQ-9 + GAD-7"}
     result.update(summarise_outcomes(talking_therapies_outcomes(frame)))
     present = instruments or sorted(set(frame["instrument"].to_list()))
     per_instrument = []
@@ -111,7 +112,7 @@ def summarise(scores, *, instruments: Iterable[str] | None = None) -> dict:
         if inst.clinical_cutoff is None and inst.reliable_change is None:
             continue  # alliance and process measures have no outcome definition
         per = instrument_outcomes(frame, inst)
-        entry = {"instrument": inst.id, "name": inst.short_name}
+        entry: dict[str, Any] = {"instrument": inst.id, "name": inst.short_name}
         entry.update(summarise_outcomes(per, caseness=inst.clinical_cutoff is not None))
         entry["effect_sizes"] = _effect_sizes(per, inst.higher_is_better)
         entry["thresholds"] = {
@@ -143,12 +144,12 @@ def group_labels(frame: pl.DataFrame) -> dict[str, list[str]]:
     return groups
 
 
-def summarise_groups(scores) -> list[dict]:
+def summarise_groups(scores: Scores) -> list[dict[str, Any]]:
     """:func:`summarise` for all episodes, each practitioner and each service."""
     frame = as_scores(scores)
     out = []
     for label, episodes in group_labels(frame).items():
-        entry = {"group": label}
+        entry: dict[str, Any] = {"group": label}
         entry.update(summarise(frame.filter(pl.col("episode").is_in(episodes))))
         out.append(entry)
     return out

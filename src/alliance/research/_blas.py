@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-_CONTROLLER = None
+if TYPE_CHECKING:
+    from threadpoolctl import ThreadpoolController
+
+_CONTROLLER: ThreadpoolController | None = None
 
 
-def _controller():
+def _controller() -> ThreadpoolController:
     """One ThreadpoolController per process: finding the loaded libraries costs ~5 ms."""
     global _CONTROLLER
     if _CONTROLLER is None:

@@ -27,16 +27,35 @@ between-person effects in longitudinal models of change. Annual Review of Psycho
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from scipy import optimize, stats
+
+if TYPE_CHECKING:
+    import polars as pl
 
 from ._blas import single_thread_blas
 
 __all__ = ["MixedResult", "fit_mixed", "person_mean_centre", "alliance_outcome_model"]
+
+# A table of one row per observation: pandas, polars, or columns by name.
+Table: TypeAlias = (
+    "pd.DataFrame | pl.DataFrame | Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]]"
+)
+
+
+def as_pandas(data: Table) -> pd.DataFrame:
+    """Return ``data`` (pandas, polars, columns by name or rows) as a pandas frame."""
+    if isinstance(data, pd.DataFrame):
+        return pd.DataFrame(data)
+    if hasattr(data, "to_pandas"):  # polars, without importing it
+        return data.to_pandas()
+    return pd.DataFrame(data)
 
 
 @dataclass(frozen=True)
@@ -53,7 +72,7 @@ class MixedResult:
     converged: bool
     theta: tuple[float, ...]  # lme4's theta: entries of L, column-wise lower triangle
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "fixed": self.fixed.to_dict(orient="records"),
             "random": self.random,
@@ -88,7 +107,13 @@ def person_mean_centre(
 class GroupCrossProducts:
     """Per-group cross-products of [Z | X | y]."""
 
-    def __init__(self, groups: np.ndarray, z: np.ndarray, x: np.ndarray, y: np.ndarray):
+    def __init__(
+        self,
+        groups: NDArray[np.intp],
+        z: NDArray[np.float64],
+        x: NDArray[np.float64],
+        y: NDArray[np.float64],
+    ) -> None:
         if np.any(groups[1:] < groups[:-1]):  # session tables usually come sorted
             order = np.argsort(groups, kind="stable")
             groups, z, x, y = groups[order], z[order], x[order], y[order]
@@ -98,8 +123,9 @@ class GroupCrossProducts:
         k = w.shape[1]
         # per-group sums of the products of each random-effect column with [Z | X | y]
         # (only those rows of the cross-product are needed per group; the rest is total)
-        rows, cols = [], []
-        blocks = []
+        rows: list[int] = []
+        cols: list[int] = []
+        blocks: list[NDArray[np.float64]] = []
         for i in range(q):
             part = w[:, i:] if np.all(w[:, i] == 1.0) else w[:, i : i + 1] * w[:, i:]
             blocks.append(np.add.reduceat(part, starts, axis=0))
@@ -137,7 +163,7 @@ class GroupCrossProducts:
             self.p11 = (self.zx1[:, :, None] * self.zx1[:, None, :]).reshape(g, p * p)
 
 
-def _lambda(theta: np.ndarray, q: int) -> np.ndarray:
+def _lambda(theta: NDArray[np.float64], q: int) -> NDArray[np.float64]:
     lam = np.zeros((q, q))
     idx = 0
     for j in range(q):  # column-wise lower triangle, as lme4's theta
@@ -147,7 +173,9 @@ def _lambda(theta: np.ndarray, q: int) -> np.ndarray:
     return lam
 
 
-def _reduce(lam: np.ndarray, st: GroupCrossProducts):
+def _reduce(
+    lam: NDArray[np.float64], st: GroupCrossProducts
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64], float]:
     """sum log|M_i|, and A, c, d of the module docstring, for the factor ``lam``."""
     q = st.q
     if q == 1:
@@ -199,7 +227,9 @@ def _reduce(lam: np.ndarray, st: GroupCrossProducts):
     return logdet_m, a, c, d
 
 
-def profile_deviance(theta: np.ndarray, st: GroupCrossProducts, reml: bool):
+def profile_deviance(
+    theta: NDArray[np.float64], st: GroupCrossProducts, reml: bool
+) -> tuple[float, NDArray[np.floating[Any]], float, NDArray[np.float64], NDArray[np.float64]]:
     """Return the profiled (RE)ML criterion at `theta`, with beta, sigma², A and Lambda."""
     p = st.p
     lam = _lambda(theta, st.q)
@@ -224,7 +254,7 @@ def profile_deviance(theta: np.ndarray, st: GroupCrossProducts, reml: bool):
 
 
 def fit_mixed(
-    data,
+    data: Table,
     outcome: str,
     fixed: Sequence[str],
     group: str,
@@ -246,7 +276,7 @@ def fit_mixed(
 
     Rows with a missing value in any used column are dropped.
     """
-    frame = data.to_pandas() if hasattr(data, "to_pandas") else pd.DataFrame(data)
+    frame = as_pandas(data)
     cols = [outcome, *fixed, group] + ([random_slope] if random_slope else [])
     absent = [c for c in dict.fromkeys(cols) if c not in frame.columns]
     if absent:
@@ -266,11 +296,19 @@ def fit_mixed(
         return _fit(groups, x, z, y, ["(Intercept)", *fixed], random_slope, reml)
 
 
-def _fit(groups, x, z, y, names, random_slope, reml) -> MixedResult:
+def _fit(
+    groups: NDArray[np.intp],
+    x: NDArray[np.float64],
+    z: NDArray[np.float64],
+    y: NDArray[np.float64],
+    names: list[str],
+    random_slope: str | None,
+    reml: bool,
+) -> MixedResult:
     st = GroupCrossProducts(groups, z, x, y)
     q = st.q
     n_theta = q * (q + 1) // 2
-    diag_pos = []
+    diag_pos: list[int] = []
     idx = 0
     for j in range(q):
         for i in range(j, q):
@@ -279,7 +317,7 @@ def _fit(groups, x, z, y, names, random_slope, reml) -> MixedResult:
             idx += 1
     bounds = [(0.0, None) if k in diag_pos else (None, None) for k in range(n_theta)]
 
-    def objective(theta):
+    def objective(theta: NDArray[np.float64]) -> float:
         try:
             return profile_deviance(theta, st, reml)[0]
         except np.linalg.LinAlgError:
@@ -309,7 +347,7 @@ def _fit(groups, x, z, y, names, random_slope, reml) -> MixedResult:
     )
     g = sigma2 * lam @ lam.T
     random = {"var_intercept": float(g[0, 0])}
-    if q == 2:
+    if q == 2 and random_slope is not None:  # q is 2 exactly when there is a random slope
         random["cov_intercept_" + random_slope] = float(g[0, 1])
         random["var_" + random_slope] = float(g[1, 1])
     random["var_residual"] = float(sigma2)
@@ -326,7 +364,12 @@ def _fit(groups, x, z, y, names, random_slope, reml) -> MixedResult:
     )
 
 
-def _newton_polish(objective, theta: np.ndarray, diag_pos: list[int], max_iter: int = 20):
+def _newton_polish(
+    objective: Callable[[NDArray[np.float64]], float],
+    theta: NDArray[np.float64],
+    diag_pos: list[int],
+    max_iter: int = 20,
+) -> tuple[NDArray[np.float64], bool]:
     """Newton steps on central-difference derivatives of the (smooth) profiled criterion.
 
     L-BFGS-B with finite-difference gradients stops about 1e-6 from the optimum; a few
@@ -383,7 +426,7 @@ def _newton_polish(objective, theta: np.ndarray, diag_pos: list[int], max_iter: 
 
 
 def alliance_outcome_model(
-    data,
+    data: Table,
     *,
     outcome: str = "outcome",
     alliance: str = "alliance",
@@ -407,7 +450,7 @@ def alliance_outcome_model(
     References: Curran & Bauer (2011); Falkenström, Finkel, Sandell, Rubel & Holmqvist
     (2017) on within-patient alliance effects; instruments-and-methods §B6.
     """
-    frame = data.to_pandas() if hasattr(data, "to_pandas") else pd.DataFrame(data)
+    frame = as_pandas(data)
     frame = frame.dropna(subset=[outcome, alliance, time, group])
     frame = person_mean_centre(frame, alliance, group)
     return fit_mixed(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from alliance.transcripts.analytics import LONG_PAUSE_SECONDS, TalkSummary, summarise
 from alliance.transcripts.classifiers import load_models
+from alliance.transcripts.features import TokenCache
 from alliance.transcripts.language import ENGLISH, detect_language
 from alliance.transcripts.model import Transcript, Utterance
 from alliance.transcripts.parsers import parse_transcript, remap_speakers
@@ -31,7 +33,7 @@ class TranscriptAnalysis:
     coded: bool = True
     notice: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-serialisable form."""
         return {
             "format": self.format,
@@ -57,7 +59,7 @@ def code_utterances(
     texts = [strip_markers(u.text) for u in utterances]
     roles = [u.role for u in utterances]
     codes: dict[int, tuple[str, float]] = {}
-    tokens: dict = {}  # n-grams shared by both models
+    tokens: TokenCache = {}  # n-grams shared by both models
     for model in models.values():
         codes.update(model.code_conversation(texts, roles, tokens))
     out = []
@@ -94,14 +96,16 @@ def analyze_transcript(
     language = detect_language(u.text for u in transcript.utterances)
     coded = language in (ENGLISH, None)
     models = load_models(str(model_dir) if model_dir else None)
-    if coded:
-        utterances = code_utterances(transcript.utterances, model_dir)
-        candidates = tuple(find_rupture_candidates(utterances))
-        notice = None
-    else:
+    candidates: tuple[RuptureCandidate, ...]
+    notice: str | None
+    if language is not None and language != ENGLISH:
         utterances = tuple(transcript.utterances)
         candidates = ()
         notice = NOT_ENGLISH_NOTICE.format(language=LANGUAGE_NAMES.get(language, language))
+    else:
+        utterances = code_utterances(transcript.utterances, model_dir)
+        candidates = tuple(find_rupture_candidates(utterances))
+        notice = None
     return TranscriptAnalysis(
         format=transcript.format,
         speakers=dict(transcript.speakers),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any, TypedDict
 
 from alliance.transcripts.model import Utterance
 
@@ -63,8 +64,14 @@ class TalkSummary:
     change_to_sustain: float | None
     change_talk_share: float | None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class _Tally(TypedDict):
+    role: str
+    turns: int
+    words: int
 
 
 def _ratio(a: float, b: float, digits: int = 3) -> float | None:
@@ -77,7 +84,7 @@ def summarise(
     """Summarise talk balance, pauses and MI indicators of coded utterances."""
     total_words = sum(u.words for u in utterances)
     total_turns = len(utterances)
-    per: dict[str, dict] = {}
+    per: dict[str, _Tally] = {}
     for u in utterances:
         s = per.setdefault(u.speaker, {"role": u.role, "turns": 0, "words": 0})
         s["turns"] += 1
@@ -95,14 +102,14 @@ def summarise(
         for name, s in per.items()
     )
     roles: dict[str, dict[str, float]] = {}
-    for s in speakers:
-        r = roles.setdefault(s.role, {"turns": 0, "words": 0})
-        r["turns"] += s.turns
-        r["words"] += s.words
-    for r in roles.values():
-        r["turn_share"] = round(r["turns"] / total_turns, 4) if total_turns else 0.0
-        r["word_share"] = round(r["words"] / total_words, 4) if total_words else 0.0
-        r["mean_turn_words"] = round(r["words"] / r["turns"], 2) if r["turns"] else 0.0
+    for stats in speakers:
+        row = roles.setdefault(stats.role, {"turns": 0, "words": 0})
+        row["turns"] += stats.turns
+        row["words"] += stats.words
+    for row in roles.values():
+        row["turn_share"] = round(row["turns"] / total_turns, 4) if total_turns else 0.0
+        row["word_share"] = round(row["words"] / total_words, 4) if total_words else 0.0
+        row["mean_turn_words"] = round(row["words"] / row["turns"], 2) if row["turns"] else 0.0
     interpreter = roles.get("interpreter")
     interpreter_share = interpreter["word_share"] if interpreter else None
 

@@ -19,11 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import sparse
 
-from alliance.transcripts.features import N_DENSE, TfidfBlock, dense_features
+from alliance.transcripts.features import N_DENSE, TfidfBlock, TokenCache, dense_features
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 FORMAT_VERSION = 1
@@ -98,7 +100,7 @@ def conversation_features(
     texts: Sequence[str],
     roles: Sequence[str],
     rows: Sequence[int] | None = None,
-    tokens: dict | None = None,
+    tokens: TokenCache | None = None,
 ) -> sparse.csr_matrix:
     """Return the feature matrix for the turns ``rows`` (default: all) of one conversation.
 
@@ -108,7 +110,7 @@ def conversation_features(
     """
     n = len(texts)
     idx = list(range(n)) if rows is None else list(rows)
-    cache = {} if tokens is None else tokens
+    cache: TokenCache = {} if tokens is None else tokens
     mats = []
     for bspec, block in zip(spec.blocks, blocks, strict=True):
         if block.key not in cache:
@@ -119,7 +121,8 @@ def conversation_features(
     positions = np.arange(n) / max(1, n - 1)
     dense = dense_features(texts, roles, positions)[idx] * spec.dense_weight
     mats.append(sparse.csr_matrix(dense))
-    return sparse.hstack(mats, format="csr")
+    out: sparse.csr_matrix = sparse.hstack(mats, format="csr")
+    return out
 
 
 @dataclass
@@ -128,30 +131,31 @@ class UtteranceClassifier:
 
     spec: ModelSpec
     blocks: list[TfidfBlock]
-    coef: np.ndarray  # (n_classes, n_features)
-    intercept: np.ndarray  # (n_classes,)
+    coef: NDArray[np.float64]  # (n_classes, n_features)
+    intercept: NDArray[np.float64]  # (n_classes,)
     classes: tuple[str, ...]
-    meta: dict
+    meta: dict[str, Any]  # JSON: labels, features, version, training data
 
     @property
     def version(self) -> str:
         return str(self.meta.get("version", ""))
 
-    def decision(self, x: sparse.csr_matrix) -> np.ndarray:
+    def decision(self, x: sparse.csr_matrix) -> NDArray[np.float64]:
         return np.asarray(x @ self.coef.T) + self.intercept
 
-    def predict_proba(self, x: sparse.csr_matrix) -> np.ndarray:
+    def predict_proba(self, x: sparse.csr_matrix) -> NDArray[np.float64]:
         """Softmax over the linear scores (multinomial logistic regression)."""
         z = self.decision(x)
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        total: NDArray[np.float64] = e.sum(axis=1, keepdims=True)
+        return e / total
 
     def predict(self, x: sparse.csr_matrix) -> list[str]:
         return [self.classes[i] for i in self.decision(x).argmax(axis=1)]
 
     def code_conversation(
-        self, texts: Sequence[str], roles: Sequence[str], tokens: dict | None = None
+        self, texts: Sequence[str], roles: Sequence[str], tokens: TokenCache | None = None
     ) -> dict[int, tuple[str, float]]:
         """Code the turns of ``self.spec.role``; return index → (label, probability).
 
@@ -171,7 +175,7 @@ class UtteranceClassifier:
     # --- storage ---------------------------------------------------------------------
     def save(self, directory: Path = MODEL_DIR) -> tuple[Path, Path]:
         directory.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {
+        arrays: dict[str, NDArray[np.generic]] = {
             "coef": self.coef.astype(np.float32),
             "intercept": self.intercept.astype(np.float64),
         }
@@ -227,7 +231,7 @@ class UtteranceClassifier:
         return cls(spec, blocks, coef, intercept, tuple(meta["classes"]), meta)
 
 
-def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+def _write_npz(path: Path, arrays: dict[str, NDArray[np.generic]]) -> None:
     """Write a compressed ``.npz`` with fixed zip dates, so equal weights give equal bytes."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name in sorted(arrays):

@@ -10,15 +10,22 @@ Weights follow scikit-learn's smoothed, sublinear TF-IDF:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
 # Tokens: words with inner apostrophes/hyphens, and "?" / "!" kept as tokens of their own.
 WORD_REGEX = r"(?u)\b\w[\w'’-]*\b|[?!]"
+
+# (analyzer, smallest n, largest n): blocks with the same key split text the same way.
+AnalyzerKey = tuple[str, int, int]
+# Analyzer key → n-grams per text, shared by the models that code one conversation.
+TokenCache = dict[AnalyzerKey, list[list[str]]]
 
 
 @dataclass
@@ -29,10 +36,10 @@ class TfidfBlock:
     ngram_min: int
     ngram_max: int
     terms: list[str]
-    idf: np.ndarray
+    idf: NDArray[np.float64]
 
     def _counter(self, vocabulary: dict[str, int] | None = None) -> CountVectorizer:
-        kwargs: dict = {
+        kwargs: dict[str, object] = {
             "analyzer": self.analyzer,
             "ngram_range": (self.ngram_min, self.ngram_max),
             "lowercase": True,
@@ -65,7 +72,7 @@ class TfidfBlock:
         return cls(analyzer, ngram_range[0], ngram_range[1], terms, idf)
 
     @property
-    def key(self) -> tuple[str, int, int]:
+    def key(self) -> AnalyzerKey:
         """Blocks with the same key tokenise text the same way and can share the work."""
         return (self.analyzer, self.ngram_min, self.ngram_max)
 
@@ -104,7 +111,7 @@ class TfidfBlock:
         return _l2_normalise(x)
 
     # --- storage as plain arrays -------------------------------------------------------
-    def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+    def to_arrays(self, prefix: str) -> dict[str, NDArray[np.generic]]:
         """Return arrays for ``np.savez`` (terms joined by newlines, stored as bytes)."""
         joined = "\n".join(self.terms).encode("utf-8")
         return {
@@ -112,11 +119,13 @@ class TfidfBlock:
             f"{prefix}idf": self.idf.astype(np.float32),
         }
 
-    def to_meta(self) -> dict:
+    def to_meta(self) -> dict[str, object]:
         return {"analyzer": self.analyzer, "ngram_range": [self.ngram_min, self.ngram_max]}
 
     @classmethod
-    def from_arrays(cls, meta: dict, arrays, prefix: str) -> TfidfBlock:
+    def from_arrays(
+        cls, meta: Mapping[str, Any], arrays: Mapping[str, NDArray[np.generic]], prefix: str
+    ) -> TfidfBlock:
         raw = bytes(arrays[f"{prefix}terms"].tobytes()).decode("utf-8")
         terms = raw.split("\n") if raw else []
         idf = arrays[f"{prefix}idf"].astype(np.float64)
@@ -126,20 +135,24 @@ class TfidfBlock:
         return cls(meta["analyzer"], int(lo), int(hi), terms, idf)
 
 
-_ANALYZERS: dict[tuple[str, int, int], object] = {}
+_ANALYZERS: dict[AnalyzerKey, Callable[[str], list[str]]] = {}
 
 
-def analyze(key: tuple[str, int, int], texts: Sequence[str]) -> list[list[str]]:
+def analyze(key: AnalyzerKey, texts: Sequence[str]) -> list[list[str]]:
     """Split ``texts`` into n-grams the way a block with ``key`` does."""
     fn = _ANALYZERS.get(key)
     if fn is None:
         analyzer, lo, hi = key
-        kwargs: dict = {"analyzer": analyzer, "ngram_range": (lo, hi), "lowercase": True}
+        kwargs: dict[str, object] = {
+            "analyzer": analyzer,
+            "ngram_range": (lo, hi),
+            "lowercase": True,
+        }
         if analyzer == "word":
             kwargs["token_pattern"] = WORD_REGEX
         fn = CountVectorizer(**kwargs).build_analyzer()
         _ANALYZERS[key] = fn
-    return [fn(t) for t in texts]  # type: ignore[operator]
+    return [fn(t) for t in texts]
 
 
 def _l2_normalise(x: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -157,8 +170,8 @@ _QUESTION_START = re.compile(
 
 
 def dense_features(
-    texts: Sequence[str], roles: Sequence[str], positions: Sequence[float]
-) -> np.ndarray:
+    texts: Sequence[str], roles: Sequence[str], positions: Sequence[float] | NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Return a small dense block per utterance (length, punctuation, turn structure)."""
     rows = []
     n = len(texts)

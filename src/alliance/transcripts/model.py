@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from alliance.transcripts.textutil import count_words
 
@@ -61,7 +62,7 @@ class Utterance:
         """The best single time for the turn: its start, else its end."""
         return self.start if self.start is not None else self.end
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["pauses"] = list(self.pauses)
         out["words"] = self.words
@@ -80,7 +81,7 @@ class Transcript:
     def __len__(self) -> int:
         return len(self.utterances)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "format": self.format,
             "speakers": [

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from alliance.transcripts.model import Utterance
 from alliance.transcripts.questions import is_open_question
@@ -52,7 +53,7 @@ class RuptureCandidate:
     evidence: str
     text: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 

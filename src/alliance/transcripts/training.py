@@ -15,8 +15,10 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import sparse
 
 from alliance.transcripts.classifiers import (
@@ -122,7 +124,7 @@ def _fit_blocks(spec: ModelSpec, convs: Iterable[Conversation]) -> list[TfidfBlo
     convs = list(convs)
     blocks = []
     for b in spec.blocks:
-        texts = []
+        texts: list[str] = []
         for c in convs:
             n = len(c.texts)
             texts.extend(
@@ -134,8 +136,9 @@ def _fit_blocks(spec: ModelSpec, convs: Iterable[Conversation]) -> list[TfidfBlo
 
 def _matrix(
     spec: ModelSpec, blocks: list[TfidfBlock], convs: Iterable[Conversation]
-) -> tuple[sparse.csr_matrix, np.ndarray]:
-    mats, ys = [], []
+) -> tuple[sparse.csr_matrix, NDArray[np.str_]]:
+    mats: list[sparse.csr_matrix] = []
+    ys: list[str] = []
     for c in convs:
         rows = _rows(c, spec)
         if not rows:
@@ -145,7 +148,9 @@ def _matrix(
     return sparse.vstack(mats, format="csr"), np.asarray(ys)
 
 
-def fit_model(spec: ModelSpec, convs: list[Conversation], meta: dict | None = None):
+def fit_model(
+    spec: ModelSpec, convs: list[Conversation], meta: dict[str, Any] | None = None
+) -> UtteranceClassifier:
     """Fit one classifier on ``convs``; deterministic for the same data."""
     from sklearn.linear_model import LogisticRegression
 
@@ -163,8 +168,8 @@ def fit_model(spec: ModelSpec, convs: list[Conversation], meta: dict | None = No
     )
 
 
-def scores(y_true: Iterable[str], y_pred: Iterable[str], labels: Iterable[str]) -> dict:
-    """Macro-F1, per-class F1, accuracy and support."""
+def scores(y_true: Iterable[str], y_pred: Iterable[str], labels: Iterable[str]) -> dict[str, Any]:
+    """Macro-F1, per-class F1, accuracy and support (a JSON report, as the others here)."""
     from sklearn.metrics import accuracy_score, f1_score
 
     labels = list(labels)
@@ -179,7 +184,7 @@ def scores(y_true: Iterable[str], y_pred: Iterable[str], labels: Iterable[str]) 
     }
 
 
-def cross_validate(spec: ModelSpec, corpus: Corpus, folds: int = 5) -> dict:
+def cross_validate(spec: ModelSpec, corpus: Corpus, folds: int = 5) -> dict[str, Any]:
     """Grouped k-fold CV on the training transcripts only (for choosing hyperparameters)."""
     train = corpus.split(test=False)
     y_true: list[str] = []
@@ -198,15 +203,15 @@ def train(
     data_dir: Path | str | None = None,
     out_dir: Path | str | None = None,
     names: Iterable[str] = ("therapist", "client"),
-) -> dict[str, dict]:
+) -> dict[str, dict[str, str]]:
     """Train the classifiers on the training transcripts and write them to ``out_dir``."""
     corpus = load_annomi(data_dir)
     out = Path(out_dir) if out_dir else MODEL_DIR
     train_convs = corpus.split(test=False)
-    result = {}
+    result: dict[str, dict[str, str]] = {}
     for name in names:
         spec = SPECS[name]
-        meta = {
+        meta: dict[str, Any] = {
             "version": f"{MODEL_VERSION}+annomi.{corpus.sha256[:12]}",
             "model_version": MODEL_VERSION,
             "training_data": DATA_FILE,
@@ -224,12 +229,14 @@ def train(
     return result
 
 
-def evaluate(data_dir: Path | str | None = None, model_dir: Path | str | None = None) -> dict:
+def evaluate(
+    data_dir: Path | str | None = None, model_dir: Path | str | None = None
+) -> dict[str, Any]:
     """Score the shipped (or given) models on the fixed test transcripts."""
     corpus = load_annomi(data_dir)
     models = load_models(str(model_dir) if model_dir else None)
     test = corpus.split(test=True)
-    out: dict = {
+    out: dict[str, Any] = {
         "split": f"test: transcript_id % {TEST_MODULUS} == 0",
         "test_transcripts": len(test),
         "data_sha256": corpus.sha256,
@@ -247,7 +254,7 @@ def evaluate(data_dir: Path | str | None = None, model_dir: Path | str | None = 
     return out
 
 
-def evaluate_open_questions(full_csv: Path) -> dict:
+def evaluate_open_questions(full_csv: Path) -> dict[str, Any]:
     """Score the open/closed wording rule against AnnoMI-full's ``question_subtype``.
 
     Test transcripts only; each utterance once (the first annotation of the seven
