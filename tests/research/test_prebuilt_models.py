@@ -8,7 +8,6 @@ each level one multiple-group model (``reference/make_reference_issue18.R``).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -18,7 +17,7 @@ from alliance.research.models import (
     fit_measurement_invariance,
 )
 
-from .conftest import REFERENCE, read_reference
+from .conftest import REFERENCE, assert_matches_lavaan
 
 ITEMS = {
     "goal": [f"goal{i}" for i in range(1, 5)],
@@ -34,14 +33,7 @@ MEASURES = ["npar", "chisq", "df", "cfi", "tli", "rmsea", "srmr"]
 
 
 def _check(fit, name, keys=("lhs", "op", "rhs"), extra=()):
-    ref = read_reference(f"{name}_estimates.csv")
-    merged = ref.merge(fit.estimates, on=list(keys), how="outer", indicator=True)
-    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
-    np.testing.assert_allclose(merged["est_y"], merged["est_x"], rtol=0, atol=1e-4)
-    np.testing.assert_allclose(merged["se_y"], merged["se_x"], rtol=0, atol=1e-3)
-    fit_ref = read_reference(f"{name}_fit.csv").set_index("measure")["value"]
-    for measure in [*MEASURES, *extra]:
-        assert fit.fit[measure] == pytest.approx(fit_ref[measure], abs=1e-3), measure
+    assert_matches_lavaan(fit, name, [*MEASURES, *extra], keys=keys)
 
 
 def test_ordinal_prebuilt_models_match_lavaan():

@@ -7,13 +7,12 @@ Tolerances (issue 18): 1e-4 for estimates, 1e-3 for standard errors and fit meas
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from alliance.research.sem import fit_sem
 
-from .conftest import REFERENCE, read_reference
+from .conftest import REFERENCE, assert_matches_lavaan
 
 HS = (REFERENCE / "hs.lav").read_text()
 DATA = pd.read_csv(REFERENCE / "hs.csv")
@@ -30,16 +29,8 @@ CASES = {
 def test_multiple_groups_match_lavaan(name):
     fit = fit_sem(HS, DATA, group="school", **CASES[name])
     assert fit.converged
-    ref = read_reference(f"{name}_estimates.csv")
-    keys = ["lhs", "op", "rhs", "group"]
-    merged = ref.merge(fit.estimates, on=keys, how="outer", indicator=True)
-    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
-    np.testing.assert_allclose(merged["est_y"], merged["est_x"], rtol=0, atol=1e-4)
-    np.testing.assert_allclose(merged["se_y"], merged["se_x"], rtol=0, atol=1e-3)
-    fit_ref = read_reference(f"{name}_fit.csv").set_index("measure")["value"]
     extra = ["chisq.scaled", "pvalue.scaled", "chisq.scaling.factor"] if "mlr" in name else []
-    for measure in MEASURES + extra:
-        assert fit.fit[measure] == pytest.approx(fit_ref[measure], abs=1e-3), measure
+    assert_matches_lavaan(fit, name, MEASURES + extra, keys=("lhs", "op", "rhs", "group"))
     assert fit.options["group_labels"] == ["Pasteur", "Grant-White"]
 
 

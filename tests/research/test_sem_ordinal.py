@@ -18,7 +18,7 @@ import pytest
 from alliance.research.sem import fit_sem
 from alliance.research.sem.ordinal import bivariate_cdf
 
-from .conftest import REFERENCE, read_reference
+from .conftest import REFERENCE, assert_matches_lavaan, read_reference
 
 HS = (REFERENCE / "hs.lav").read_text()
 DATA = pd.read_csv(REFERENCE / "hs_ordinal.csv")
@@ -42,14 +42,7 @@ def test_wlsmv_matches_lavaan():
     fit = fit_sem(HS, DATA, ordered=ITEMS)
     assert fit.converged
     assert fit.options["estimator"] == "WLSMV"
-    ref = read_reference("hs_wlsmv_estimates.csv")
-    merged = ref.merge(fit.estimates, on=["lhs", "op", "rhs"], how="outer", indicator=True)
-    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
-    np.testing.assert_allclose(merged["est_y"], merged["est_x"], rtol=0, atol=1e-4)
-    np.testing.assert_allclose(merged["se_y"], merged["se_x"], rtol=0, atol=1e-3)
-    fit_ref = read_reference("hs_wlsmv_fit.csv").set_index("measure")["value"]
-    for measure in MEASURES:
-        assert fit.fit[measure] == pytest.approx(fit_ref[measure], abs=1e-3), measure
+    assert_matches_lavaan(fit, "hs_wlsmv", MEASURES)
     thresholds = fit.estimates[fit.estimates["op"] == "|"]
     assert list(thresholds["rhs"][:3]) == ["t1", "t2", "t3"]
     assert len(thresholds) == 27
@@ -117,19 +110,16 @@ def test_wlsmv_with_groups_matches_lavaan(name):
     fit = fit_sem(HS, DATA, ordered=ITEMS, group="school", group_equal=GROUP_CASES[name])
     assert fit.converged
     assert fit.options["group_labels"] == ["Pasteur", "Grant-White"]
-    ref = read_reference(f"hs_group_wlsmv_{name}_estimates.csv")
-    keys = ["lhs", "op", "rhs", "group"]
-    merged = ref.merge(fit.estimates, on=keys, how="outer", indicator=True)
-    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
-    np.testing.assert_allclose(merged["est_y"], merged["est_x"], rtol=0, atol=1e-4)
-    np.testing.assert_allclose(merged["se_y"], merged["se_x"], rtol=0, atol=1e-3)
-    fit_ref = read_reference(f"hs_group_wlsmv_{name}_fit.csv").set_index("measure")["value"]
-    for measure in MEASURES:
-        # lavaan stops about 1e-5 short of the minimum with equal loadings and thresholds
-        # (its estimates give a DWLS objective 1.7e-8 above ours); the scaled statistic,
-        # computed there, moves by 1.2e-3 of 157.7, so it is compared to 1e-5 of its size
-        tolerance = {"rel": 1e-5} if measure == "chisq.scaled" else {}
-        assert fit.fit[measure] == pytest.approx(fit_ref[measure], abs=1e-3, **tolerance), measure
+    # lavaan stops about 1e-5 short of the minimum with equal loadings and thresholds (its
+    # estimates give a DWLS objective 1.7e-8 above ours); the scaled statistic, computed
+    # there, moves by 1.2e-3 of 157.7, so it is compared to 1e-5 of its size
+    assert_matches_lavaan(
+        fit,
+        f"hs_group_wlsmv_{name}",
+        MEASURES,
+        keys=("lhs", "op", "rhs", "group"),
+        relative={"chisq.scaled": 1e-5},
+    )
 
 
 def test_equal_thresholds_free_scale_factors_and_latent_means_after_the_first_group():
