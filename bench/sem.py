@@ -15,8 +15,8 @@ the same run. Both sides are timed warm: one warm-up fit, then the best of ``--r
 fits in the same process (the same R session for lavaan), fitting only, with the data
 already in memory. The script prints both times, the ratio and the largest absolute
 difference of any estimate and standard error. Targets (issue 18): RI-CLPM >= 5x,
-FIML >= 10x, MLR, multiple groups and WLSMV >= 3x (a three-factor CFA on 2,000 and
-100,000 persons, ``--cfa-persons``), within 1e-4 (estimates) of lavaan.
+FIML >= 10x, MLR, multiple groups and WLSMV (one group and two) >= 3x (a three-factor CFA
+on 2,000 and 100,000 persons, ``--cfa-persons``), within 1e-4 (estimates) of lavaan.
 """
 
 from __future__ import annotations
@@ -246,8 +246,8 @@ def main() -> None:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=["riclpm", "fiml", "mlr", "groups", "wlsmv"],
-        default=["riclpm", "fiml", "mlr", "groups", "wlsmv"],
+        choices=["riclpm", "fiml", "mlr", "groups", "wlsmv", "wlsmv-groups"],
+        default=["riclpm", "fiml", "mlr", "groups", "wlsmv", "wlsmv-groups"],
         help="run only these comparisons",
     )
     args = parser.parse_args()
@@ -307,6 +307,22 @@ def main() -> None:
                 ordinal,
                 {"ordered": [f"x{i}" for i in range(1, 10)]},
                 'ordered = paste0("x", 1:9), estimator = "WLSMV"',
+                repeat=args.repeat,
+                target=3,
+            )
+        if "wlsmv-groups" in run:
+            compare(
+                "Three-factor CFA, four ordered categories, two groups, equal loadings and "
+                "thresholds (WLSMV)",
+                CFA,
+                ordinal,
+                {
+                    "ordered": [f"x{i}" for i in range(1, 10)],
+                    "group": "service",
+                    "group_equal": "loadings,thresholds",
+                },
+                'ordered = paste0("x", 1:9), estimator = "WLSMV", group = "service", '
+                'group.equal = c("loadings", "thresholds")',
                 repeat=args.repeat,
                 target=3,
             )
