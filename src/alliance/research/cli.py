@@ -143,7 +143,7 @@ def fit(
         err.print("[yellow]Warning: the optimiser did not converge.[/yellow]")
 
 
-def _num(value) -> str:
+def _num(value: float | None) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "NA"
     return f"{value:.3f}"

@@ -52,9 +52,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .multilevel import Table, as_pandas
 
 __all__ = [
     "TIDY_COLUMNS",
@@ -121,7 +124,7 @@ def research_id(project_key: bytes | str, kind: str, key: object) -> str:
     return f"{prefix}{digest[:20]}"
 
 
-def safe_name(*parts: str) -> str:
+def safe_name(*parts: str | int) -> str:
     """Return a column name from `parts`: lower-case letters, digits and _, at most 64."""
     name = "_".join(str(p) for p in parts)
     name = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_").lower()
@@ -168,7 +171,7 @@ def _validate(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _to_bool(value) -> bool | None:
+def _to_bool(value: object) -> bool | None:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, str):
@@ -182,10 +185,10 @@ def _to_bool(value) -> bool | None:
 
 
 def build_datasets(
-    tidy,
+    tidy: Table,
     project_key: bytes | str,
     *,
-    instruments: Mapping[str, Mapping] | None = None,
+    instruments: Mapping[str, Mapping[str, Any]] | None = None,
     max_waves: int | None = None,
 ) -> ResearchDataset:
     """Build the consented, pseudonymised long and wide data sets with codebooks.
@@ -199,8 +202,7 @@ def build_datasets(
         "subscales": {name: label}}``
     max_waves : keep sessions 1..max_waves in the wide form (default: all)
     """
-    frame = tidy.to_pandas() if hasattr(tidy, "to_pandas") else pd.DataFrame(tidy)
-    frame = _validate(frame)
+    frame = _validate(as_pandas(tidy))
     meta = dict(instruments or {})
     consent = frame.groupby("client_key")["research_consent"].agg(
         lambda s: bool(s.notna().all() and s.all())
@@ -211,9 +213,9 @@ def build_datasets(
 
     ids = {}
     for kind in ("client", "episode", "practitioner"):
-        col = frame[f"{kind}_key"]
-        mapping = {k: research_id(project_key, kind, k) for k in col.unique()}
-        ids[f"{kind}_id"] = col.map(mapping)
+        key_column = frame[f"{kind}_key"]
+        mapping = {k: research_id(project_key, kind, k) for k in key_column.unique()}
+        ids[f"{kind}_id"] = key_column.map(mapping)
     frame = frame.assign(
         **ids,
         days_since_start=(frame["session_date"] - frame["episode_start"]).dt.days.astype(int),
@@ -252,8 +254,8 @@ def build_datasets(
     codebook_long = _codebook(long, item_meta, subscales, meta)
 
     wide = _wide(long, subscales, max_waves)
-    names = {safe_name(i): i for i in long["instrument"].unique()}
-    codebook_wide = _codebook_wide(wide, names, meta)
+    instrument_names = {safe_name(i): i for i in long["instrument"].unique()}
+    codebook_wide = _codebook_wide(wide, instrument_names, meta)
     return ResearchDataset(
         long=long,
         wide=wide,
@@ -264,7 +266,7 @@ def build_datasets(
     )
 
 
-def _natural(name: str):
+def _natural(name: str) -> list[int | str]:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
@@ -292,7 +294,7 @@ def _wide(long: pd.DataFrame, subscales: list[str], max_waves: int | None) -> pd
             if part[col].isna().all():
                 continue
             wave = part.pivot(index="episode_id", columns="session_number", values=col)
-            wave.columns = [safe_name(inst, col, f"s{s}") for s in wave.columns]
+            wave.columns = [safe_name(str(inst), col, f"s{s}") for s in wave.columns]
             pieces.append(wave)
     wide = pieces[0].set_index("episode_id")
     for piece in pieces[1:]:
@@ -330,7 +332,12 @@ def _values(series: pd.Series, kind: str) -> str:
     return f"{vals.min():g} to {vals.max():g}"
 
 
-def _codebook(long, item_meta, subscales, meta) -> pd.DataFrame:
+def _codebook(
+    long: pd.DataFrame,
+    item_meta: pd.DataFrame,
+    subscales: list[str],
+    meta: Mapping[str, Mapping[str, Any]],
+) -> pd.DataFrame:
     rows = []
     for col in long.columns:
         kind = _type(long[col])
@@ -338,8 +345,8 @@ def _codebook(long, item_meta, subscales, meta) -> pd.DataFrame:
         licence = ""
         label = _BASE_LABELS.get(col, "")
         if col in item_meta.index:
-            instrument = item_meta.loc[col, "instrument"]
-            item = item_meta.loc[col, "item"]
+            instrument = str(item_meta.loc[col, "instrument"])
+            item = str(item_meta.loc[col, "item"])
             m = meta.get(instrument, {})
             label = m.get("items", {}).get(item) or f"{m.get('label', instrument)}: item {item}"
             licence = m.get("licence", "")
@@ -368,7 +375,9 @@ def _codebook(long, item_meta, subscales, meta) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _codebook_wide(wide, instruments: dict[str, str], meta) -> pd.DataFrame:
+def _codebook_wide(
+    wide: pd.DataFrame, instruments: dict[str, str], meta: Mapping[str, Mapping[str, Any]]
+) -> pd.DataFrame:
     rows = []
     for col in wide.columns:
         kind = _type(wide[col])
@@ -429,7 +438,7 @@ def write_dataset(
 
         out = frame.copy()
         labels = dict(zip(codebook["variable"], codebook["label"], strict=True))
-        value_labels: dict[str, dict] = {}
+        value_labels: dict[str, dict[float, str]] = {}
         for col in out.columns:
             kind = codebook.set_index("variable").loc[col, "type"]
             if kind == "boolean":

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from .multilevel import Table
 from .sem import SemFit, fit_sem
 
 __all__ = [
@@ -132,7 +133,9 @@ def riclpm_syntax(x: Sequence[str], y: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fit_variant(syntax: str, data, *, missing: str, ordinal: bool, estimator) -> SemFit:
+def _fit_variant(
+    syntax: str, data: Table, *, missing: str, ordinal: bool, estimator: str | None
+) -> SemFit:
     if ordinal:
         # Likert items as ordered categories: WLSMV on complete cases, as lavaan
         return fit_sem(syntax, data, ordered=True, estimator=estimator)
@@ -140,11 +143,11 @@ def _fit_variant(syntax: str, data, *, missing: str, ordinal: bool, estimator) -
 
 
 def fit_alliance_flourishing(
-    data,
-    goal,
-    task,
-    bond,
-    flourishing,
+    data: Table,
+    goal: Sequence[str],
+    task: Sequence[str],
+    bond: Sequence[str],
+    flourishing: Sequence[str],
     *,
     missing: str = "ml",
     ordinal: bool = False,
@@ -161,11 +164,11 @@ def fit_alliance_flourishing(
 
 
 def fit_alliance_wellbeing(
-    data,
-    goal,
-    task,
-    bond,
-    dimensions,
+    data: Table,
+    goal: Sequence[str],
+    task: Sequence[str],
+    bond: Sequence[str],
+    dimensions: Mapping[str, Sequence[str]],
     *,
     second_order: bool = True,
     missing: str = "ml",
@@ -196,7 +199,7 @@ ORDINAL_INVARIANCE_LEVELS: dict[str, tuple[str, ...]] = {
 
 
 def fit_measurement_invariance(
-    data,
+    data: Table,
     factors: Mapping[str, Sequence[str]],
     group: str,
     *,
@@ -264,7 +267,7 @@ def fit_measurement_invariance(
     return fits, pd.DataFrame(rows)
 
 
-def fit_riclpm(data, x: Sequence[str], y: Sequence[str], *, missing: str = "ml") -> SemFit:
+def fit_riclpm(data: Table, x: Sequence[str], y: Sequence[str], *, missing: str = "ml") -> SemFit:
     """Fit model (c) to wide data (one row per episode, one column per wave).
 
     Full-information ML by default: clients miss sessions, and FIML uses every

@@ -8,14 +8,16 @@ Rows with a missing item are dropped (listwise), as a scale score would be.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .datasets import safe_name
+from .multilevel import Table, as_pandas
 from .sem import SemFit, fit_sem
 
 __all__ = [
@@ -31,15 +33,15 @@ __all__ = [
 ]
 
 
-def _items(data, items: Sequence[str] | None) -> pd.DataFrame:
-    frame = data.to_pandas() if hasattr(data, "to_pandas") else pd.DataFrame(data)
+def _items(data: Table, items: Sequence[str] | None) -> pd.DataFrame:
+    frame = as_pandas(data)
     cols = list(items) if items is not None else list(frame.columns)
     absent = [c for c in cols if c not in frame.columns]
     if absent:
         raise KeyError(f"items not in the data: {', '.join(absent)}")
     if len(cols) < 2:
         raise ValueError("reliability needs at least two items")
-    out = frame[cols].apply(pd.to_numeric, errors="coerce").dropna()
+    out: pd.DataFrame = frame[cols].apply(pd.to_numeric, errors="coerce").dropna()
     if len(out) < 3:
         raise ValueError("fewer than three complete rows")
     return out
@@ -60,7 +62,7 @@ class AlphaResult:
 
 
 def cronbach_alpha(
-    data, items: Sequence[str] | None = None, *, confidence: float = 0.95
+    data: Table, items: Sequence[str] | None = None, *, confidence: float = 0.95
 ) -> AlphaResult:
     """Cronbach's alpha of ``items`` with a Feldt confidence interval.
 
@@ -93,7 +95,7 @@ def cronbach_alpha(
     )
 
 
-def item_total(data, items: Sequence[str] | None = None) -> pd.DataFrame:
+def item_total(data: Table, items: Sequence[str] | None = None) -> pd.DataFrame:
     """Item statistics: mean, sd, item–total r, corrected (item–rest) r, alpha if dropped.
 
     Columns: ``item, mean, sd, r_total, r_drop, alpha_if_dropped`` (``r_drop`` is
@@ -125,12 +127,12 @@ class OmegaResult:
     """McDonald's omega total from a one-factor model, with the model's fit."""
 
     omega_total: float
-    loadings: pd.Series  # standardised loadings
-    fit: dict
+    loadings: pd.Series[float]  # standardised loadings
+    fit: dict[str, float]
     n: int
 
 
-def mcdonald_omega(data, items: Sequence[str] | None = None) -> OmegaResult:
+def mcdonald_omega(data: Table, items: Sequence[str] | None = None) -> OmegaResult:
     """McDonald's omega total from a one-factor ML CFA.
 
     omega = (sum lambda)^2 phi / ((sum lambda)^2 phi + sum theta), with loadings lambda,
@@ -144,17 +146,19 @@ def mcdonald_omega(data, items: Sequence[str] | None = None) -> OmegaResult:
     fit = fit_sem(model, x)
     est = fit.estimates
     lam = est[(est.op == "=~")].set_index("rhs")["est"].reindex(cols)
-    theta = est[(est.op == "~~") & (est.lhs == est.rhs) & (est.lhs != "f")]
-    theta = theta.set_index("lhs")["est"].reindex(cols)
+    residual = est[(est.op == "~~") & (est.lhs == est.rhs) & (est.lhs != "f")]
+    theta = residual.set_index("lhs")["est"].reindex(cols)
     phi = float(est[(est.op == "~~") & (est.lhs == "f")]["est"].iloc[0])
     common = lam.sum() ** 2 * phi
     omega = common / (common + theta.sum())
-    sd = np.sqrt(np.diag(fit.implied_cov.loc[cols, cols]))
+    implied = fit.implied_cov
+    assert isinstance(implied, pd.DataFrame)  # one group: one frame
+    sd = np.sqrt(np.diag(implied.loc[cols, cols]))
     std = lam * math.sqrt(phi) / sd
     return OmegaResult(float(omega), std.rename("loading"), dict(fit.fit), len(x))
 
 
-def reliability_table(data, scales: dict[str, Sequence[str]]) -> pd.DataFrame:
+def reliability_table(data: Table, scales: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """Alpha (with CI), omega total and score mean/sd per scale.
 
     Columns: ``scale, k, n, alpha, alpha_ci_low, alpha_ci_high, omega_total, mean, sd``.
@@ -185,9 +189,9 @@ def reliability_table(data, scales: dict[str, Sequence[str]]) -> pd.DataFrame:
 def reliability_from_long(
     long: pd.DataFrame,
     instrument: str,
-    scales: dict[str, Sequence[str]],
+    scales: Mapping[str, Sequence[str]],
     *,
-    occasion: str = "first",
+    occasion: Literal["first", "last", "all"] = "first",
 ) -> pd.DataFrame:
     """``reliability_table`` for one instrument of a long research data set.
 
@@ -212,8 +216,8 @@ def reliability_from_long(
 _FIT_COLUMNS = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic"]
 
 
-def _fit_row(name: str, fit: SemFit) -> dict:
-    row = {"model": name, **{k: fit.fit[k] for k in _FIT_COLUMNS}}
+def _fit_row(name: str, fit: SemFit) -> dict[str, str | float]:
+    row: dict[str, str | float] = {"model": name, **{k: fit.fit[k] for k in _FIT_COLUMNS}}
     row["df"] = int(row["df"])
     return row
 
@@ -232,7 +236,7 @@ def _difference(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def compare_alliance_structures(
-    data, goal: Sequence[str], task: Sequence[str], bond: Sequence[str]
+    data: Table, goal: Sequence[str], task: Sequence[str], bond: Sequence[str]
 ) -> tuple[pd.DataFrame, dict[str, SemFit]]:
     """CFA of an alliance measure: three correlated factors (goal, task, bond) vs one.
 
@@ -291,7 +295,7 @@ def invariance_syntax(early: Sequence[str], late: Sequence[str]) -> dict[str, st
 
 
 def measurement_invariance(
-    data, early: Sequence[str], late: Sequence[str], *, missing: str = "listwise"
+    data: Table, early: Sequence[str], late: Sequence[str], *, missing: str = "listwise"
 ) -> tuple[pd.DataFrame, dict[str, SemFit]]:
     """Longitudinal measurement invariance (configural, metric, scalar) of one factor.
 
@@ -304,7 +308,7 @@ def measurement_invariance(
     (2000). Organizational Research Methods, 3, 4-70.
     """
     syntax = invariance_syntax(early, late)
-    frame = data.to_pandas() if hasattr(data, "to_pandas") else pd.DataFrame(data)
+    frame = as_pandas(data)
     fits = {k: fit_sem(v, frame, missing=missing) for k, v in syntax.items()}
     table = pd.DataFrame([_fit_row(k, v) for k, v in fits.items()])
     return _difference(table), fits

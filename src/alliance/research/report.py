@@ -19,10 +19,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from .datasets import build_datasets, safe_name
 from .models import fit_riclpm, riclpm_paths
-from .multilevel import alliance_outcome_model
+from .multilevel import Table, alliance_outcome_model
 from .psychometrics import compare_alliance_structures, measurement_invariance, reliability_table
 from .simulate import WAI_SUBSCALES
 
@@ -59,7 +60,7 @@ figure{margin:1rem 0}.scroll{overflow-x:auto}figcaption{font-size:.9rem;color:#4
 """
 
 
-def _fmt(value, digits: int = 3) -> str:
+def _fmt(value: object, digits: int = 3) -> str:
     if value is None:
         return "NA"
     if isinstance(value, bool | np.bool_):
@@ -121,10 +122,10 @@ def line_chart_svg(
         y1 = y0 + 1
     left, right, top, bottom = 56, 16, 28, 44
 
-    def px(x):
+    def px(x: float) -> float:
         return left + (x - x0) / (x1 - x0) * (width - left - right)
 
-    def py(y):
+    def py(y: float) -> float:
         return height - bottom - (y - y0) / (y1 - y0) * (height - top - bottom)
 
     parts = [
@@ -171,11 +172,11 @@ def line_chart_svg(
                 for x, y in zip(frame["x"][::-1], frame["lo"][::-1], strict=True)
             ]
             parts.append(f"<polygon points='{' '.join(pts)}' fill='{colour}' opacity='0.15'/>")
-        pts = " ".join(
+        line = " ".join(
             f"{px(x):.1f},{py(y):.1f}" for x, y in zip(frame["x"], frame["y"], strict=True)
         )
         parts.append(
-            f"<polyline points='{pts}' fill='none' stroke='{colour}' "
+            f"<polyline points='{line}' fill='none' stroke='{colour}' "
             f"stroke-width='{1 if thin else 2.5}'/>"
         )
         if not thin:
@@ -212,7 +213,7 @@ def _mean_by_session(long: pd.DataFrame, instrument: str) -> pd.DataFrame:
 
 
 def build_report(
-    tidy,
+    tidy: Table,
     *,
     seed: int = 20240601,
     project_key: bytes | str | None = None,
@@ -360,7 +361,9 @@ def build_report(
     try:
         if wide.shape[0] < 50 or wide.shape[1] < 2 * riclpm_waves:
             raise ValueError(f"needs 50+ episodes with sessions 1-{riclpm_waves}")
-        wide.columns = [f"{'x' if a == 'alliance' else 'y'}{s}" for a, s in wide.columns]
+        pairs = wide.columns
+        assert isinstance(pairs, pd.MultiIndex)  # (value, session): two values pivoted
+        wide.columns = [f"{'x' if a == 'alliance' else 'y'}{s}" for a, s in pairs]
         x = [f"x{t}" for t in waves]
         y = [f"y{t}" for t in waves]
         ri = fit_riclpm(wide.reset_index(), x, y)
@@ -385,7 +388,7 @@ def build_report(
         mean = _mean_by_session(long, inst)
         part = long[long["instrument"] == inst]
         episodes = part["episode_id"].unique()
-        pick = (
+        pick: NDArray[np.object_] | list[str] = (
             rng.choice(episodes, size=min(12, len(episodes)), replace=False)
             if len(episodes)
             else []

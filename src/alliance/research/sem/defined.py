@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Mapping
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = ["compile_definition", "defined_estimates", "defined_values"]
 
@@ -23,7 +24,7 @@ _FUNCS: dict[str, Callable[[float], float]] = {
     "sqrt": math.sqrt,
     "abs": abs,
 }
-_BINOPS = {
+_BINOPS: dict[type[ast.operator], Callable[[float, float], float]] = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
     ast.Mult: lambda a, b: a * b,
@@ -71,17 +72,17 @@ def _evaluate(node: ast.AST, values: Mapping[str, float]) -> float:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         value = _evaluate(node.operand, values)
         return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, ast.Call):
-        return float(_FUNCS[node.func.id](*(_evaluate(a, values) for a in node.args)))  # type: ignore[union-attr]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return float(_FUNCS[node.func.id](*(_evaluate(a, values) for a in node.args)))
     raise ValueError(f"cannot evaluate {ast.dump(node)}")
 
 
 def defined_values(
     definitions: list[tuple[str, str]],
-    thetas: np.ndarray,
+    thetas: NDArray[np.float64],
     labels: Mapping[str, int],
     constants: Mapping[str, float],
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     """Values of ``definitions`` for each row of ``thetas`` (R x q), as an R x D array."""
     trees = [(name, compile_definition(expr)[0]) for name, expr in definitions]
     out = np.empty((len(thetas), len(trees)))
@@ -99,15 +100,15 @@ def defined_values(
 
 def defined_estimates(
     definitions: list[tuple[str, str]],
-    theta: np.ndarray,
-    vcov: np.ndarray,
+    theta: NDArray[np.float64],
+    vcov: NDArray[np.float64],
     labels: Mapping[str, int],
     constants: Mapping[str, float],
 ) -> list[tuple[float, float]]:
     """Estimates and delta-method SEs of ``definitions`` ((name, expression) in order)."""
     trees = [(name, compile_definition(expr)[0]) for name, expr in definitions]
 
-    def evaluate(th: np.ndarray) -> np.ndarray:
+    def evaluate(th: NDArray[np.float64]) -> NDArray[np.float64]:
         values = dict(constants)
         values.update({k: float(th[i]) for k, i in labels.items()})
         out = []

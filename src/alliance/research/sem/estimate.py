@@ -34,18 +34,22 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Literal, NotRequired, TypedDict
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from scipy import linalg, special, stats
 
 from .._blas import single_thread_blas
+from ..multilevel import Table, as_pandas
 from .defined import defined_estimates, defined_values
 from .likelihood import LOG2PI, Patterns, em_saturated, loglik_parts
 from .ordinal import ordinal_stats
-from .partable import ParTable, build_partable, split_groups
-from .ram import RamModel
+from .partable import ParRow, ParTable, build_partable, split_groups
+from .ram import ImpliedDeriv, RamModel
 from .robust import h1_observed_information, h1_scores, moment_jacobian, scaling_trace
 from .wls import (
     OrdinalGroup,
@@ -56,6 +60,22 @@ from .wls import (
 )
 
 __all__ = ["SemFit", "fit_sem"]
+
+
+class _Record(TypedDict):
+    """One row of ``SemFit.estimates`` while it is built."""
+
+    lhs: str
+    op: str
+    rhs: str
+    label: str
+    free: bool
+    est: float
+    se: float
+    z: float
+    pvalue: float
+    std_all: NotRequired[float]
+    group: NotRequired[str]
 
 
 # --------------------------------------------------------------------------- results
@@ -71,10 +91,11 @@ class SemFit:
     converged: bool
     iterations: int
     max_gradient: float
-    vcov: np.ndarray
-    implied_cov: pd.DataFrame
-    implied_mean: pd.Series | None
-    options: dict = field(default_factory=dict)
+    vcov: NDArray[np.float64]
+    # one frame (series) per group label when the model has groups
+    implied_cov: pd.DataFrame | dict[str, pd.DataFrame]
+    implied_mean: pd.Series[float] | dict[str, pd.Series[float]] | None
+    options: dict[str, Any] = field(default_factory=dict)  # JSON-ready
 
     def free_parameters(self) -> pd.DataFrame:
         """The free parameters only, with lavaan's column names."""
@@ -96,14 +117,14 @@ class SemFit:
         out = self.estimates[self.estimates["op"] == ":="]
         return out[self._columns()].reset_index(drop=True)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: every free parameter, defined parameters and the fit measures."""
 
-        def clean(v):
+        def clean(v: float) -> float | None:
             v = float(v)
             return None if not math.isfinite(v) else v
 
-        def rows(frame: pd.DataFrame) -> list[dict]:
+        def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
             out = []
             for r in frame.to_dict("records"):
                 row = {k: r[k] for k in ("lhs", "op", "rhs")}
@@ -128,16 +149,16 @@ class SemFit:
 # --------------------------------------------------------------------------- fitting
 
 
-def _as_frame(data) -> pd.DataFrame:
+def _as_frame(data: Table) -> pd.DataFrame:
+    """Return ``data`` as a pandas frame; a pandas frame itself, not a copy."""
     if isinstance(data, pd.DataFrame):
         return data
-    to_pandas = getattr(data, "to_pandas", None)
-    if to_pandas is not None:  # polars
-        return to_pandas()
-    return pd.DataFrame(data)
+    return as_pandas(data)
 
 
-def _start_values(pt: ParTable, model: RamModel, cov: np.ndarray, mean: np.ndarray):
+def _start_values(
+    pt: ParTable, model: RamModel, cov: NDArray[np.float64], mean: NDArray[np.float64]
+) -> NDArray[np.float64]:
     theta = np.full(pt.n_free, np.nan)
     ov_pos = {n: i for i, n in enumerate(pt.ov)}
     marker: dict[str, tuple[str, float]] = {}
@@ -173,36 +194,40 @@ def _start_values(pt: ParTable, model: RamModel, cov: np.ndarray, mean: np.ndarr
 
 
 class _Objective:
-    def __init__(self, model: RamModel, pat: Patterns, meanstructure: bool):
+    """Minus the log-likelihood per case of one group, its gradient and information."""
+
+    def __init__(self, model: RamModel, pat: Patterns, meanstructure: bool) -> None:
         self.model = model
         self.pat = pat
         self.meanstructure = meanstructure
-        self._last: tuple[bytes, tuple] | None = None
+        self._last: tuple[bytes, ImpliedDeriv] | None = None
 
-    def _implied_deriv(self, theta):
+    def _implied_deriv(self, theta: NDArray[np.float64]) -> ImpliedDeriv:
         """implied(theta, deriv=True), reused when asked again at the same theta."""
         key = theta.tobytes()
         if self._last is None or self._last[0] != key:
             self._last = (key, self.model.implied(theta, deriv=True))
         return self._last[1]
 
-    def value(self, theta):
+    def value(self, theta: NDArray[np.float64]) -> float:
+        """Return the objective at ``theta`` (infinite where Sigma is not PD)."""
         sigma, mu, _, _ = self.model.implied(theta)
         parts = loglik_parts(self.pat, sigma, mu if self.meanstructure else None)
         return math.inf if parts is None else parts[0]
 
-    def value_grad(self, theta):
+    def value_grad(self, theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64] | None]:
+        """Return the objective and its gradient (None where Sigma is not PD)."""
         sigma, mu, ds, dm = self._implied_deriv(theta)
         parts = loglik_parts(self.pat, sigma, mu if self.meanstructure else None)
         if parts is None:
             return math.inf, None
         f, w_s, w_m = parts
-        g = np.einsum("kij,ij->k", ds, w_s)
+        g: NDArray[np.float64] = np.einsum("kij,ij->k", ds, w_s)
         if self.meanstructure:
             g = g + dm @ w_m
         return f, g
 
-    def expected_information(self, theta):
+    def expected_information(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
         """Unit expected information, pattern-weighted (Fisher scoring matrix)."""
         sigma, _mu, ds, dm = self._implied_deriv(theta)
         q = self.model.q
@@ -221,7 +246,7 @@ class _Objective:
             info += part / self.pat.n_total
         return (info + info.T) / 2
 
-    def hessian(self, theta):
+    def hessian(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
         """Forward differences of the analytic gradient, symmetrised (q + 1 gradients).
 
         With h = 1e-7 |theta| the truncation error is ~1e-7 and the rounding error
@@ -248,7 +273,9 @@ class _Objective:
         return (hess + hess.T) / 2
 
 
-def _optimise(obj: _Objective, theta: np.ndarray, *, hessian_polish: bool, max_iter: int = 500):
+def _optimise(
+    obj: _Objective, theta: NDArray[np.float64], *, hessian_polish: bool, max_iter: int = 500
+) -> tuple[NDArray[np.float64], float, NDArray[np.float64], int, bool, NDArray[np.float64] | None]:
     """Fisher scoring with a line search, then (optionally) Newton on the numeric Hessian.
 
     With complete data the Fisher (expected-information) steps converge fast on their
@@ -263,7 +290,7 @@ def _optimise(obj: _Objective, theta: np.ndarray, *, hessian_polish: bool, max_i
     iterations = 0
     newton = False
     fisher_close = 0
-    hmat = None
+    hmat: NDArray[np.float64] | None = None
     for iterations in range(1, max_iter + 1):  # noqa: B007
         hmat = obj.hessian(theta) if newton else obj.expected_information(theta)
         try:
@@ -290,6 +317,8 @@ def _optimise(obj: _Objective, theta: np.ndarray, *, hessian_polish: bool, max_i
         moved = np.abs(candidate - theta).max() if candidate is not theta else 0.0
         theta = candidate
         f, g = obj.value_grad(theta)
+        if g is None:  # not reached: the line search accepts admissible points only
+            raise FloatingPointError("the line search left the admissible region")
         gmax = float(np.abs(g).max())
         if gmax < 1e-12 or decrement < 1e-20 or (newton and moved < 1e-14):
             reuse = newton and moved < 1e-7  # the Hessian is still good for the SEs
@@ -302,7 +331,7 @@ def _optimise(obj: _Objective, theta: np.ndarray, *, hessian_polish: bool, max_i
     return theta, f, g, iterations, False, None
 
 
-def _add_standardized(records: list[dict], ram: RamModel, theta: np.ndarray) -> None:
+def _add_standardized(records: list[_Record], ram: RamModel, theta: NDArray[np.float64]) -> None:
     """Add lavaan's ``std.all`` to each row (``standardizedSolution()``).
 
     Loadings and paths are rescaled by the model-implied standard deviations of both
@@ -332,12 +361,22 @@ def _add_standardized(records: list[dict], ram: RamModel, theta: np.ndarray) -> 
             rec["std_all"] = float(value) if np.isfinite(value) else math.nan
 
 
-def _robust_group(x, pat, sigma, mu, d_sigma, d_mu, meanstructure, h1_mean, h1_cov):
+def _robust_group(
+    x: NDArray[np.float64],
+    pat: Patterns,
+    sigma: NDArray[np.float64],
+    mu: NDArray[np.float64],
+    d_sigma: NDArray[np.float64],
+    d_mu: NDArray[np.float64],
+    meanstructure: bool,
+    h1_mean: NDArray[np.float64],
+    h1_cov: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], float, float]:
     """One group's first-order information B0, tr(A1^-1 B1) and the baseline's trace."""
     n = pat.n_total
     p = sigma.shape[0]
 
-    def first_order(s, m):
+    def first_order(s: NDArray[np.float64], m: NDArray[np.float64]) -> NDArray[np.float64]:
         scores = h1_scores(x, s, m if meanstructure else h1_mean, meanstructure)
         return scores.T @ scores / n
 
@@ -366,7 +405,12 @@ def _robust_group(x, pat, sigma, mu, d_sigma, d_mu, meanstructure, h1_mean, h1_c
     return b0, trace_h1, trace_b
 
 
-def _robust_groups(groups, implied, info, meanstructure):
+def _robust_groups(
+    groups: list[_GroupData],
+    implied: list[ImpliedDeriv],
+    info: NDArray[np.float64],
+    meanstructure: bool,
+) -> tuple[NDArray[np.float64], dict[str, float]]:
     """Sandwich covariance of the estimates and the Yuan-Bentler traces (model, baseline).
 
     With several groups, B0 = sum_g (n_g/N) B0_g and tr(U Gamma) = sum_g tr(A1_g^-1 B1_g)
@@ -388,7 +432,15 @@ def _robust_groups(groups, implied, info, meanstructure):
     return vcov, {"trace": trace, "trace_baseline": trace_b}
 
 
-def _scaled_measures(chisq, df, chisq_b, df_b, n_obs, scaled, n_groups=1) -> dict[str, float]:
+def _scaled_measures(
+    chisq: float,
+    df: int,
+    chisq_b: float,
+    df_b: int,
+    n_obs: int,
+    scaled: dict[str, float],
+    n_groups: int = 1,
+) -> dict[str, float]:
     """Scaled chi-square and the fit measures lavaan derives from it (``*.scaled``)."""
     c = scaled["trace"] / df if df > 0 else math.nan
     c_b = scaled["trace_baseline"] / df_b if df_b > 0 else math.nan
@@ -411,7 +463,13 @@ def _scaled_measures(chisq, df, chisq_b, df_b, n_obs, scaled, n_groups=1) -> dic
     }
 
 
-def _srmr(sample_cov, sample_mean, sigma, mu, meanstructure) -> float:
+def _srmr(
+    sample_cov: NDArray[np.float64],
+    sample_mean: NDArray[np.float64],
+    sigma: NDArray[np.float64],
+    mu: NDArray[np.float64],
+    meanstructure: bool,
+) -> float:
     sd = np.sqrt(np.diag(sample_cov))
     resid = (sample_cov - sigma) / np.outer(sd, sd)
     iu = np.triu_indices(len(sd))
@@ -425,7 +483,7 @@ def _srmr(sample_cov, sample_mean, sigma, mu, meanstructure) -> float:
 
 def fit_sem(
     model: str,
-    data,
+    data: Table,
     *,
     missing: str = "listwise",
     meanstructure: bool | None = None,
@@ -434,11 +492,11 @@ def fit_sem(
     information: str | None = None,
     estimator: str | None = None,
     group: str | None = None,
-    group_equal=(),
+    group_equal: Sequence[str] | str = (),
     bootstrap: int = 0,
     seed: int | None = None,
     level: float = 0.95,
-    ordered=None,
+    ordered: Sequence[str] | str | bool | None = None,
 ) -> SemFit:
     """Fit a model written in lavaan syntax by maximum likelihood, as ``lavaan::sem()``.
 
@@ -535,15 +593,15 @@ class _GroupData:
 class _MultiObjective(_Objective):
     """Sum over groups of (n_g / N) times each group's objective (lavaan's multi-group ML)."""
 
-    def __init__(self, groups: list[_GroupData]):
+    def __init__(self, groups: list[_GroupData]) -> None:
         self.groups = groups
         n = sum(g.pat.n_total for g in groups)
         self.weights = [g.pat.n_total / n for g in groups]
 
-    def value(self, theta):
+    def value(self, theta: NDArray[np.float64]) -> float:
         return sum(w * g.obj.value(theta) for w, g in zip(self.weights, self.groups, strict=True))
 
-    def value_grad(self, theta):
+    def value_grad(self, theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64] | None]:
         total, grad = 0.0, np.zeros(len(theta))
         for w, g in zip(self.weights, self.groups, strict=True):
             f, gr = g.obj.value_grad(theta)
@@ -553,14 +611,16 @@ class _MultiObjective(_Objective):
             grad += w * gr
         return total, grad
 
-    def expected_information(self, theta):
-        return sum(
-            w * g.obj.expected_information(theta)
-            for w, g in zip(self.weights, self.groups, strict=True)
-        )
+    def expected_information(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
+        info = np.zeros((len(theta), len(theta)))
+        for w, g in zip(self.weights, self.groups, strict=True):
+            info += w * g.obj.expected_information(theta)
+        return info
 
 
-def _prepare_group(label, pt, x, meanstructure) -> _GroupData:
+def _prepare_group(
+    label: str, pt: ParTable, x: NDArray[np.float64], meanstructure: bool
+) -> _GroupData:
     pat = Patterns.from_array(x)
     h1_mean, h1_cov, h1_logl = em_saturated(pat)
     ram = RamModel(pt, h1_cov, h1_mean)
@@ -569,7 +629,9 @@ def _prepare_group(label, pt, x, meanstructure) -> _GroupData:
     )
 
 
-def _group_arrays(frame, pt, missing, group, min_cases):
+def _group_arrays(
+    frame: pd.DataFrame, pt: ParTable, missing: str, group: str | None, min_cases: int
+) -> list[tuple[str, NDArray[np.float64]]]:
     """Split the data into groups (lavaan's order: first appearance); check each group."""
     sub = frame[pt.ov]
     if all(pd.api.types.is_numeric_dtype(t) for t in sub.dtypes):
@@ -616,7 +678,7 @@ def _group_arrays(frame, pt, missing, group, min_cases):
 
 def _fit_sem(
     model: str,
-    data,
+    data: Table,
     *,
     missing: str = "listwise",
     meanstructure: bool | None = None,
@@ -625,11 +687,11 @@ def _fit_sem(
     information: str | None = None,
     estimator: str | None = None,
     group: str | None = None,
-    group_equal=(),
+    group_equal: Sequence[str] | str = (),
     bootstrap: int = 0,
     seed: int | None = None,
     level: float = 0.95,
-    ordered=None,
+    ordered: Sequence[str] | str | bool | None = None,
 ) -> SemFit:
     """The work of :func:`fit_sem` (which documents the arguments), under one BLAS thread."""
     if missing not in ("listwise", "ml"):
@@ -788,9 +850,9 @@ def _fit_sem(
     if scaled:
         fit.update(_scaled_measures(chisq, df, chisq_b, df_b, n_obs, scaled, len(groups)))
 
-    records = []
+    records: list[_Record] = []
     for g in groups:
-        group_records = _records(g, theta, se_free)
+        group_records = _records(g.pt, g.h1_mean, g.h1_cov, theta, se_free)
         _add_standardized(group_records, g.ram, theta)
         if group is not None:
             for rec in group_records:
@@ -826,7 +888,7 @@ def _fit_sem(
         n_obs=n_obs,
         converged=converged,
         iterations=iterations,
-        max_gradient=float(np.abs(grad).max()) if grad is not None else math.nan,
+        max_gradient=float(np.abs(grad).max()),
         vcov=vcov,
         implied_cov=sigma_frames[""] if group is None else sigma_frames,
         implied_mean=(mean_series[""] if group is None else mean_series) if meanstructure else None,
@@ -848,17 +910,17 @@ def _fit_sem(
 
 
 def _fit_ordinal(
-    model,
-    frame,
-    ordered,
+    model: str,
+    frame: pd.DataFrame,
+    ordered: Sequence[str] | Literal[True],
     *,
-    std_lv,
-    group,
-    group_equal=(),
-    missing,
-    bootstrap=0,
-    seed=None,
-    level=0.95,
+    std_lv: bool,
+    group: str | None,
+    group_equal: Sequence[str] = (),
+    missing: str,
+    bootstrap: int = 0,
+    seed: int | None = None,
+    level: float = 0.95,
 ) -> SemFit:
     """WLSMV with ordered indicators, in one group or several (see :mod:`.wls`)."""
 
@@ -941,13 +1003,13 @@ def _fit_ordinal(
             raise ValueError(
                 "the model is not identified: the weighted information matrix is singular"
             ) from exc
-    theta = res["theta"]
-    vcov = res["vcov"]
+    theta = res.theta
+    vcov = res.vcov
     se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
     n = sum(f.stats.n for f in fits)
     n_groups = len(fits)
-    test = dict(res["test"])
-    chisq, chisq_b, df_b = test["chisq"], res["chisq_b"], res["df_b"]
+    test = dict(res.test)
+    chisq, chisq_b, df_b = test["chisq"], res.chisq_b, res.df_b
     fit = {
         "npar": float(n_free),
         "chisq": chisq,
@@ -968,7 +1030,7 @@ def _fit_ordinal(
         f.stats.n
         / n
         * math.sqrt(float(r[len(f.th_index) :] @ r[len(f.th_index) :]) / (p * (p + 1) / 2))
-        for f, r in zip(fits, res["resid"], strict=True)
+        for f, r in zip(fits, res.resid, strict=True)
     )
     for key in ("logl", "aic", "bic"):
         fit[key] = math.nan  # no likelihood with least squares
@@ -987,10 +1049,10 @@ def _fit_ordinal(
         )
     fit.update({"baseline.chisq": chisq_b, "baseline.df": df_b, "ntotal": float(n)})
 
-    records: list[dict] = []
-    all_rows: list = []
+    records: list[_Record] = []
+    all_rows: list[ParRow] = []
     record_tables = []
-    for f, label, x in zip(fits, labels, arrays, strict=True):
+    for f, label in zip(fits, labels, strict=True):
         ram = f.ram
         scale = f.scales(theta)
         residual = 1.0 / scale**2 - explained_variance(ram, theta)
@@ -999,17 +1061,11 @@ def _fit_ordinal(
         for row in ram.pt.rows:
             if row.op == "~~" and row.lhs == row.rhs and row.lhs in ov and not row.free:
                 row.value = float(residual[ov.index(row.lhs)])
-        group_data = _GroupData(
-            label, ram.pt, x, None, np.zeros(p), f.stats.cor, math.nan, ram, None
-        )  # type: ignore[arg-type]
-        group_records = _records(group_data, theta, se_free)
+        # no exogenous covariates (refused above): the moments are never read
+        group_records = _records(ram.pt, np.zeros(p), f.stats.cor, theta, se_free)
         _add_standardized(group_records, ram, theta)
         extra_table = _rows_table(ram.pt, f.th_rows + f.scale_rows)
-        extra = _records(
-            _GroupData(label, extra_table, x, None, np.zeros(p), f.stats.cor, math.nan, ram, None),
-            theta,
-            se_free,
-        )  # type: ignore[arg-type]
+        extra = _records(extra_table, np.zeros(p), f.stats.cor, theta, se_free)
         for rec, row in zip(extra, f.th_rows + f.scale_rows, strict=True):
             # thresholds in the metric of a unit-variance response, as lavaan's std.all
             rec["std_all"] = rec["est"] * scale[ov.index(row.lhs)] if row.op == "|" else 1.0
@@ -1046,8 +1102,8 @@ def _fit_ordinal(
                     rb = wlsmv_fit(resampled, n_free, theta)
             except (ValueError, np.linalg.LinAlgError, linalg.LinAlgError):
                 continue
-            if rb["converged"]:
-                draws.append(rb["theta"])
+            if rb.converged:
+                draws.append(rb.theta)
         if not draws:
             raise ValueError("no bootstrap sample converged")
         boot_ok = _assign_intervals(estimates, np.array(draws), all_rows, base, level)
@@ -1059,8 +1115,8 @@ def _fit_ordinal(
         estimates=estimates,
         fit=fit,
         n_obs=n,
-        converged=res["converged"],
-        iterations=res["iterations"],
+        converged=res.converged,
+        iterations=res.iterations,
         max_gradient=math.nan,
         vcov=vcov,
         implied_cov=implied[""] if group is None else implied,
@@ -1094,12 +1150,21 @@ def _implied_correlations(group: OrdinalGroup, theta: np.ndarray) -> np.ndarray:
     return cor
 
 
-def _rows_table(table: ParTable, rows) -> ParTable:
+def _rows_table(table: ParTable, rows: Iterable[ParRow]) -> ParTable:
     return ParTable(list(rows), table.ov, table.lv, table.ov_x, True, table.n_free, table.labels)
 
 
 def _bootstrap_intervals(
-    estimates, groups, tables, base, theta, complete, meanstructure, n_boot, seed, level
+    estimates: pd.DataFrame,
+    groups: list[_GroupData],
+    tables: list[ParTable],
+    base: ParTable,
+    theta: NDArray[np.float64],
+    complete: bool,
+    meanstructure: bool,
+    n_boot: int,
+    seed: int | None,
+    level: float,
 ) -> int:
     """Refit on ``n_boot`` resamples; add percentile intervals and boot.se to ``estimates``."""
     rng = np.random.default_rng(seed)
@@ -1124,7 +1189,13 @@ def _bootstrap_intervals(
     return _assign_intervals(estimates, np.array(draws), all_rows, base, level)
 
 
-def _assign_intervals(estimates, thetas, all_rows, base, level) -> int:
+def _assign_intervals(
+    estimates: pd.DataFrame,
+    thetas: NDArray[np.float64],
+    all_rows: list[ParRow],
+    base: ParTable,
+    level: float,
+) -> int:
     """Percentile intervals and boot.se from bootstrap draws (rows in ``estimates`` order)."""
     theta = thetas[0]
     alpha = (1 - level) / 2
@@ -1167,10 +1238,17 @@ def _not_identified_message(info: np.ndarray, labels: list[str]) -> str:
     )
 
 
-def _records(g: _GroupData, theta, se_free) -> list[dict]:
-    ov_pos = {n: i for i, n in enumerate(g.pt.ov)}
-    records = []
-    for row in g.pt.rows:
+def _records(
+    pt: ParTable,
+    h1_mean: NDArray[np.float64],
+    h1_cov: NDArray[np.float64],
+    theta: NDArray[np.float64],
+    se_free: NDArray[np.float64],
+) -> list[_Record]:
+    """One record per row of ``pt``; exogenous rows take the saturated moments."""
+    ov_pos = {n: i for i, n in enumerate(pt.ov)}
+    records: list[_Record] = []
+    for row in pt.rows:
         if row.free:
             est = float(theta[row.index])
             se = float(se_free[row.index])
@@ -1179,9 +1257,9 @@ def _records(g: _GroupData, theta, se_free) -> list[dict]:
         else:
             if row.exo:
                 if row.op == "~~":
-                    est = float(g.h1_cov[ov_pos[row.lhs], ov_pos[row.rhs]])
+                    est = float(h1_cov[ov_pos[row.lhs], ov_pos[row.rhs]])
                 else:
-                    est = float(g.h1_mean[ov_pos[row.lhs]])
+                    est = float(h1_mean[ov_pos[row.lhs]])
             else:
                 est = 0.0 if row.value is None else float(row.value)
             se, z, pv = 0.0, math.nan, math.nan
@@ -1201,20 +1279,27 @@ def _records(g: _GroupData, theta, se_free) -> list[dict]:
     return records
 
 
-def _defined_records(base, tables, records, theta, vcov, group) -> list[dict]:
+def _defined_records(
+    base: ParTable,
+    tables: list[ParTable],
+    records: list[_Record],
+    theta: NDArray[np.float64],
+    vcov: NDArray[np.float64],
+    group: str | None,
+) -> list[_Record]:
     labels: dict[str, int] = {}
     constants: dict[str, float] = {}
     all_rows = [row for t in tables for row in t.rows]
-    for row, rec in zip(all_rows, records, strict=True):
+    for row, record in zip(all_rows, records, strict=True):
         if row.label and row.free:
             labels.setdefault(row.label, row.index)
         elif row.label:
-            constants.setdefault(row.label, rec["est"])
+            constants.setdefault(row.label, record["est"])
     values = defined_estimates(base.definitions, theta, vcov, labels, constants)
-    out = []
+    out: list[_Record] = []
     for (name, expr), (est, se) in zip(base.definitions, values, strict=True):
         z = est / se if se > 0 else math.nan
-        rec = {
+        rec: _Record = {
             "lhs": name,
             "op": ":=",
             "rhs": expr,

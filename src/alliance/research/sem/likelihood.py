@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = ["LOG2PI", "Patterns", "em_saturated", "h1_loglik", "loglik_parts"]
 
@@ -25,14 +26,15 @@ LOG2PI = math.log(2.0 * math.pi)
 class _Group:
     """Patterns with the same number of observed variables, stacked for batched algebra."""
 
-    n: np.ndarray  # (K,)
-    obs: np.ndarray  # (K, s) observed column indices
-    mis: np.ndarray  # (K, p - s) missing column indices
-    mean: np.ndarray  # (K, s)
-    cov: np.ndarray  # (K, s, s), biased
+    n: NDArray[np.float64]  # (K,)
+    obs: NDArray[np.intp]  # (K, s) observed column indices
+    mis: NDArray[np.intp]  # (K, p - s) missing column indices
+    mean: NDArray[np.float64]  # (K, s)
+    cov: NDArray[np.float64]  # (K, s, s), biased
 
     @property
-    def oo(self):
+    def oo(self) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """Index arrays that pick each pattern's observed block of a p x p matrix."""
         return self.obs[:, :, None], self.obs[:, None, :]
 
 
@@ -40,10 +42,10 @@ class _Group:
 class Patterns:
     """Sufficient statistics of a data matrix grouped by missing-data pattern."""
 
-    n: np.ndarray  # cases per pattern
-    obs: list[np.ndarray]  # observed column indices per pattern
-    mean: list[np.ndarray]
-    cov: list[np.ndarray]  # biased (divided by n_k)
+    n: NDArray[np.float64]  # cases per pattern
+    obs: list[NDArray[np.intp]]  # observed column indices per pattern
+    mean: list[NDArray[np.float64]]
+    cov: list[NDArray[np.float64]]  # biased (divided by n_k)
     n_total: int
     p: int
 
@@ -66,7 +68,7 @@ class Patterns:
             )
 
     @classmethod
-    def from_array(cls, x: np.ndarray) -> Patterns:
+    def from_array(cls, x: NDArray[np.float64]) -> Patterns:
         x = np.asarray(x, dtype=float)
         mask = ~np.isnan(x)
         keep = mask.any(axis=1)
@@ -115,11 +117,13 @@ class Patterns:
         return len(self.obs) == 1 and len(self.obs[0]) == self.p
 
 
-def _outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _outer(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
     return a[:, :, None] * b[:, None, :]
 
 
-def loglik_parts(pat: Patterns, sigma: np.ndarray, mu: np.ndarray | None):
+def loglik_parts(
+    pat: Patterns, sigma: NDArray[np.float64], mu: NDArray[np.float64] | None
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64]] | None:
     """Return -logl/N, W (dF/dSigma), w (dF/dmu); ``None`` when Sigma is not PD."""
     f = 0.0
     w_s = np.zeros_like(sigma)
@@ -152,7 +156,9 @@ def loglik_parts(pat: Patterns, sigma: np.ndarray, mu: np.ndarray | None):
     return f / n_total, w_s / n_total, w_m / n_total
 
 
-def em_saturated(pat: Patterns, *, tol: float = 1e-11, max_iter: int = 20000):
+def em_saturated(
+    pat: Patterns, *, tol: float = 1e-11, max_iter: int = 20000
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
     """EM estimates of the unrestricted mean and covariance under missing data.
 
     Works on the pattern sufficient statistics (Little & Rubin 2002, ch. 11), so one
@@ -212,7 +218,8 @@ def em_saturated(pat: Patterns, *, tol: float = 1e-11, max_iter: int = 20000):
     return mu, sigma, h1_loglik(pat, mu, sigma)
 
 
-def h1_loglik(pat: Patterns, mu, sigma) -> float:
+def h1_loglik(pat: Patterns, mu: NDArray[np.float64], sigma: NDArray[np.float64]) -> float:
+    """Return the log-likelihood of the data at the moments ``mu`` and ``sigma``."""
     parts = loglik_parts(pat, sigma, mu)
     if parts is None:
         raise ValueError("saturated covariance matrix is not positive definite")

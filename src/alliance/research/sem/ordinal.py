@@ -28,30 +28,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import optimize, special
 
 __all__ = ["OrdinalStats", "bivariate_cdf", "ordinal_stats"]
 
 _BIG = 40.0  # stands in for an infinite threshold
+_NODES: NDArray[np.float64]
+_WEIGHTS: NDArray[np.float64]
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(48)
 
 
-def _phi(x):
-    return np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
+def _phi(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    density: NDArray[np.float64] = np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
+    return density
 
 
-def _cdf(x):
+def _cdf(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return special.ndtr(x)
 
 
-def bivariate_cdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
+def bivariate_cdf(
+    h: NDArray[np.float64], k: NDArray[np.float64], rho: float
+) -> NDArray[np.float64]:
     """P(X <= h, Y <= k) for standard bivariate normal (X, Y) with correlation ``rho``."""
     h = np.clip(np.asarray(h, dtype=float), -_BIG, _BIG)
     k = np.clip(np.asarray(k, dtype=float), -_BIG, _BIG)
     return np.clip(_bvn(h, k, rho), 0.0, 1.0)
 
 
-def _bvn(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
+def _bvn(h: NDArray[np.float64], k: NDArray[np.float64], rho: float) -> NDArray[np.float64]:
     """Plackett's integral by Gauss-Legendre quadrature (finite h, k; no clipping)."""
     base = _cdf(h) * _cdf(k)
     if rho == 0.0:
@@ -61,22 +67,27 @@ def _bvn(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
     s, c2 = np.sin(theta), np.cos(theta) ** 2
     hh, kk = h[..., None], k[..., None]
     expo = np.exp(-(hh * hh + kk * kk - 2.0 * hh * kk * s) / (2.0 * c2))
-    integral = (expo @ _WEIGHTS) * 0.5 * top / (2.0 * np.pi)
+    integral: NDArray[np.float64] = (expo @ _WEIGHTS) * 0.5 * top / (2.0 * np.pi)
     return base + integral
 
 
-def _bivariate_pdf(h, k, rho):
+def _bivariate_pdf(
+    h: NDArray[np.float64], k: NDArray[np.float64], rho: float
+) -> NDArray[np.float64]:
     one = 1.0 - rho * rho
-    return np.exp(-(h * h - 2 * rho * h * k + k * k) / (2 * one)) / (2 * np.pi * np.sqrt(one))
+    density: NDArray[np.float64] = np.exp(-(h * h - 2 * rho * h * k + k * k) / (2 * one)) / (
+        2 * np.pi * np.sqrt(one)
+    )
+    return density
 
 
 @dataclass
 class OrdinalStats:
     """Thresholds and polychoric correlations of ordered variables, with their NACOV."""
 
-    thresholds: list[np.ndarray]  # per variable, K-1 values
-    cor: np.ndarray  # p x p polychoric correlation matrix
-    gamma: np.ndarray  # covariance of (thresholds, vech-off-diagonal cor) estimates
+    thresholds: list[NDArray[np.float64]]  # per variable, K-1 values
+    cor: NDArray[np.float64]  # p x p polychoric correlation matrix
+    gamma: NDArray[np.float64]  # covariance of (thresholds, vech-off-diagonal cor) estimates
     pairs: list[tuple[int, int]]  # the order of the correlations in ``gamma``
     n: int
 
@@ -85,11 +96,13 @@ class OrdinalStats:
         return sum(len(t) for t in self.thresholds)
 
 
-def _cells(f: np.ndarray) -> np.ndarray:
+def _cells(f: NDArray[np.float64]) -> NDArray[np.float64]:
     return f[1:, 1:] - f[:-1, 1:] - f[1:, :-1] + f[:-1, :-1]
 
 
-def _polychoric(table, hh, kk, start):
+def _polychoric(
+    table: NDArray[np.float64], hh: NDArray[np.float64], kk: NDArray[np.float64], start: float
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
     """ML correlation of one contingency table given the thresholds (Fisher scoring).
 
     Score sum n_kl P'_kl / P_kl and information N sum P'_kl^2 / P_kl, with P'_kl the
@@ -116,8 +129,10 @@ def _polychoric(table, hh, kk, start):
     return rho, prob, dprob
 
 
-def _polychoric_search(table, hh, kk) -> float:
-    def negll(rho):
+def _polychoric_search(
+    table: NDArray[np.float64], hh: NDArray[np.float64], kk: NDArray[np.float64]
+) -> float:
+    def negll(rho: float) -> float:
         prob = np.maximum(_cells(_bvn(hh, kk, rho)), 1e-300)
         return -float((table * np.log(prob)).sum())
 
@@ -127,11 +142,11 @@ def _polychoric_search(table, hh, kk) -> float:
     return float(res.x)
 
 
-def _codes(column: np.ndarray, levels: np.ndarray) -> np.ndarray:
+def _codes(column: NDArray[np.float64], levels: NDArray[np.float64]) -> NDArray[np.intp]:
     return np.searchsorted(levels, column)
 
 
-def ordinal_stats(x: np.ndarray, levels: list[np.ndarray]) -> OrdinalStats:
+def ordinal_stats(x: NDArray[np.float64], levels: list[NDArray[np.float64]]) -> OrdinalStats:
     """Thresholds, polychoric correlations and their asymptotic covariance for ``x``.
 
     ``x`` (N x p, complete) holds the category values; ``levels[i]`` the sorted categories
@@ -168,8 +183,8 @@ def ordinal_stats(x: np.ndarray, levels: list[np.ndarray]) -> OrdinalStats:
     for r, (i, j) in enumerate(pairs):
         ki, kj = len(levels[i]), len(levels[j])
         cell = codes[:, i] * kj + codes[:, j]
-        table = np.bincount(cell, minlength=ki * kj)
-        table = table.reshape(ki, kj).astype(float)
+        cell_counts = np.bincount(cell, minlength=ki * kj)
+        table = cell_counts.reshape(ki, kj).astype(float)
         ei, ej = np.clip(ext[i], -_BIG, _BIG), np.clip(ext[j], -_BIG, _BIG)
         hh, kk = np.meshgrid(ei, ej, indexing="ij")
         rho, prob, dprob = _polychoric(table, hh, kk, code_cor[i, j])

@@ -17,6 +17,7 @@ Defaults (as ``lavaan::sem()`` / ``cfa()``, lavaan 0.6):
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .defined import compile_definition
@@ -78,7 +79,7 @@ def _key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
     return (lhs, op, rhs)
 
 
-def _ordered_unique(items) -> list[str]:
+def _ordered_unique(items: Iterable[str]) -> list[str]:
     seen: dict[str, None] = {}
     for item in items:
         seen.setdefault(item, None)
@@ -190,7 +191,9 @@ def build_partable(
                 free, value = False, 1.0
         rows.append(ParRow(r.lhs, r.op, r.rhs, 0 if free else -1, value, r.label, True))
 
-    def add(lhs: str, op: str, rhs: str, free: bool, value: float | None, exo=False):
+    def add(
+        lhs: str, op: str, rhs: str, free: bool, value: float | None, exo: bool = False
+    ) -> None:
         key = _key(lhs, op, rhs)
         if key in seen:
             return
@@ -241,16 +244,16 @@ def build_partable(
     for row in rows:
         if not row.free:
             continue
-        key = alias.get(row.label, row.label)
-        if key and key in by_label:
-            row.index = by_label[key]
+        shared = alias.get(row.label, row.label)
+        if shared and shared in by_label:
+            row.index = by_label[shared]
             if row.label:
                 by_label.setdefault(row.label, row.index)
             continue
         row.index = len(labels)
         labels.append(row.label or f"{row.lhs}{row.op}{row.rhs}")
-        if key:
-            by_label[key] = row.index
+        if shared:
+            by_label[shared] = row.index
         if row.label:
             by_label[row.label] = row.index
 
@@ -265,10 +268,10 @@ def build_partable(
     known = set(by_label) | {r.label for r in rows if r.label}
     for name, expr, line in definitions:
         try:
-            _tree, names = compile_definition(expr)
+            _tree, used = compile_definition(expr)
         except ValueError as exc:
             raise ModelSyntaxError(f"line {line}: {exc}") from exc
-        unknown = sorted(names - known)
+        unknown = sorted(used - known)
         if unknown:
             raise ModelSyntaxError(f"line {line}: {name} uses unknown labels {unknown}")
         if name in known:
@@ -304,7 +307,7 @@ def _equal_kind(row: ParRow, pt: ParTable) -> str:
     return ""
 
 
-def split_groups(pt: ParTable, n_groups: int, group_equal=()) -> list[ParTable]:
+def split_groups(pt: ParTable, n_groups: int, group_equal: Sequence[str] = ()) -> list[ParTable]:
     """Repeat ``pt`` for each group, as lavaan's multiple-group models.
 
     Free parameters are separate per group unless a user label or a ``group_equal``
@@ -323,7 +326,7 @@ def split_groups(pt: ParTable, n_groups: int, group_equal=()) -> list[ParTable]:
     free_lv_means = bool({"intercepts", "thresholds"} & equal if ordinal else "intercepts" in equal)
     free_lv_means = free_lv_means and "means" not in equal
     free_scales = ordinal and "thresholds" in equal
-    index_of: dict[object, int] = {}
+    index_of: dict[tuple[object, ...], int] = {}
     tables = []
     n_free = 0
     label_of_index = {}
@@ -339,7 +342,7 @@ def split_groups(pt: ParTable, n_groups: int, group_equal=()) -> list[ParTable]:
                 new.index, new.value = 0, None
             if new.free:
                 if row.label:
-                    key: object = ("label", row.index)
+                    key: tuple[object, ...] = ("label", row.index)
                 elif row.free and _equal_kind(row, pt) in equal:
                     key = ("equal", row.index)
                 else:

@@ -8,6 +8,7 @@ inputs.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from .estimate import SemFit
 
@@ -27,7 +28,7 @@ SCALED_MEASURES = (
 )
 
 
-def fit_payload(result: SemFit) -> dict:
+def fit_payload(result: SemFit) -> dict[str, Any]:
     """Return the JSON-ready document of a ``SemFit``: parameters, fit measures, options."""
     full = result.to_dict()
     return {
@@ -42,6 +43,6 @@ def fit_payload(result: SemFit) -> dict:
     }
 
 
-def payload_json(payload: dict) -> str:
+def payload_json(payload: dict[str, Any]) -> str:
     """Return `payload` as the text ``fit --json`` prints (without the final newline)."""
     return json.dumps(payload, indent=2)

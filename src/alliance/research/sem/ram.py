@@ -15,18 +15,30 @@ reticular action model. British Journal of Mathematical and Statistical Psycholo
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 import numpy as np
+from numpy.typing import NDArray
 from scipy import linalg
 
 from .partable import ParTable
 
-__all__ = ["RamModel"]
+__all__ = ["Implied", "ImpliedDeriv", "RamModel"]
+
+#: implied (Sigma, mu) without derivatives (their places hold None)
+Implied = tuple[NDArray[np.float64], NDArray[np.float64], None, None]
+#: implied (Sigma, mu, dSigma/dtheta (q, p, p), dmu/dtheta (q, p))
+ImpliedDeriv = tuple[
+    NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]
+]
 
 
 class RamModel:
     """RAM matrices for a parameter table, with implied moments and their derivatives."""
 
-    def __init__(self, pt: ParTable, exo_cov: np.ndarray, exo_mean: np.ndarray):
+    def __init__(
+        self, pt: ParTable, exo_cov: NDArray[np.float64], exo_mean: NDArray[np.float64]
+    ) -> None:
         self.pt = pt
         self.names = pt.ov + pt.lv
         self.p = len(pt.ov)
@@ -37,7 +49,10 @@ class RamModel:
         self.a0 = np.zeros((self.m, self.m))
         self.s0 = np.zeros((self.m, self.m))
         self.m0 = np.zeros(self.m)
-        kinds, ii, jj, kk = [], [], [], []
+        kinds: list[int] = []
+        ii: list[int] = []
+        jj: list[int] = []
+        kk: list[int] = []
         for row in pt.rows:
             if row.op == "=~":
                 kind, i, j = 0, pos[row.rhs], pos[row.lhs]
@@ -71,7 +86,10 @@ class RamModel:
         self.jj = np.array(jj, dtype=int)
         self.kk = np.array(kk, dtype=int)
 
-    def matrices(self, theta: np.ndarray):
+    def matrices(
+        self, theta: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """Return the matrices A, S and the vector m at ``theta``."""
         a, s, mv = self.a0.copy(), self.s0.copy(), self.m0.copy()
         vals = theta[self.kk]
         sel = self.kind == 0
@@ -83,7 +101,17 @@ class RamModel:
         mv[self.ii[sel]] = vals[sel]
         return a, s, mv
 
-    def implied(self, theta: np.ndarray, deriv: bool = False):
+    @overload
+    def implied(self, theta: NDArray[np.float64], deriv: Literal[False] = False) -> Implied: ...
+
+    @overload
+    def implied(self, theta: NDArray[np.float64], deriv: Literal[True]) -> ImpliedDeriv: ...
+
+    @overload
+    def implied(self, theta: NDArray[np.float64], deriv: bool) -> Implied | ImpliedDeriv: ...
+
+    def implied(self, theta: NDArray[np.float64], deriv: bool = False) -> Implied | ImpliedDeriv:
+        """Return Sigma, mu and, with ``deriv``, their derivatives by the free parameters."""
         a, s, mv = self.matrices(theta)
         b = linalg.inv(np.eye(self.m) - a)
         g = b[: self.p, :]

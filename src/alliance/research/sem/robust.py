@@ -27,17 +27,23 @@ incomplete normal and nonnormal data. Psychological Methods, 15(4). Rosseel (201
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .likelihood import Patterns, loglik_parts
 
 __all__ = ["h1_scores", "h1_observed_information", "moment_jacobian", "scaling_trace"]
 
 
-def _vech_index(p: int) -> tuple[np.ndarray, np.ndarray]:
+def _vech_index(p: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     return np.tril_indices(p)
 
 
-def h1_scores(x: np.ndarray, sigma: np.ndarray, mu: np.ndarray, meanstructure: bool):
+def h1_scores(
+    x: NDArray[np.float64],
+    sigma: NDArray[np.float64],
+    mu: NDArray[np.float64],
+    meanstructure: bool,
+) -> NDArray[np.float64]:
     """Case scores of the saturated model at (mu, sigma): rows (means, vech(Sigma)).
 
     ``x`` may hold NaN (missing values): each case contributes through its observed
@@ -89,8 +95,8 @@ def h1_scores(x: np.ndarray, sigma: np.ndarray, mu: np.ndarray, meanstructure: b
 
 
 def h1_observed_information(
-    pat: Patterns, sigma: np.ndarray, mu: np.ndarray, meanstructure: bool
-) -> np.ndarray:
+    pat: Patterns, sigma: NDArray[np.float64], mu: NDArray[np.float64], meanstructure: bool
+) -> NDArray[np.float64]:
     """Hessian of minus the log-likelihood per case in (means, vech(Sigma)).
 
     Complete data: analytic (``_observed_complete``). Missing data: central differences
@@ -103,7 +109,7 @@ def h1_observed_information(
     rows, cols = _vech_index(p)
     off = rows != cols
 
-    def grad(s: np.ndarray, m: np.ndarray) -> np.ndarray:
+    def grad(s: NDArray[np.float64], m: NDArray[np.float64]) -> NDArray[np.float64]:
         parts = loglik_parts(pat, s, m if meanstructure else None)
         if parts is None:
             raise FloatingPointError("implied covariance matrix is not positive definite")
@@ -131,7 +137,7 @@ def h1_observed_information(
     return (hess + hess.T) / 2
 
 
-def _pair_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _pair_matrix(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
     """tr(A E_ab B E_cd) over vech index pairs, E the symmetric unit perturbations."""
     r, c = _vech_index(a.shape[0])
     ra, ca = r[:, None], c[:, None]
@@ -146,14 +152,21 @@ def _pair_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return m * half[:, None] * half[None, :]
 
 
-def _observed_complete(ybar, s, sigma, mu, meanstructure) -> np.ndarray:
+def _observed_complete(
+    ybar: NDArray[np.float64],
+    s: NDArray[np.float64],
+    sigma: NDArray[np.float64],
+    mu: NDArray[np.float64],
+    meanstructure: bool,
+) -> NDArray[np.float64]:
     """Observed information of the saturated normal model on complete data, analytically.
 
     F = 1/2 [log|Sigma| + tr(W C)], W = Sigma^-1, C = S + d d', d = ybar - mu:
     d2F/dmu dmu' = W; d2F/dmu dSigma[E] = W E W d;
     d2F/dSigma[E1] dSigma[E2] = tr(W C W E1 W E2) - 1/2 tr(W E1 W E2).
     """
-    w = np.linalg.inv(sigma)
+    # numpy's stubs widen the result of linalg.inv to floating; it is float64 here
+    w: NDArray[np.float64] = np.linalg.inv(sigma)  # type: ignore[assignment]
     d = ybar - mu if meanstructure else np.zeros_like(ybar)
     c = s + np.outer(d, d)
     wcw = w @ c @ w
@@ -167,7 +180,9 @@ def _observed_complete(ybar, s, sigma, mu, meanstructure) -> np.ndarray:
     return np.block([[w, h_ms], [h_ms.T, h_ss]])
 
 
-def moment_jacobian(d_sigma: np.ndarray, d_mu: np.ndarray, meanstructure: bool) -> np.ndarray:
+def moment_jacobian(
+    d_sigma: NDArray[np.float64], d_mu: NDArray[np.float64], meanstructure: bool
+) -> NDArray[np.float64]:
     """Delta: derivatives of (means, vech(Sigma)) by the free parameters, (moments, q)."""
     p = d_sigma.shape[1]
     rows, cols = _vech_index(p)
@@ -175,7 +190,12 @@ def moment_jacobian(d_sigma: np.ndarray, d_mu: np.ndarray, meanstructure: bool) 
     return np.vstack([d_mu.T, ds]) if meanstructure else ds
 
 
-def scaling_trace(a1: np.ndarray, b1: np.ndarray, b0: np.ndarray, e_inv: np.ndarray) -> float:
+def scaling_trace(
+    a1: NDArray[np.float64],
+    b1: NDArray[np.float64],
+    b0: NDArray[np.float64],
+    e_inv: NDArray[np.float64],
+) -> float:
     """tr(U Gamma) = tr(A1^-1 B1) - tr(E^-1 B0) (Yuan-Bentler, Mplus variant).
 
     ``a1``, ``b1``: h1 information at the saturated estimates; ``b0``: first-order

@@ -93,8 +93,7 @@ def _parse_term(term: str, number: int) -> tuple[str, float | None, bool | None,
     start: float | None = None
     for mod in parts[:-1]:
         m_start = re.fullmatch(r"start\(\s*([^)]+)\s*\)", mod)
-        m_equal = re.fullmatch(r"equal\(\s*['\"]([^'\"]+)['\"]\s*\)", mod)
-        m_label = re.fullmatch(r"label\(\s*['\"]([^'\"]+)['\"]\s*\)", mod)
+        m_label = re.fullmatch(r"(?:equal|label)\(\s*['\"]([^'\"]+)['\"]\s*\)", mod)
         if mod == "NA":
             free = True
         elif _NUMBER.match(mod):
@@ -103,8 +102,8 @@ def _parse_term(term: str, number: int) -> tuple[str, float | None, bool | None,
             if not _NUMBER.match(m_start.group(1).strip()):
                 raise ModelSyntaxError(f"line {number}: start() needs a number")
             start = float(m_start.group(1))
-        elif m_equal or m_label:
-            label = (m_equal or m_label).group(1)  # type: ignore[union-attr]
+        elif m_label:
+            label = m_label.group(1)
         elif mod.startswith("c("):
             raise ModelSyntaxError(
                 f"line {number}: multiple-group modifiers c(...) are not supported"

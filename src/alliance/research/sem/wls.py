@@ -24,10 +24,13 @@ second order chi-square correction. Rosseel (2012), lavaan.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from scipy import linalg, stats
 
 from .ordinal import OrdinalStats
@@ -36,6 +39,7 @@ from .ram import RamModel
 
 __all__ = [
     "OrdinalGroup",
+    "WlsmvResult",
     "explained_variance",
     "ordinal_levels",
     "prepare_ordinal_table",
@@ -43,8 +47,16 @@ __all__ = [
 ]
 
 
-def ordinal_levels(frame: pd.DataFrame, ordered: list[str], group_codes=None, labels=None):
-    """Sorted categories of each ordered column; refuse a category empty in a group."""
+def ordinal_levels(
+    frame: pd.DataFrame,
+    ordered: list[str],
+    group_codes: NDArray[np.intp] | None = None,
+    labels: Sequence[str] = (),
+) -> list[NDArray[np.float64]]:
+    """Sorted categories of each ordered column; refuse a category empty in a group.
+
+    ``group_codes`` holds each row's group number, ``labels`` the groups' names.
+    """
     levels = []
     for name in ordered:
         column = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
@@ -70,7 +82,9 @@ def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def prepare_ordinal_table(pt: ParTable, ordered: list[str], n_thresholds: list[int]):
+def prepare_ordinal_table(
+    pt: ParTable, ordered: list[str], n_thresholds: list[int]
+) -> tuple[ParTable, list[ParRow], list[ParRow]]:
     """Adapt a parameter table to ordered indicators (delta parameterization).
 
     Residual variances and intercepts of ordered variables become fixed (reported as
@@ -129,7 +143,9 @@ class OrdinalGroup:
         p = self.ram.p
         # lavaan's NACOV divides by N - 1 (the estimates do not change within a group)
         self.gamma = st.gamma * st.n / (st.n - 1)
-        self.s = np.concatenate([*st.thresholds, [st.cor[i, j] for i, j in st.pairs]])
+        self.s: NDArray[np.float64] = np.concatenate(
+            [*st.thresholds, [st.cor[i, j] for i, j in st.pairs]]
+        )
         self.v = 1.0 / np.diag(self.gamma)
         self.rows_i = np.array([i for i, _ in st.pairs], dtype=int)
         self.cols_j = np.array([j for _, j in st.pairs], dtype=int)
@@ -143,12 +159,31 @@ class OrdinalGroup:
         )
         assert len(self.scale_rows) == p
 
-    def scales(self, theta: np.ndarray) -> np.ndarray:
+    def scales(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Return the scale factor of each ordered variable at ``theta``."""
         free = self.scale_index >= 0
-        return np.where(free, theta[np.where(free, self.scale_index, 0)], self.scale_fixed)
+        scale: NDArray[np.float64] = np.where(
+            free, theta[np.where(free, self.scale_index, 0)], self.scale_fixed
+        )
+        return scale
 
-    def implied(self, theta: np.ndarray, deriv: bool = False):
-        """Standardised thresholds ``D (tau - mu)`` and correlations ``D Sigma D``."""
+    @overload
+    def implied(
+        self, theta: NDArray[np.float64], deriv: Literal[False] = False
+    ) -> tuple[NDArray[np.float64], None]: ...
+
+    @overload
+    def implied(
+        self, theta: NDArray[np.float64], deriv: Literal[True]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
+
+    def implied(
+        self, theta: NDArray[np.float64], deriv: bool = False
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
+        """Standardised thresholds ``D (tau - mu)`` and correlations ``D Sigma D``.
+
+        With ``deriv``, also their Jacobian by the free parameters.
+        """
         sigma, mu, d_sigma, d_mu = self.ram.implied(theta, deriv=deriv)
         scale = self.scales(theta)
         tau = theta[self.th_index]
@@ -156,8 +191,8 @@ class OrdinalGroup:
         centred = tau - mu[self.th_var]
         si, sj = scale[self.rows_i], scale[self.cols_j]
         cov = sigma[self.rows_i, self.cols_j]
-        sig = np.concatenate([dv * centred, si * sj * cov])
-        if not deriv:
+        sig: NDArray[np.float64] = np.concatenate([dv * centred, si * sj * cov])
+        if d_sigma is None or d_mu is None:  # not deriv
             return sig, None
         n_th = len(tau)
         delta = np.zeros((len(sig), len(theta)))
@@ -174,7 +209,21 @@ class OrdinalGroup:
         return sig, delta
 
 
-def wlsmv_fit(groups: list[OrdinalGroup], n_free: int, start: np.ndarray):
+@dataclass(frozen=True)
+class WlsmvResult:
+    """What :func:`wlsmv_fit` found: estimates, their robust covariance and the tests."""
+
+    theta: NDArray[np.float64]
+    vcov: NDArray[np.float64]
+    converged: bool
+    iterations: int
+    test: dict[str, float]  # chisq, df and, when df > 0, the scaled and shifted test
+    chisq_b: float  # baseline model (thresholds free, correlations zero)
+    df_b: float
+    resid: list[NDArray[np.float64]]  # each group's residual statistics
+
+
+def wlsmv_fit(groups: list[OrdinalGroup], n_free: int, start: NDArray[np.float64]) -> WlsmvResult:
     """Fit by DWLS over all groups; return theta, robust vcov and the test statistics.
 
     The statistics of all groups are stacked: ``V = diag(Gamma_g)^-1`` per group, so that
@@ -184,10 +233,16 @@ def wlsmv_fit(groups: list[OrdinalGroup], n_free: int, start: np.ndarray):
     v = np.concatenate([g.v for g in groups])
     gamma = linalg.block_diag(*[g.gamma for g in groups])
 
-    def implied(theta, deriv=False):
-        parts = [g.implied(theta, deriv) for g in groups]
+    def implied(theta: NDArray[np.float64]) -> NDArray[np.float64]:
+        sig: NDArray[np.float64] = np.concatenate([g.implied(theta)[0] for g in groups])
+        return sig
+
+    def implied_deriv(
+        theta: NDArray[np.float64],
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        parts = [g.implied(theta, deriv=True) for g in groups]
         sig = np.concatenate([a for a, _ in parts])
-        return sig, (np.vstack([b for _, b in parts]) if deriv else None)
+        return sig, np.vstack([b for _, b in parts])
 
     theta = start.copy()
     for g in groups:  # start each threshold at its first group's sample value
@@ -198,7 +253,7 @@ def wlsmv_fit(groups: list[OrdinalGroup], n_free: int, start: np.ndarray):
     iterations = 0
     f_old = math.inf
     for iterations in range(1, 201):  # noqa: B007
-        sig, delta = implied(theta, deriv=True)
+        sig, delta = implied_deriv(theta)
         resid = s - sig
         f = float(resid @ (v * resid))
         grad = delta.T @ (v * resid)
@@ -207,7 +262,7 @@ def wlsmv_fit(groups: list[OrdinalGroup], n_free: int, start: np.ndarray):
         alpha = 1.0
         while alpha > 1e-10:
             cand = theta + alpha * step
-            r2 = s - implied(cand)[0]
+            r2 = s - implied(cand)
             if float(r2 @ (v * r2)) <= f + 1e-15 * max(f, 1.0):
                 break
             alpha /= 2
@@ -216,7 +271,7 @@ def wlsmv_fit(groups: list[OrdinalGroup], n_free: int, start: np.ndarray):
             converged = True
             break
         f_old = f
-    sig, delta = implied(theta, deriv=True)
+    sig, delta = implied_deriv(theta)
     resid = s - sig
     chisq = float(resid @ (v * resid))
     hmat = delta.T @ (v[:, None] * delta)
@@ -227,7 +282,7 @@ def wlsmv_fit(groups: list[OrdinalGroup], n_free: int, start: np.ndarray):
     ug = (np.diag(v) - vd @ h_inv @ vd.T) @ gamma
     tr1 = float(np.trace(ug))
     tr2 = float(np.sum(ug * ug.T))
-    test = {"chisq": chisq, "df": float(df)}
+    test: dict[str, float] = {"chisq": chisq, "df": float(df)}
     if df > 0:
         a = math.sqrt(df / tr2)
         b = df - a * tr1
@@ -244,7 +299,8 @@ def wlsmv_fit(groups: list[OrdinalGroup], n_free: int, start: np.ndarray):
     # baseline: thresholds free, correlations zero
     chisq_b = 0.0
     df_b = 0
-    resids, at = [], 0
+    resids: list[NDArray[np.float64]] = []
+    at = 0
     for g in groups:
         n_th = len(g.th_index)
         r = g.s[n_th:]
@@ -252,19 +308,19 @@ def wlsmv_fit(groups: list[OrdinalGroup], n_free: int, start: np.ndarray):
         df_b += len(r)
         resids.append(resid[at : at + len(g.s)])
         at += len(g.s)
-    return {
-        "theta": theta,
-        "vcov": vcov,
-        "converged": converged,
-        "iterations": iterations,
-        "test": test,
-        "chisq_b": chisq_b,
-        "df_b": float(df_b),
-        "resid": resids,
-    }
+    return WlsmvResult(
+        theta=theta,
+        vcov=vcov,
+        converged=converged,
+        iterations=iterations,
+        test=test,
+        chisq_b=chisq_b,
+        df_b=float(df_b),
+        resid=resids,
+    )
 
 
-def explained_variance(ram: RamModel, theta: np.ndarray) -> np.ndarray:
+def explained_variance(ram: RamModel, theta: NDArray[np.float64]) -> NDArray[np.float64]:
     """Variance of each latent response explained by the model (without its residual)."""
     a, s, _m = ram.matrices(theta)
     p = ram.p
