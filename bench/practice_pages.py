@@ -243,6 +243,7 @@ def run_one(database_url: str, args) -> None:
         return elapsed * 1000, len(queries.captured_queries)
 
     def urls(rng: random.Random):
+        """Sign in as a random practitioner; return the pages to time for them."""
         practitioner = rng.choice(practitioners)
         http.force_login(practitioner)
         client = Client.objects.filter(practitioner=practitioner).order_by("?").first()
@@ -286,13 +287,15 @@ def profile(http, urls, n: int) -> None:
     import random
 
     rng = random.Random(11)  # noqa: S311
-    chosen = [urls(rng) for _ in range(n)]
     for name in ("caseload", "client page"):
         profiler = cProfile.Profile()
-        profiler.enable()
-        for page in chosen:
-            http.get(page[name])
-        profiler.disable()
+        for _ in range(n):
+            url = urls(rng)[name]  # signs in: not profiled
+            profiler.enable()
+            response = http.get(url)
+            profiler.disable()
+            if response.status_code != 200:
+                raise SystemExit(f"{url} answered {response.status_code}")
         print(f"\n--- {name}: {n} requests, cumulative time ---")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
 
