@@ -30,6 +30,7 @@ from alliance.web.measures.models import (
 from alliance.web.measures.plan import DEFAULT_PLANS, PlanLine, due_instruments
 from alliance.web.measures.recording import Administration, record_responses
 from alliance.web.practice.models import Episode, Phase, Session
+from alliance.web.practice.summaries import refresh_summaries
 
 log = logging.getLogger(__name__)
 
@@ -398,6 +399,7 @@ def acknowledge_critical(actor, response: MeasureResponse) -> None:
     with transaction.atomic():
         response.critical_acknowledged_at = timezone.now()
         response.save(update_fields=["critical_acknowledged_at"])
+        refresh_summaries([response.session.episode_id])
         record(actor, "update", response, summary="critical answer reviewed")
     listeners.monitoring().refresh_episode(response.session.episode)
 

@@ -30,6 +30,7 @@ from alliance.web.measures import listeners
 from alliance.web.measures.models import MeasureResponse, Rater, Source
 from alliance.web.measures.tasks import monitor_after_import
 from alliance.web.practice.models import Episode, Session
+from alliance.web.practice.summaries import refresh_summaries
 
 log = logging.getLogger(__name__)
 
@@ -427,6 +428,7 @@ def record_responses(
             to_email = _read_back(email_ids, known, organisation)
         result.critical = [r for r in result.responses if r.critical] if read_back else to_email
         touched = {episode for episode, _code in sessions.values()}
+        refresh_summaries(touched)  # the caseload's alliance and critical flag
         episodes = {s.episode_id: s.episode for s in known.values()}
         transaction.on_commit(
             lambda: _after_commit(
