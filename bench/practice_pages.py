@@ -217,6 +217,16 @@ def build(args, vendor: str):
             f"{time.perf_counter() - t0:.1f} s",
             file=sys.stderr,
         )
+    try:
+        from alliance.web.practice.summaries import refresh_all
+    except ImportError:  # a version before the episode summaries (issue 17)
+        pass
+    else:
+        # Bulk inserts bypass the actions that keep them; a clinic gets them from the
+        # migration that added them and from every write since.
+        t0 = time.perf_counter()
+        refresh_all(org)
+        print(f"[{vendor}] summaries in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return org, practitioners
 
 

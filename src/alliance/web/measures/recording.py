@@ -428,7 +428,8 @@ def record_responses(
             to_email = _read_back(email_ids, known, organisation)
         result.critical = [r for r in result.responses if r.critical] if read_back else to_email
         touched = {episode for episode, _code in sessions.values()}
-        refresh_summaries(touched)  # the caseload's alliance and critical flag
+        # The caseload's alliance and critical flag; a session's organisation is its episode's.
+        refresh_summaries(touched, {sessions[row[2]][0]: row[1] for row in rows})
         episodes = {s.episode_id: s.episode for s in known.values()}
         transaction.on_commit(
             lambda: _after_commit(

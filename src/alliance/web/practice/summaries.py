@@ -70,17 +70,20 @@ def compute_summaries(episodes: dict[int, int]) -> dict[int, EpisodeSummary]:
 UPDATED = ["session_count", "last_session_at", "alliance_recent", "critical_open", "refreshed_at"]
 
 
-def refresh_summaries(episode_ids: Iterable[int]) -> None:
+def refresh_summaries(
+    episode_ids: Iterable[int], organisations: dict[int, int] | None = None
+) -> None:
     """Recompute and store the summaries of these episodes.
 
     Call it inside the write's transaction, after the write, so the summary commits with it.
+    `organisations` (episode id → organisation id), when the caller knows them, saves a query.
     """
     ids = sorted(set(episode_ids))
     for start in range(0, len(ids), CHUNK):
-        _refresh(ids[start : start + CHUNK])
+        _refresh(ids[start : start + CHUNK], organisations or {})
 
 
-def _refresh(ids: list[int]) -> None:
+def _refresh(ids: list[int], organisations: dict[int, int]) -> None:
     if connection.features.has_select_for_update:
         # Two writers to one episode at once (a check and the practitioner's rating): the
         # second waits here for the first to commit, then counts its rows too. SQLite
@@ -91,7 +94,9 @@ def _refresh(ids: list[int]) -> None:
             .order_by("episode_id")
             .values_list("episode_id", flat=True)
         )
-    episodes = dict(Episode.objects.filter(pk__in=ids).values_list("pk", "organisation_id"))
+    episodes = {pk: organisations[pk] for pk in ids if pk in organisations}
+    if len(episodes) < len(ids):
+        episodes = dict(Episode.objects.filter(pk__in=ids).values_list("pk", "organisation_id"))
     EpisodeSummary.objects.bulk_create(
         list(compute_summaries(episodes).values()),
         update_conflicts=True,
