@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 
+import pytest
 from django.apps import apps
 from django.db import connection
 from django.urls import reverse
@@ -253,3 +254,14 @@ def test_reading_rows_by_rater_and_instrument_only(world):
         world.owner, session, "phq9", {str(i): "1" for i in range(1, 10)}, source="check"
     )
     assert assert_fresh(episode)["alliance_recent"] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refresh_all_runs_outside_a_transaction():
+    """The command-line rebuild is not inside a request's transaction (PostgreSQL locks)."""
+    from tests.factories import build_world
+
+    world = build_world()
+    EpisodeSummary.objects.all().delete()
+    assert refresh_all() >= 1
+    assert stored(world.episode) == fresh(world.episode)

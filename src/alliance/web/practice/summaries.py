@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -84,6 +84,12 @@ def refresh_summaries(
 
 
 def _refresh(ids: list[int], organisations: dict[int, int]) -> None:
+    # Inside the caller's transaction (no savepoint), or one of its own (refresh_all).
+    with transaction.atomic(savepoint=False):
+        _lock_compute_store(ids, organisations)
+
+
+def _lock_compute_store(ids: list[int], organisations: dict[int, int]) -> None:
     if connection.features.has_select_for_update:
         # Two writers to one episode at once (a check and the practitioner's rating): the
         # second waits here for the first to commit, then counts its rows too. SQLite
