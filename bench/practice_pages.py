@@ -1,10 +1,15 @@
 """Server time of the caseload and client pages for a clinic of 50 × 100 clients × 20 sessions.
 
-Prints p50/p95 of each page beside a bare Django view (the floor), on SQLite and — when
-DATABASE_URL points to PostgreSQL (a scratch database: it is filled) — on PostgreSQL.
-Target: p95 ≤ 50 ms on both databases.
+Every session has the client's Alliance Check, every fourth a PHQ-9 (one client in ten with a
+falling alliance, one in fifty with a critical item 9), the last session an open check, and
+the monitoring has run once, so the pages draw sparklines, charts and alerts as in a clinic.
+Prints p50/p95 and the queries of each page beside a bare Django view (the floor), on SQLite
+and — when DATABASE_URL points to PostgreSQL (a scratch database: it is filled) — on
+PostgreSQL. Target: p95 ≤ 50 ms on both databases, queries not growing with the caseload.
 
     python bench/practice_pages.py [--practitioners 50 --clients 100 --sessions 20 --requests 200]
+    python bench/practice_pages.py --no-answers     # sessions only, as before issue 17
+    python bench/practice_pages.py --profile 20     # also cProfile 20 requests of each page
 """
 
 from __future__ import annotations
@@ -18,9 +23,98 @@ import time
 from _django import run_each_database, start
 
 
-def run_one(database_url: str, args) -> None:
-    vendor = start(database_url, "alliance-bench-")
-    from django.test import Client as HttpClient
+def add_answers(org, practitioners, sessions_per_episode: int) -> int:
+    """Store scored answers in bulk (no audit, no alerts: the monitoring runs once after)."""
+    import hashlib
+    import secrets
+
+    from django.utils import timezone
+
+    from alliance.web.insights.demo import alliance_answers, phq9_answers
+    from alliance.web.measures.models import Check, MeasureResponse, Rater, Source
+    from alliance.web.measures.recording import Administration, score_administrations
+    from alliance.web.practice.models import Session
+
+    stored = 0
+    now = timezone.now()
+    for p_index, practitioner in enumerate(practitioners):
+        sessions = list(
+            Session.objects.filter(episode__practitioner=practitioner)
+            .only("id", "organisation_id", "number", "episode_id", "starts_at")
+            .order_by("episode_id", "number")
+        )
+        administrations = []
+        for s in sessions:
+            falling = s.episode_id % 10 == 0 and s.number > sessions_per_episode - 4
+            alliance = 4.0 if falling else min(9.0, 6.5 + 0.25 * s.number)
+            administrations.append(
+                Administration.for_session(
+                    s, "alliance-check", alliance_answers(alliance), submitted_at=s.starts_at
+                )
+            )
+            if s.number % 4 == 1:
+                item9 = 1 if s.episode_id % 50 == 0 and s.number == 1 else 0
+                phq = 14 - min(8, s.number // 2)
+                administrations.append(
+                    Administration.for_session(
+                        s, "phq9", phq9_answers(phq, item9=item9), submitted_at=s.starts_at
+                    )
+                )
+        scores = score_administrations(administrations)
+        MeasureResponse.objects.bulk_create(
+            [
+                MeasureResponse(
+                    organisation_id=a.organisation_id,
+                    session_id=a.session_id,
+                    instrument_id=a.instrument_id,
+                    rater=Rater.CLIENT,
+                    source=Source.CHECK,
+                    answers={str(k): v for k, v in a.answers.items()},
+                    total=score["total"],
+                    subscales={
+                        k.removeprefix("subscale_"): v
+                        for k, v in score.items()
+                        if k.startswith("subscale_") and v is not None
+                    },
+                    band=score["band"] or "",
+                    scored=bool(score["scored"]),
+                    missing_items=[str(m) for m in score["missing_items"] or []],
+                    critical_items=[str(c) for c in score["critical"] or []],
+                    critical=bool(score["critical"]),
+                    submitted_at=a.submitted_at,
+                )
+                for a, score in zip(administrations, scores, strict=True)
+            ],
+            batch_size=2000,
+        )
+        stored += len(administrations)
+        last = [s for s in sessions if s.number == sessions_per_episode]
+        tokens = [secrets.token_urlsafe(24) for _ in last]
+        Check.objects.bulk_create(
+            [
+                Check(
+                    organisation=org,
+                    session=s,
+                    instrument_ids=["alliance-check"],
+                    token_hash=hashlib.sha256(t.encode()).hexdigest(),
+                    token=t,
+                    created_at=now,
+                    expires_at=now + dt.timedelta(hours=72),
+                    created_by=practitioner,
+                )
+                for s, t in zip(last, tokens, strict=True)
+            ]
+        )
+        print(
+            f"\ranswered practitioner {p_index + 1}/{len(practitioners)}",
+            end="",
+            file=sys.stderr,
+        )
+    return stored
+
+
+def build(args, vendor: str):
+    """Fill the clinic; return (organisation, practitioners)."""
     from django.utils import timezone
 
     from alliance.web.accounts.models import Organisation, Role, User
@@ -110,38 +204,110 @@ def run_one(database_url: str, args) -> None:
         f"{time.perf_counter() - t0:.1f} s",
         file=sys.stderr,
     )
+    if args.answers:
+        from alliance.web.insights.models import Alert
+        from alliance.web.insights.services import monitor_organisation
 
-    http = HttpClient()
+        t0 = time.perf_counter()
+        stored = add_answers(org, practitioners, args.sessions)
+        monitor_organisation(org)
+        print(
+            f"\n[{vendor}] stored {stored} answers, monitored: "
+            f"{Alert.objects.filter(organisation=org).count()} alerts, in "
+            f"{time.perf_counter() - t0:.1f} s",
+            file=sys.stderr,
+        )
+    try:
+        from alliance.web.practice.summaries import refresh_all
+    except ImportError:  # a version before the episode summaries (issue 17)
+        pass
+    else:
+        # Bulk inserts bypass the actions that keep them; a clinic gets them from the
+        # migration that added them and from every write since.
+        t0 = time.perf_counter()
+        refresh_all(org)
+        print(f"[{vendor}] summaries in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return org, practitioners
 
-    def timed(url: str) -> float:
-        begin = time.perf_counter()
-        response = http.get(url)
-        elapsed = time.perf_counter() - begin
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
-        return elapsed * 1000
 
+def run_one(database_url: str, args) -> None:
+    vendor = start(database_url, "alliance-bench-")
     import random
 
-    rng = random.Random(7)  # noqa: S311
-    results: dict[str, list[float]] = {"bare view (floor)": [], "caseload": [], "client page": []}
-    for _ in range(args.requests):
+    from django.db import connection
+    from django.test import Client as HttpClient
+    from django.test.utils import CaptureQueriesContext
+
+    from alliance.web.practice.models import Client
+
+    org, practitioners = build(args, vendor)
+    http = HttpClient()
+
+    def timed(url: str) -> tuple[float, int]:
+        with CaptureQueriesContext(connection) as queries:
+            begin = time.perf_counter()
+            response = http.get(url)
+            elapsed = time.perf_counter() - begin
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        return elapsed * 1000, len(queries.captured_queries)
+
+    def urls(rng: random.Random):
+        """Sign in as a random practitioner; return the pages to time for them."""
         practitioner = rng.choice(practitioners)
         http.force_login(practitioner)
         client = Client.objects.filter(practitioner=practitioner).order_by("?").first()
-        results["bare view (floor)"].append(timed("/healthz"))
-        results["caseload"].append(timed("/caseload/"))
-        results["client page"].append(timed(f"/clients/{client.public_id}/"))
+        return {
+            "bare view (floor)": "/healthz",
+            "caseload": "/caseload/",
+            "client page": f"/clients/{client.public_id}/",
+        }
+
+    rng = random.Random(7)  # noqa: S311
+    # CaptureQueriesContext keeps every query's SQL (and times nothing of ours): its cost is
+    # the same for every page and small beside a request.
+    results: dict[str, list[float]] = {}
+    queries: dict[str, set[int]] = {}
+    for _ in range(args.requests):
+        for name, url in urls(rng).items():
+            ms, n = timed(url)
+            results.setdefault(name, []).append(ms)
+            queries.setdefault(name, set()).add(n)
     print(
-        f"\n{vendor}: {args.practitioners} practitioners × {args.clients} clients × {args.sessions} sessions, "
+        f"\n{vendor}: {args.practitioners} practitioners × {args.clients} clients × "
+        f"{args.sessions} sessions{', answered and monitored' if args.answers else ''}, "
         f"{args.requests} requests per page"
     )
-    print(f"{'page':<20}{'p50 ms':>10}{'p95 ms':>10}")
+    print(f"{'page':<20}{'p50 ms':>10}{'p95 ms':>10}{'queries':>10}")
     for name, samples in results.items():
         samples.sort()
         p50 = statistics.median(samples)
         p95 = samples[int(0.95 * (len(samples) - 1))]
-        print(f"{name:<20}{p50:>10.1f}{p95:>10.1f}")
+        counts = sorted(queries[name])
+        shown = str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+        print(f"{name:<20}{p50:>10.1f}{p95:>10.1f}{shown:>10}")
+    if args.profile:
+        profile(http, urls, args.profile)
+
+
+def profile(http, urls, n: int) -> None:
+    """Print where `n` requests of each page spend their time (cProfile, cumulative)."""
+    import cProfile
+    import pstats
+    import random
+
+    rng = random.Random(11)  # noqa: S311
+    for name in ("caseload", "client page"):
+        profiler = cProfile.Profile()
+        for _ in range(n):
+            url = urls(rng)[name]  # signs in: not profiled
+            profiler.enable()
+            response = http.get(url)
+            profiler.disable()
+            if response.status_code != 200:
+                raise SystemExit(f"{url} answered {response.status_code}")
+        print(f"\n--- {name}: {n} requests, cumulative time ---")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
 
 
 def main() -> None:
@@ -152,6 +318,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--answers",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="answer every session and run the monitoring (default: yes)",
+    )
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile N requests")
     parser.add_argument("--database", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.database:
@@ -168,6 +341,9 @@ def main() -> None:
             str(args.sessions),
             "--requests",
             str(args.requests),
+            "--answers" if args.answers else "--no-answers",
+            "--profile",
+            str(args.profile),
         ],
     )
 

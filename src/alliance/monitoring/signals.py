@@ -30,6 +30,7 @@ signal began, never on the run, so recomputing yields the same keys:
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
@@ -279,3 +280,41 @@ def risk_order(signals: pl.DataFrame, episodes: Any | None = None) -> pl.DataFra
         .with_row_index("rank", offset=1)
         .select("rank", "episode", "light", *RISK_COLUMNS)
     )
+
+
+_RISK_OF_TYPE = {
+    "critical": 0,
+    "rupture": 1,
+    "not_on_track": 2,
+    "early_alliance": 3,
+    "low_alliance": 3,
+    "disagreement": 4,
+    "missing_checks": 5,
+}
+
+
+def risk_ranks(
+    open_types: Mapping[str, Sequence[str]], episodes: Iterable[str]
+) -> dict[str, tuple[int, str]]:
+    """Return ``{episode: (rank, light)}`` exactly as :func:`risk_order` ranks open signals.
+
+    ``open_types`` maps an episode to the types of its open signals. The same lexicographic
+    order (counts of critical answers, open ruptures, not on track, weak alliance,
+    disagreement, missing checks, most first; ties by episode id as text) and lights, in
+    plain Python: for a caseload page's hundred episodes, building and sorting a table
+    costs more than the ranking itself.
+    """
+    keys = []
+    for episode in set(episodes) | set(open_types):
+        counts = [0] * len(RISK_COLUMNS)
+        for type_ in open_types.get(episode, ()):
+            column = _RISK_OF_TYPE.get(type_)
+            if column is not None:
+                counts[column] += 1
+        keys.append((tuple(-c for c in counts), episode, counts))
+    keys.sort(key=lambda k: (k[0], k[1]))
+    out = {}
+    for rank, (_key, episode, counts) in enumerate(keys, start=1):
+        light = "red" if any(counts[:3]) else "amber" if any(counts[3:]) else "green"
+        out[episode] = (rank, light)
+    return out

@@ -14,6 +14,7 @@ from django.utils import timezone
 from alliance.web.audit.log import record
 from alliance.web.insights.models import Alert, AlertState, AlertType, ResolvedBy
 from alliance.web.measures.models import MeasureResponse
+from alliance.web.practice.summaries import refresh_summaries
 from alliance.web.webhooks.events import alert_resolved
 
 MAX_SNOOZE = dt.timedelta(days=28)
@@ -28,6 +29,7 @@ def _acknowledge_critical_responses(alert: Alert, now: dt.datetime) -> None:
         critical=True,
         critical_acknowledged_at__isnull=True,
     ).update(critical_acknowledged_at=now)
+    refresh_summaries([alert.episode_id])  # the caseload's critical flag
 
 
 def acknowledge_alert(actor, alert: Alert) -> Alert:

@@ -1,7 +1,8 @@
 """The caseload's risk column: order, traffic light, counts and a sparkline per episode.
 
-Two queries whatever the caseload size: the active alerts the user may see, and the client's
-alliance totals for the sparklines. The order is the engine's ``risk_order``: critical
+One query whatever the caseload size: the active alerts the user may see. The sparklines draw
+the client's recent alliance totals kept in each episode's summary (`practice.summaries`,
+filled by measures), or read them when the caller has none. The order is the engine's ``risk_order``: critical
 answers, open ruptures, not on track, weak (early) alliance, disagreement, missing checks.
 """
 
@@ -10,12 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-import polars as pl
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliance.monitoring import risk_order
+from alliance.monitoring import risk_ranks
 from alliance.web.insights.access import alerts_for_user
 from alliance.web.insights.charts import sparkline
 from alliance.web.insights.models import INFORMATION, AlertState, AlertType
@@ -55,8 +55,12 @@ def open_alert_count(user, now=None) -> int:
     )
 
 
-def caseload_risk(user, episodes) -> dict[int, Risk]:
-    """Return each episode's risk (by episode pk); episodes keep their order on ties."""
+def caseload_risk(user, episodes, alliance_recent=None) -> dict[int, Risk]:
+    """Return each episode's risk (by episode pk); episodes keep their order on ties.
+
+    ``alliance_recent`` maps an episode's pk to the client's last alliance totals (oldest
+    first), as the episode summaries keep them; without it they are read here.
+    """
     ids = [e.pk for e in episodes]
     if not ids:
         return {}
@@ -65,15 +69,40 @@ def caseload_risk(user, episodes) -> dict[int, Risk]:
         .filter(active_alerts_filter(), episode_id__in=ids)
         .values_list("episode_id", "type")
     )
-    signals = pl.DataFrame(
-        {
-            "episode": [str(e) for e, _t in rows],
-            "type": [t for _e, t in rows],
-            "state": ["open"] * len(rows),
-        },
-        schema={"episode": pl.String, "type": pl.String, "state": pl.String},
-    )
-    order = risk_order(signals, [str(i) for i in ids])
+    open_types: dict[str, list[str]] = defaultdict(list)
+    for episode_id, type_ in rows:
+        open_types[str(episode_id)].append(type_)
+    order = risk_ranks(open_types, [str(i) for i in ids])
+    spark = alliance_recent if alliance_recent is not None else _alliance_recent(ids)
+    types = defaultdict(list)
+    for episode_id, type_ in rows:
+        types[episode_id].append(type_)
+    labels = dict(AlertType.choices)
+    light_labels = {light: _(label) for light, label in LIGHT_LABELS.items()}
+    spark_label = _("Alliance over the last %(n)s sessions: %(values)s")
+    out = {}
+    for episode, (rank, light) in order.items():
+        pk = int(episode)
+        values = spark.get(pk, [])[-SPARK_SESSIONS:]
+        out[pk] = Risk(
+            rank=rank,
+            light=light,
+            light_label=light_labels[light],
+            labels=sorted({str(labels[t]) for t in types.get(pk, [])}),
+            sparkline=sparkline(
+                values,
+                y_min=0,
+                y_max=10,
+                label=spark_label
+                % {"n": len(values), "values": ", ".join(f"{v:g}" for v in values)},
+            )
+            if values
+            else "",
+        )
+    return out
+
+
+def _alliance_recent(ids: list[int]) -> dict[int, list[float]]:
     spark: dict[int, list[float]] = defaultdict(list)
     for episode_id, total in (
         MeasureResponse.objects.filter(
@@ -86,30 +115,7 @@ def caseload_risk(user, episodes) -> dict[int, Risk]:
         .values_list("session__episode_id", "total")
     ):
         spark[episode_id].append(total)
-    types = defaultdict(list)
-    for episode_id, type_ in rows:
-        types[episode_id].append(type_)
-    labels = dict(AlertType.choices)
-    out = {}
-    for row in order.iter_rows(named=True):
-        pk = int(row["episode"])
-        values = spark.get(pk, [])[-SPARK_SESSIONS:]
-        out[pk] = Risk(
-            rank=row["rank"],
-            light=row["light"],
-            light_label=_(LIGHT_LABELS[row["light"]]),
-            labels=sorted({str(labels[t]) for t in types.get(pk, [])}),
-            sparkline=sparkline(
-                values,
-                y_min=0,
-                y_max=10,
-                label=_("Alliance over the last %(n)s sessions: %(values)s")
-                % {"n": len(values), "values": ", ".join(f"{v:g}" for v in values)},
-            )
-            if values
-            else "",
-        )
-    return out
+    return spark
 
 
 def sort_by_risk(episodes: list, risk: dict[int, Risk]) -> list:

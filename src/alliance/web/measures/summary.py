@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alliance.instruments import Instrument, UnknownInstrumentError, load_instrument
+from alliance.instruments import Instrument, load_library
 from alliance.scoring import ReliableChange, reliable_change
 from alliance.web.measures.models import MeasureResponse
 
@@ -27,11 +27,10 @@ class ScoredRow:
         return f"{sign}{self.change.change:g}"
 
 
-def _instrument(instrument_id: str) -> Instrument | None:
-    try:
-        return load_instrument(instrument_id)
-    except UnknownInstrumentError:
-        return None
+def _instruments(responses: list[MeasureResponse]) -> dict[str, Instrument | None]:
+    # One look at the instrument directories per page, not one per response.
+    library = load_library()
+    return {r.instrument_id: library.get(r.instrument_id) for r in responses}
 
 
 def scored_rows(responses: list[MeasureResponse]) -> dict[int, list[ScoredRow]]:
@@ -40,10 +39,11 @@ def scored_rows(responses: list[MeasureResponse]) -> dict[int, list[ScoredRow]]:
     `responses` must be one episode's responses (any order); no queries are made.
     """
     ordered = sorted(responses, key=lambda r: (r.session.number, r.instrument_id, r.rater))
+    instruments = _instruments(ordered)
     last: dict[tuple[str, str], MeasureResponse] = {}
     rows: dict[int, list[ScoredRow]] = {}
     for response in ordered:
-        instrument = _instrument(response.instrument_id)
+        instrument = instruments[response.instrument_id]
         key = (response.instrument_id, response.rater)
         previous = last.get(key)
         change = None
@@ -90,7 +90,9 @@ def episode_rows(episode) -> dict[int, list[ScoredRow]]:
 def rows_for_episodes(episodes) -> dict[int, list[ScoredRow]]:
     """Scored rows per session id for several episodes, in one query."""
     responses = list(
-        MeasureResponse.objects.filter(session__episode__in=episodes).select_related("session")
+        MeasureResponse.objects.filter(session__episode__in=episodes)
+        .select_related("session")
+        .defer("session__note")  # never shown beside a score; decrypting it costs
     )
     by_episode: dict[int, list[MeasureResponse]] = {}
     for response in responses:

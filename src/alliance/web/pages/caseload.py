@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, Max, OuterRef
+from django.db.models import Count, Max
 from django.shortcuts import redirect, render
 
 from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role
 from alliance.web.insights.caseload import caseload_risk, open_alert_count, sort_by_risk
-from alliance.web.measures.models import MeasureResponse
 from alliance.web.practice.access import clients_for_user, episodes_for_user
 from alliance.web.practice.caseload_rows import render_rows
+from alliance.web.practice.summaries import summaries_for
 
 CASELOAD_ROLES = (Role.PRACTITIONER, Role.SUPERVISOR, Role.ADMIN)
 
@@ -29,10 +29,13 @@ def caseload(request):
     episodes = list(
         episodes_for_user(request.user)
         .filter(ended_on__isnull=True)
-        .select_related("client", "practitioner")
-        # Only what the caseload shows: no clinical text is read or decrypted.
+        .select_related("client", "practitioner", "summary")
+        # Only what the caseload shows: no clinical text is read or decrypted. Counts, the
+        # last session, the alliance and the critical flag come from the episode's summary,
+        # not from its sessions and answers.
         .only(
             "id",
+            "organisation_id",
             "client_id",
             "practitioner_id",
             "service",
@@ -46,25 +49,33 @@ def caseload(request):
             "practitioner__first_name",
             "practitioner__last_name",
             "practitioner__username",
+            "summary__session_count",
+            "summary__last_session_at",
+            "summary__alliance_recent",
+            "summary__critical_open",
         )
-        .annotate(
-            session_count=Count("sessions"),
-            last_session_at=Max("sessions__starts_at"),
-            critical_open=Exists(
-                MeasureResponse.objects.filter(
-                    session__episode=OuterRef("pk"),
-                    critical=True,
-                    critical_acknowledged_at__isnull=True,
-                )
-            ),
-        )
-        .order_by("-critical_open", "practitioner__last_name", "client__code")
+        .order_by("practitioner__last_name", "client__code")
     )
-    risk = caseload_risk(request.user, episodes)
+    summaries = summaries_for(episodes)
+    for episode in episodes:
+        summary = summaries[episode.pk]
+        episode.session_count = summary.session_count
+        episode.last_session_at = summary.last_session_at
+        episode.critical_open = summary.critical_open > 0
+    episodes.sort(key=lambda e: not e.critical_open)  # stable: critical answers first
+    show_risk = request.user.role != Role.ADMIN
+    risk = (
+        caseload_risk(
+            request.user,
+            episodes,
+            alliance_recent={pk: s.alliance_recent for pk, s in summaries.items()},
+        )
+        if show_risk
+        else {}
+    )
     for episode in episodes:
         episode.risk = risk.get(episode.pk)
     ordered = sort_by_risk(episodes, risk)
-    show_risk = request.user.role != Role.ADMIN
     rows = render_rows(
         ordered, show_risk=show_risk, show_practitioner=request.user.role != Role.PRACTITIONER
     )

@@ -73,7 +73,11 @@ def client_detail(request, client_id):
         .select_related("practitioner")
         .prefetch_related(
             Prefetch(
-                "sessions", queryset=Session.objects.order_by("number").prefetch_related("checks")
+                "sessions",
+                # The page shows no session note: it is left encrypted and unread.
+                queryset=Session.objects.order_by("number")
+                .defer("note")
+                .prefetch_related("checks"),
             ),
             Prefetch(
                 "phase_changes",

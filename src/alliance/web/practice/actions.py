@@ -19,6 +19,7 @@ from alliance.web.practice.models import (
     PhaseChange,
     Session,
 )
+from alliance.web.practice.summaries import refresh_summaries
 
 _CODE_NUMBER = re.compile(r"^(?P<prefix>.+)-(?P<number>\d+)$")
 
@@ -77,6 +78,7 @@ def start_episode(actor: User, client: Client, **fields) -> Episode:
             changed_on=episode.started_on,
             changed_by=actor,
         )
+        refresh_summaries([episode.pk])
         record(actor, "create", episode, summary=f"episode for {client.code}")
     return episode
 
@@ -114,6 +116,7 @@ def record_session(actor: User, episode: Episode, **fields) -> Session:
             phase=locked.phase,
             **fields,
         )
+        refresh_summaries([episode.pk])
         record(
             actor, "create", session, summary=f"session {session.number} of {episode.client.code}"
         )
@@ -128,6 +131,7 @@ def update_session(actor: User, session: Session, **fields) -> Session:
         for name, value in fields.items():
             setattr(session, name, value)
         session.save()
+        refresh_summaries([session.episode_id])
         record(actor, "update", session, summary=f"session {session.number} edited")
     return session
 

@@ -205,3 +205,31 @@ class Session(models.Model):
 
     def __str__(self) -> str:
         return f"Session {self.number}"
+
+
+class EpisodeSummary(models.Model):
+    """What the caseload shows of an episode, kept with the episode instead of counted per page.
+
+    `practice.summaries.refresh_summaries` recomputes a row from the sessions and from what
+    features add (the measures: the client's recent alliance and open critical answers); every
+    write that changes one of these calls it in the same transaction.
+    """
+
+    episode = models.OneToOneField(
+        Episode, on_delete=models.CASCADE, primary_key=True, related_name="summary"
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    session_count = models.PositiveIntegerField(default=0)
+    last_session_at = models.DateTimeField(null=True, blank=True)
+    alliance_recent = models.JSONField(
+        default=list, help_text="The client's last alliance totals, oldest first."
+    )
+    critical_open = models.PositiveIntegerField(
+        default=0, help_text="Critical answers not yet reviewed."
+    )
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"summary of episode {self.episode_id}"

@@ -81,7 +81,9 @@ def _unlink_and_delete(rows: dict[str, list[int]], policies: dict, result: Erasu
         label = model._meta.label_lower
         if policies[label] == registry.DELETE and rows[label]:
             # Count our own rows; cascades into rows already counted do not double-count.
-            result.deleted[label] = len(rows[label])
+            # Derived rows (a summary of the episode) are deleted but not counted as records.
+            if label not in registry.DERIVED:
+                result.deleted[label] = len(rows[label])
             model.objects.filter(pk__in=rows[label]).delete()
 
 
@@ -234,6 +236,8 @@ def erasure_plan(client) -> list[PlanLine]:
     )
     for model in models:
         label = model._meta.label_lower
+        if label in registry.DERIVED:
+            continue  # not a record of its own: it goes with the episode
         count = registry.rows_of(model, client).count()
         if not count:
             continue

@@ -65,6 +65,11 @@ EXPORT_SECTIONS: dict[str, str] = {
 
 # Models with a path to the client that the export leaves out, and why.
 EXPORT_EXCLUDED: dict[str, str] = {
+    "practice.episodesummary": (
+        "The caseload's summary of an episode (session count, last session, recent alliance "
+        "totals, unreviewed critical answers) is derived from the sessions and responses, "
+        "which the export holds in full."
+    ),
     "journal.journalentry": (
         "The practitioner's private reflection journal is the practitioner's own data "
         "(their reactions and countertransference), not the client's record; an entry may "
@@ -87,9 +92,14 @@ EXPORT_OMIT: dict[str, set[str]] = {
     "collaboration.portalaccess": {"token", "token_hash", "pin_hash"},
 }
 
+# Rows computed from the client's other records for speed: deleted with them, never counted
+# as records of their own in the audit entry.
+DERIVED = {"practice.episodesummary"}
+
 # Erasure: every row is deleted, except rows that belong to someone else and only lose a link.
 ERASE: dict[str, object] = {label: DELETE for label in EXPORT_SECTIONS} | {
     "journal.journalentry": Unlink("session"),
+    "practice.episodesummary": DELETE,
 }
 
 # Anonymisation: whole rows deleted, unlinked, or kept with a rule for every field.
@@ -236,6 +246,9 @@ ANONYMISE: dict[str, object] = {
     "journal.intakerequest": DELETE,
     "journal.journalentry": Unlink("session"),
     "rights.anonymisedclient": {},
+    # Derived from the sessions and answers for the caseload, with their dates: it goes, and
+    # the caseload computes it again should the episode ever be shown.
+    "practice.episodesummary": DELETE,
 }
 
 
