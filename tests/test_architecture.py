@@ -63,6 +63,7 @@ FEATURE_APPS = [
     "backups",
     "collaboration",
     "insights",
+    "intake",
     "journal",
     "measures",
     "outcomes",

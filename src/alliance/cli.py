@@ -85,6 +85,7 @@ def demo(
     from alliance.web.accounts.models import Organisation
     from alliance.web.collaboration.demo import load_demo_collaboration
     from alliance.web.insights.demo import load_demo_measures, refresh_demo_signals
+    from alliance.web.intake.demo import load_demo_pages
     from alliance.web.journal.demo import load_demo_journal
     from alliance.web.outcomes.demo import load_demo_outcomes
     from alliance.web.practice.demo import DEMO_PASSWORD, demo_logins, load_demo_practice
@@ -100,6 +101,7 @@ def demo(
             load_demo_consents(organisation)
             load_demo_collaboration(organisation)
             load_demo_journal(organisation)
+            load_demo_pages(organisation)
             load_demo_outcomes(organisation)
             # Once the practice's history is complete: its norms as a nightly run sees them,
             # every alert dated by the session that raised it.

@@ -57,6 +57,7 @@ urlpatterns = [
     path("", include("alliance.web.research.urls")),
     path("", include("alliance.web.collaboration.urls")),
     path("", include("alliance.web.journal.urls")),
+    path("", include("alliance.web.intake.urls")),
     path("", include("alliance.web.api.urls")),
     path("", include("alliance.web.webhooks.urls")),
     path("", include("alliance.web.security.urls")),

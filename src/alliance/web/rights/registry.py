@@ -59,7 +59,7 @@ EXPORT_SECTIONS: dict[str, str] = {
     "transcripts.transcript": "transcripts",
     "transcripts.rupturecandidatedecision": "transcript_rupture_decisions",
     "research.researchconsent": "research_consents",
-    "journal.intakerequest": "intake_requests",
+    "intake.intakerequest": "intake_requests",
     "rights.anonymisedclient": "anonymisation",
 }
 
@@ -233,7 +233,7 @@ ANONYMISE: dict[str, object] = {
         "withdrawn_on": SHIFT,
         "recorded_at": SHIFT,
     },
-    "journal.intakerequest": DELETE,
+    "intake.intakerequest": DELETE,
     "journal.journalentry": Unlink("session"),
     "rights.anonymisedclient": {},
 }
