@@ -5,8 +5,6 @@ Every table carries `organisation` so that a large deployment can shard by organ
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -14,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.monitoring import DEFAULT_SETTINGS, PracticeNorms, RecoveryModel
 from alliance.monitoring import MonitoringSettings as EngineSettings
+from alliance.web.accounts.models import OrganisationRecord
 from alliance.web.crypto import EncryptedTextField
 
 
@@ -43,17 +42,13 @@ class ResolvedBy(models.TextChoices):
 TYPE_PRIORITY = {t.value: i for i, t in enumerate(AlertType)}
 
 
-class Alert(models.Model):
+class Alert(OrganisationRecord):
     """One signal of the monitoring engine in a practitioner's inbox, de-duplicated by `key`.
 
     `signal_state` is what the data say (open, repaired, unrepaired, resolved); `state` is
     what the practitioner did with it.
     """
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     episode = models.ForeignKey("practice.Episode", on_delete=models.CASCADE, related_name="alerts")
     type = models.CharField(max_length=20, choices=AlertType.choices)
     key = models.CharField(max_length=255, help_text="The engine's de-duplication key.")

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from alliance.web.accounts.models import OrganisationRecord
 from alliance.web.crypto import EncryptedCharField, EncryptedTextField
 
 
@@ -112,13 +113,9 @@ class IntakeStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
-class IntakeRequest(models.Model):
+class IntakeRequest(OrganisationRecord):
     """A prospective client's request sent from a public page; every answer is encrypted."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     practitioner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -5,12 +5,11 @@ Every table carries `organisation` so that a large deployment can shard by organ
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from alliance.web.accounts.models import OrganisationRecord
 from alliance.web.crypto import EncryptedTextField
 
 
@@ -22,13 +21,9 @@ class Tag(models.TextChoices):
     LEARNING = "learning", _("Learning")
 
 
-class JournalEntry(models.Model):
+class JournalEntry(OrganisationRecord):
     """A private reflection; readable by its author and, once shared, by their supervisor."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="journal_entries"
     )
@@ -77,13 +72,9 @@ class JournalEntry(models.Model):
         return "|" + "|".join(ordered) + "|" if ordered else ""
 
 
-class SelfCareCheckIn(models.Model):
+class SelfCareCheckIn(OrganisationRecord):
     """One weekly WHO-5 answered by a practitioner about themselves."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     practitioner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="self_care_checkins"
     )
