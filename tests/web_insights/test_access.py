@@ -88,17 +88,27 @@ def test_the_supervisor_sees_supervisees_grouped_and_cannot_act(world, alerts, l
 
 
 def test_admin_edits_only_their_own_monitoring_settings(world, login):
-    from alliance.web.insights.admin import MonitoringSettingsForm
-    from alliance.web.insights.models import MonitoringSettings
+    from alliance.web.insights.admin import PracticeMonitoringSettingsForm
+    from alliance.web.insights.models import PracticeMonitoringSettings
 
-    mine = MonitoringSettings.objects.create(organisation=world.org)
-    theirs = MonitoringSettings.objects.create(organisation=world.other_org)
+    mine = PracticeMonitoringSettings.objects.create(organisation=world.org)
+    theirs = PracticeMonitoringSettings.objects.create(organisation=world.other_org)
     client = login(world.admin)
-    assert client.get(f"/admin/insights/monitoringsettings/{mine.pk}/change/").status_code == 200
-    assert client.get(f"/admin/insights/monitoringsettings/{theirs.pk}/change/").status_code == 302
-    assert not MonitoringSettingsForm({"settings": '{"k_alert": -1}', "inbox_cap": 5}).is_valid()
-    assert not MonitoringSettingsForm({"settings": '{"nonsense": 1}', "inbox_cap": 5}).is_valid()
-    assert MonitoringSettingsForm({"settings": '{"k_alert": 2}', "inbox_cap": 5}).is_valid()
+    assert (
+        client.get(f"/admin/insights/practicemonitoringsettings/{mine.pk}/change/").status_code
+        == 200
+    )
+    assert (
+        client.get(f"/admin/insights/practicemonitoringsettings/{theirs.pk}/change/").status_code
+        == 302
+    )
+    assert not PracticeMonitoringSettingsForm(
+        {"settings": '{"k_alert": -1}', "inbox_cap": 5}
+    ).is_valid()
+    assert not PracticeMonitoringSettingsForm(
+        {"settings": '{"nonsense": 1}', "inbox_cap": 5}
+    ).is_valid()
+    assert PracticeMonitoringSettingsForm({"settings": '{"k_alert": 2}', "inbox_cap": 5}).is_valid()
 
 
 @pytest.mark.parametrize("persona", [p for p in SEES if p != "anonymous"])

@@ -31,7 +31,7 @@ from alliance.web.insights.charts import (
 from alliance.web.insights.models import (
     AlertState,
     AlertType,
-    MonitoringSettings,
+    PracticeMonitoringSettings,
     StoredRecoveryModel,
 )
 from alliance.web.practice.models import Phase
@@ -397,7 +397,7 @@ def client_insights(user, client, episodes) -> dict:
         .order_by("session_number", "id")
     ):
         alerts_by_episode[alert.episode_id].append(alert)
-    row = MonitoringSettings.objects.filter(organisation_id=client.organisation_id).first()
+    row = PracticeMonitoringSettings.objects.filter(organisation_id=client.organisation_id).first()
     settings = row.engine_settings() if row else DEFAULT_SETTINGS
     models = {
         m.instrument_id: m.model()

@@ -125,8 +125,12 @@ INFORMATION = "info"
 """Severity of a stored signal that is information, not an alert (see ``is_information``)."""
 
 
-class MonitoringSettings(models.Model):
-    """A practice's monitoring thresholds (only the values that differ from the defaults)."""
+class PracticeMonitoringSettings(models.Model):
+    """A practice's monitoring thresholds (only the values that differ from the defaults).
+
+    Not the engine's `alliance.monitoring.MonitoringSettings`, which `engine_settings` builds
+    from this row; the table keeps the name it had under the model's former, clashing name.
+    """
 
     organisation = models.OneToOneField(
         "accounts.Organisation", on_delete=models.CASCADE, related_name="monitoring_settings"
@@ -143,6 +147,8 @@ class MonitoringSettings(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "insights_monitoringsettings"
+        verbose_name = "monitoring settings"
         verbose_name_plural = "monitoring settings"
 
     def __str__(self) -> str:

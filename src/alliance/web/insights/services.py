@@ -50,7 +50,7 @@ from alliance.web.insights.models import (
     Alert,
     AlertState,
     AlertType,
-    MonitoringSettings,
+    PracticeMonitoringSettings,
     ResolvedBy,
     StoredNorms,
     StoredRecoveryModel,
@@ -98,9 +98,9 @@ ALERT_FIELDS = [
 # --------------------------------------------------------------------------- settings
 
 
-def organisation_settings(organisation: Organisation) -> MonitoringSettings:
+def organisation_settings(organisation: Organisation) -> PracticeMonitoringSettings:
     """Return the practice's settings row (the defaults until someone changes them)."""
-    row, _ = MonitoringSettings.objects.get_or_create(organisation=organisation)
+    row, _ = PracticeMonitoringSettings.objects.get_or_create(organisation=organisation)
     return row
 
 
@@ -119,7 +119,7 @@ def thresholds_in_use(organisation: Organisation) -> list[dict]:
     which. Low cut-off and reliable change come from the instrument (or the practice's
     settings for the low cut-off).
     """
-    row = MonitoringSettings.objects.filter(organisation=organisation).first()
+    row = PracticeMonitoringSettings.objects.filter(organisation=organisation).first()
     settings = row.engine_settings() if row else DEFAULT_SETTINGS
     norms = stored_norms(organisation)
     alliance = sorted(
