@@ -36,7 +36,7 @@ ENTRY_POINTS = [
     "alliance.web.views",  # home page, health
     "alliance.web.server",
     "alliance.web.wsgi",
-    "alliance.web.*.cli",  # the command line
+    "alliance.web.commands*",  # the command line: one module per area
     "alliance.web.*.management.commands.*",
     "alliance.web.*.demo",  # the demo practice, loaded by `alliance demo`
     "alliance.web.worker",  # `alliance worker` runs every app's tasks
@@ -102,7 +102,12 @@ KNOWN_SIDEWAYS = {
 # which cycle or start-up cost they avoid. Commands and AppConfig.ready() need none: a command
 # imports its work after setting Django up (and keeps `alliance --help` fast); ready() runs
 # once the models are loaded.
-LAZY_BY_RULE = ["alliance.cli", "alliance.*.cli", "alliance.web.*.management.commands.*"]
+LAZY_BY_RULE = [
+    "alliance.cli",
+    "alliance.*.cli",
+    "alliance.web.commands.*",
+    "alliance.web.*.management.commands.*",
+]
 LAZY_BY_RULE_NAMES = {"ready"}
 
 # ------------------------------------------------------------------------------ the import map

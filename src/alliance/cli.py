@@ -335,9 +335,9 @@ def _register_areas() -> None:
     from alliance.research.cli import app as research_app
     from alliance.scoring.cli import score
     from alliance.transcripts.cli import app as transcripts_app
-    from alliance.web.insights.cli import monitor_all_command, refit_command, send_digest_command
-    from alliance.web.measures.cli import export_app, import_app, send_reminders_command
-    from alliance.web.research.cli import export_command as research_export_command
+    from alliance.web.commands.alerts import monitor_all_command, refit_command, send_digest_command
+    from alliance.web.commands.measures import export_app, import_app, send_reminders_command
+    from alliance.web.commands.research_export import export_command as research_export_command
 
     app.add_typer(
         instruments_app, name="instruments", help="The instrument library: list, show, load."
@@ -390,14 +390,14 @@ def _register_areas() -> None:
     app.add_typer(import_app, name="import")
     app.add_typer(export_app, name="export")
     app.command("send-reminders")(send_reminders_command)
-    from alliance.web.api.cli import app as api_token_app
+    from alliance.web.commands.api_tokens import app as api_token_app
 
     app.add_typer(api_token_app, name="api-token")
-    from alliance.web.backups.cli import backup_command, restore_command
+    from alliance.web.commands.backups import backup_command, restore_command
 
     app.command("backup")(backup_command)
     app.command("restore")(restore_command)
-    from alliance.web.rights.cli import apply_retention_command, export_client_command
+    from alliance.web.commands.client_data import apply_retention_command, export_client_command
 
     app.command("export-client")(export_client_command)
     app.command("apply-retention")(apply_retention_command)

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from alliance.web.accounts.models import Role
-from alliance.web.insights.cli import monitor_all_command, refit_command, send_digest_command
+from alliance.web.commands.alerts import monitor_all_command, refit_command, send_digest_command
 from alliance.web.insights.models import (
     Alert,
     PracticeMonitoringSettings,
