@@ -53,6 +53,7 @@ CORE_MODULES = [
     "alliance.web.settings",
     "alliance.web.test_settings",
     "alliance.web.bootstrap",
+    "alliance.web.charts",  # server-rendered SVG charts, for any page
     "alliance.web.forms",
     "alliance.web.benchfloor",
     "alliance.web.console_mail",
@@ -89,8 +90,6 @@ KNOWN_SIDEWAYS = {
     ("insights", "measures"),
     ("insights", "transcripts"),
     ("insights", "webhooks"),
-    ("journal", "insights"),
-    ("journal", "measures"),
     ("outcomes", "collaboration"),
     ("outcomes", "measures"),
     ("outcomes", "research"),

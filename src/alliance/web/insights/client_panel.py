@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 from alliance.instruments import UnknownInstrumentError, load_instrument
 from alliance.monitoring import DEFAULT_SETTINGS, RecoveryModel, scale_params
 from alliance.monitoring import MonitoringSettings as EngineSettings
-from alliance.web.insights.access import alerts_for_user
-from alliance.web.insights.charts import (
+from alliance.web.charts import (
     Band,
     Chart,
     HLine,
@@ -28,6 +27,7 @@ from alliance.web.insights.charts import (
     legend,
     render,
 )
+from alliance.web.insights.access import alerts_for_user
 from alliance.web.insights.models import (
     AlertState,
     AlertType,

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance.monitoring import guidance_for, scale_params
+from alliance.web.charts import Chart, HLine, Marker, Series, render
 from alliance.web.insights.access import alerts_for_user
-from alliance.web.insights.charts import Chart, HLine, Marker, Series, render
 from alliance.web.insights.evidence import (
     detail_rows,
     instrument_name,

@@ -1,8 +1,8 @@
-"""URLs of the journal app: the reflection journal and self-care."""
+"""URLs of the journal app: the reflection journal (the self-care pages are in web/pages/)."""
 
 from django.urls import path
 
-from alliance.web.journal.views import journal, selfcare
+from alliance.web.journal.views import journal
 
 urlpatterns = [
     path("journal/", journal.journal, name="journal"),
@@ -10,6 +10,4 @@ urlpatterns = [
     path("journal/<uuid:entry_id>/", journal.journal_entry, name="journal_entry"),
     path("journal/<uuid:entry_id>/edit/", journal.journal_edit, name="journal_edit"),
     path("journal/<uuid:entry_id>/share/", journal.journal_share, name="journal_share"),
-    path("self-care/", selfcare.self_care, name="self_care"),
-    path("self-care/check-in/", selfcare.self_care_check_in, name="self_care_check_in"),
 ]
