@@ -79,6 +79,7 @@ FEATURE_APPS = [
 INTERFACES = [
     "alliance.web.measures.listeners",  # answers recorded → insights, webhooks
     "alliance.web.transcripts.signals",  # a rupture moment confirmed → insights
+    "alliance.web.insights.signals",  # an alert opened or resolved → webhooks
 ]
 
 # ----------------------------------------------------------------- today's debts (see the docs)
@@ -89,7 +90,6 @@ KNOWN_SIDEWAYS = {
     ("collaboration", "measures"),
     ("insights", "measures"),
     ("insights", "transcripts"),
-    ("insights", "webhooks"),
     ("outcomes", "collaboration"),
     ("outcomes", "measures"),
     ("outcomes", "research"),
