@@ -7,11 +7,10 @@ with the engine's dataclass); its table keeps its name, so no row moves.
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from alliance.web.insights.models import PracticeMonitoringSettings
 from tests.factories import make_organisation
+from tests.migration_steps import executor_at_latest, latest, migrate
 
 BEFORE = [("insights", "0001_alerts_monitoring_settings_and_fitted_models")]
 
@@ -19,16 +18,14 @@ BEFORE = [("insights", "0001_alerts_monitoring_settings_and_fitted_models")]
 @pytest.mark.django_db(transaction=True)
 def test_migrating_a_database_from_before_the_rename_keeps_the_settings():
     organisation = make_organisation()
-    executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
+    executor_at_latest()
     try:
-        executor.migrate(BEFORE)
-        old = MigrationExecutor(connection).loader.project_state(BEFORE).apps
+        old = migrate(BEFORE).loader.project_state(BEFORE).apps
         row = old.get_model("insights", "MonitoringSettings").objects.create(
             organisation_id=organisation.pk, settings={"k_alert": 2}, inbox_cap=7
         )
 
-        MigrationExecutor(connection).migrate(latest)
+        migrate(latest())
 
         kept = PracticeMonitoringSettings.objects.get(pk=row.pk)
         assert (kept.organisation_id, kept.settings, kept.inbox_cap) == (
@@ -38,4 +35,4 @@ def test_migrating_a_database_from_before_the_rename_keeps_the_settings():
         )
         assert PracticeMonitoringSettings._meta.db_table == "insights_monitoringsettings"
     finally:
-        MigrationExecutor(connection).migrate(latest)
+        migrate(latest())

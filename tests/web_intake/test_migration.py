@@ -9,32 +9,21 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from alliance.web.intake.models import IntakeRequest, IntakeStatus, PracticePage
 from tests.factories import make_organisation, make_user
+from tests.migration_steps import executor_at_latest, latest, migrate
 
 BEFORE = [("journal", "0002_shared_cache_table_for_rate_limits"), ("intake", None)]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor
-
-
-def _latest():
-    executor = MigrationExecutor(connection)
-    return executor.loader.graph.leaf_nodes()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_migrating_a_database_from_before_the_move_keeps_pages_and_requests():
     organisation = make_organisation()
     coach = make_user(organisation, role="practitioner", username="coach")
+    executor_at_latest()
     try:
-        executor = _migrate(BEFORE)
+        executor = migrate(BEFORE)
         old = executor.loader.project_state(BEFORE[:1]).apps
         with pytest.raises(LookupError):
             old.get_model("intake", "IntakeRequest")
@@ -56,7 +45,7 @@ def test_migrating_a_database_from_before_the_move_keeps_pages_and_requests():
         ContentType.objects.filter(app_label="intake").delete()
         old_type, _ = ContentType.objects.get_or_create(app_label="journal", model="intakerequest")
 
-        _migrate(_latest())
+        migrate(latest())
 
         moved = IntakeRequest.objects.get(pk=request.pk)
         assert moved.public_id == request.public_id
@@ -67,5 +56,5 @@ def test_migrating_a_database_from_before_the_move_keeps_pages_and_requests():
         assert ContentType.objects.get(pk=old_type.pk).app_label == "intake"
         assert not ContentType.objects.filter(app_label="journal", model="intakerequest").exists()
     finally:
-        _migrate(_latest())
+        migrate(latest())
         ContentType.objects.clear_cache()
