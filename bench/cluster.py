@@ -254,8 +254,8 @@ def prepare_limits() -> tuple[str, str]:
     from django.db import transaction
 
     from alliance.web.accounts.models import Organisation, Role, User
-    from alliance.web.journal.actions import update_page
-    from alliance.web.journal.models import PracticePage
+    from alliance.web.intake.actions import update_page
+    from alliance.web.intake.models import PracticePage
 
     org = Organisation.objects.get(slug="load")
     with transaction.atomic():
@@ -410,7 +410,7 @@ def main() -> int:
         from django.conf import settings
         from django.db import connection
 
-        from alliance.web.journal.ratelimit import INTAKE_LIMIT
+        from alliance.web.intake.ratelimit import INTAKE_LIMIT
 
         load.reset_postgres(args.database_url)
         t0 = time.perf_counter()

@@ -36,7 +36,7 @@ ENTRY_POINTS = [
     "alliance.web.views",  # home page, health
     "alliance.web.server",
     "alliance.web.wsgi",
-    "alliance.web.*.cli",  # the command line
+    "alliance.web.commands*",  # the command line: one module per area
     "alliance.web.*.management.commands.*",
     "alliance.web.*.demo",  # the demo practice, loaded by `alliance demo`
     "alliance.web.worker",  # `alliance worker` runs every app's tasks
@@ -53,6 +53,7 @@ CORE_MODULES = [
     "alliance.web.settings",
     "alliance.web.test_settings",
     "alliance.web.bootstrap",
+    "alliance.web.charts",  # server-rendered SVG charts, for any page
     "alliance.web.forms",
     "alliance.web.benchfloor",
     "alliance.web.console_mail",
@@ -63,6 +64,7 @@ FEATURE_APPS = [
     "backups",
     "collaboration",
     "insights",
+    "intake",
     "journal",
     "measures",
     "outcomes",
@@ -77,6 +79,7 @@ FEATURE_APPS = [
 INTERFACES = [
     "alliance.web.measures.listeners",  # answers recorded → insights, webhooks
     "alliance.web.transcripts.signals",  # a rupture moment confirmed → insights
+    "alliance.web.insights.signals",  # an alert opened or resolved → webhooks
 ]
 
 # ----------------------------------------------------------------- today's debts (see the docs)
@@ -87,9 +90,6 @@ KNOWN_SIDEWAYS = {
     ("collaboration", "measures"),
     ("insights", "measures"),
     ("insights", "transcripts"),
-    ("insights", "webhooks"),
-    ("journal", "insights"),
-    ("journal", "measures"),
     ("outcomes", "collaboration"),
     ("outcomes", "measures"),
     ("outcomes", "research"),
@@ -101,7 +101,12 @@ KNOWN_SIDEWAYS = {
 # which cycle or start-up cost they avoid. Commands and AppConfig.ready() need none: a command
 # imports its work after setting Django up (and keeps `alliance --help` fast); ready() runs
 # once the models are loaded.
-LAZY_BY_RULE = ["alliance.cli", "alliance.*.cli", "alliance.web.*.management.commands.*"]
+LAZY_BY_RULE = [
+    "alliance.cli",
+    "alliance.*.cli",
+    "alliance.web.commands.*",
+    "alliance.web.*.management.commands.*",
+]
 LAZY_BY_RULE_NAMES = {"ready"}
 
 # ------------------------------------------------------------------------------ the import map

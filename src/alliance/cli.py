@@ -85,6 +85,7 @@ def demo(
     from alliance.web.accounts.models import Organisation
     from alliance.web.collaboration.demo import load_demo_collaboration
     from alliance.web.insights.demo import load_demo_measures, refresh_demo_signals
+    from alliance.web.intake.demo import load_demo_pages
     from alliance.web.journal.demo import load_demo_journal
     from alliance.web.outcomes.demo import load_demo_outcomes
     from alliance.web.practice.demo import DEMO_PASSWORD, demo_logins, load_demo_practice
@@ -100,6 +101,7 @@ def demo(
             load_demo_consents(organisation)
             load_demo_collaboration(organisation)
             load_demo_journal(organisation)
+            load_demo_pages(organisation)
             load_demo_outcomes(organisation)
             # Once the practice's history is complete: its norms as a nightly run sees them,
             # every alert dated by the session that raised it.
@@ -333,9 +335,9 @@ def _register_areas() -> None:
     from alliance.research.cli import app as research_app
     from alliance.scoring.cli import score
     from alliance.transcripts.cli import app as transcripts_app
-    from alliance.web.insights.cli import monitor_all_command, refit_command, send_digest_command
-    from alliance.web.measures.cli import export_app, import_app, send_reminders_command
-    from alliance.web.research.cli import export_command as research_export_command
+    from alliance.web.commands.alerts import monitor_all_command, refit_command, send_digest_command
+    from alliance.web.commands.measures import export_app, import_app, send_reminders_command
+    from alliance.web.commands.research_export import export_command as research_export_command
 
     app.add_typer(
         instruments_app, name="instruments", help="The instrument library: list, show, load."
@@ -388,14 +390,14 @@ def _register_areas() -> None:
     app.add_typer(import_app, name="import")
     app.add_typer(export_app, name="export")
     app.command("send-reminders")(send_reminders_command)
-    from alliance.web.api.cli import app as api_token_app
+    from alliance.web.commands.api_tokens import app as api_token_app
 
     app.add_typer(api_token_app, name="api-token")
-    from alliance.web.backups.cli import backup_command, restore_command
+    from alliance.web.commands.backups import backup_command, restore_command
 
     app.command("backup")(backup_command)
     app.command("restore")(restore_command)
-    from alliance.web.rights.cli import apply_retention_command, export_client_command
+    from alliance.web.commands.client_data import apply_retention_command, export_client_command
 
     app.command("export-client")(export_client_command)
     app.command("apply-retention")(apply_retention_command)

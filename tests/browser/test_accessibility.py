@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from alliance.web.collaboration.actions import create_portal_access
 from alliance.web.collaboration.demo import load_demo_collaboration
 from alliance.web.insights.demo import load_demo_measures
+from alliance.web.intake.demo import load_demo_pages
 from alliance.web.journal.demo import load_demo_journal
 from alliance.web.journal.models import JournalEntry
 from alliance.web.measures.actions import create_check
@@ -140,6 +141,7 @@ def test_every_main_page_passes_axe_and_fits(axe_page, live_server, transactiona
     load_demo_consents(org)
     load_demo_collaboration(org)
     load_demo_journal(org)
+    load_demo_pages(org)
     enrol_demo_admin()
     pages = demo_pages(org)
     base = live_server.url

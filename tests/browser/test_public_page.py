@@ -7,8 +7,9 @@ import re
 import pytest
 from django.core.cache import cache
 
+from alliance.web.intake.demo import load_demo_pages
+from alliance.web.intake.models import IntakeRequest, IntakeStatus
 from alliance.web.journal.demo import load_demo_journal
-from alliance.web.journal.models import IntakeRequest, IntakeStatus
 from alliance.web.practice.demo import DEMO_PASSWORD, load_demo_practice
 from tests.browser.conftest import screenshot
 
@@ -79,6 +80,7 @@ def test_public_page_and_intake_end_to_end(page, live_server, transactional_db):
 def load_demo_journal_practice():
     organisation = load_demo_practice()
     load_demo_journal(organisation)
+    load_demo_pages(organisation)
     return organisation
 
 

@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance.web.collaboration.demo import load_demo_collaboration
 from alliance.web.insights.demo import load_demo_measures
+from alliance.web.intake.demo import load_demo_pages
 from alliance.web.journal.demo import load_demo_journal
 from alliance.web.practice.demo import DEMO_PASSWORD, load_demo_practice
 from alliance.web.practice.models import Client
@@ -80,6 +81,7 @@ def test_no_page_violates_the_content_security_policy(page, live_server, transac
     load_demo_consents(organisation)
     load_demo_collaboration(organisation)
     load_demo_journal(organisation)
+    load_demo_pages(organisation)
     base = live_server.url
     violations: list[str] = []
     page.on(

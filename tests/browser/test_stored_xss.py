@@ -6,6 +6,7 @@ import pytest
 
 from alliance.web.collaboration.demo import load_demo_collaboration
 from alliance.web.insights.demo import load_demo_measures
+from alliance.web.intake.demo import load_demo_pages
 from alliance.web.journal.demo import load_demo_journal
 from alliance.web.practice.demo import load_demo_practice
 from alliance.web.practice.models import Client
@@ -22,6 +23,7 @@ def test_the_payload_is_shown_as_text_and_never_runs(page, live_server, transact
     load_demo_consents(organisation)
     load_demo_collaboration(organisation)
     load_demo_journal(organisation)
+    load_demo_pages(organisation)
     clients = list(
         Client.objects.filter(
             organisation=organisation, practitioner__username="therapist"

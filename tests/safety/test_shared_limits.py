@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from alliance.web.journal.ratelimit import INTAKE_LIMIT
+from alliance.web.intake.ratelimit import INTAKE_LIMIT
 from alliance.web.settings import CACHE_TABLE, cache_from_url
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -42,7 +42,7 @@ import sys, time
 import django
 django.setup()
 from django.test import RequestFactory
-from alliance.web.journal.ratelimit import INTAKE_LIMIT, INTAKE_WINDOW_SECONDS, hit
+from alliance.web.intake.ratelimit import INTAKE_LIMIT, INTAKE_WINDOW_SECONDS, hit
 start = float(sys.argv[1])
 time.sleep(max(0.0, start - time.time()))  # both workers begin together
 request = RequestFactory().post("/p/riverside/intake/", REMOTE_ADDR="203.0.113.9")
@@ -106,7 +106,7 @@ django.setup()
 from django.conf import settings
 from django.test import Client, RequestFactory
 from alliance.web.collaboration.actions import find_portal_access, try_pin
-from alliance.web.journal.ratelimit import INTAKE_LIMIT, INTAKE_WINDOW_SECONDS, hit
+from alliance.web.intake.ratelimit import INTAKE_LIMIT, INTAKE_WINDOW_SECONDS, hit
 token, start = sys.argv[1], float(sys.argv[2])
 time.sleep(max(0.0, start - time.time()))  # both workers begin together
 request = RequestFactory().post("/p/riverside/intake/", REMOTE_ADDR="203.0.113.9")

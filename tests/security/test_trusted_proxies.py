@@ -7,11 +7,11 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-from alliance.web.journal.models import IntakeRequest
-from alliance.web.journal.ratelimit import INTAKE_LIMIT
+from alliance.web.intake.models import IntakeRequest
+from alliance.web.intake.ratelimit import INTAKE_LIMIT
 from alliance.web.proxy import client_address, parse_trusted_proxies
-from tests.web_journal.factories import make_page
-from tests.web_journal.test_intake import valid
+from tests.web_intake.factories import make_page
+from tests.web_intake.test_intake import valid
 
 LOCAL = parse_trusted_proxies(["127.0.0.1", "::1"])
 CHAIN = parse_trusted_proxies(["127.0.0.1", "10.0.0.0/8"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from alliance.web.insights.charts import (
+from alliance.web.charts import (
     NARROW_WIDTH,
     Band,
     Chart,

@@ -10,7 +10,7 @@ from django.utils.html import escape
 from alliance.instruments import load_instrument
 from alliance.web.accounts.models import User
 from alliance.web.insights.demo import load_demo_measures
-from alliance.web.journal.models import IntakeRequest
+from alliance.web.intake.models import IntakeRequest
 from alliance.web.practice import actions, vocabulary
 from alliance.web.practice.demo import REASONS, load_demo_practice
 from alliance.web.practice.models import Episode, Service
@@ -199,10 +199,10 @@ def test_the_practitioners_check_page_links_to_the_answered_scores(world, login)
 @pytest.mark.django_db
 def test_public_practice_pages_show_no_validation_status_licence_or_citation(client):
     from alliance.instruments import SHIPPED_DIR
-    from alliance.web.journal.demo import load_demo_journal
+    from alliance.web.intake.demo import load_demo_pages
 
     org = load_demo_practice()
-    load_demo_journal(org)
+    load_demo_pages(org)
     urls = [reverse("practice_page", args=[org.slug])] + [
         reverse("practitioner_page", args=[org.slug, name])
         for name in ("therapist", "counsellor", "coach")

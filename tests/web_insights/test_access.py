@@ -6,7 +6,7 @@ import pytest
 from django.http import Http404
 from django.urls import reverse
 
-from alliance.web.insights.access import alert_for_user, alerts_for_user
+from alliance.web.insights.access import alert_for_user, alerts_for_user, can_act_on_alert
 from alliance.web.insights.models import Alert, AlertState
 from tests.web_insights.matrix import url_arguments
 
@@ -88,14 +88,32 @@ def test_the_supervisor_sees_supervisees_grouped_and_cannot_act(world, alerts, l
 
 
 def test_admin_edits_only_their_own_monitoring_settings(world, login):
-    from alliance.web.insights.admin import MonitoringSettingsForm
-    from alliance.web.insights.models import MonitoringSettings
+    from alliance.web.insights.admin import PracticeMonitoringSettingsForm
+    from alliance.web.insights.models import PracticeMonitoringSettings
 
-    mine = MonitoringSettings.objects.create(organisation=world.org)
-    theirs = MonitoringSettings.objects.create(organisation=world.other_org)
+    mine = PracticeMonitoringSettings.objects.create(organisation=world.org)
+    theirs = PracticeMonitoringSettings.objects.create(organisation=world.other_org)
     client = login(world.admin)
-    assert client.get(f"/admin/insights/monitoringsettings/{mine.pk}/change/").status_code == 200
-    assert client.get(f"/admin/insights/monitoringsettings/{theirs.pk}/change/").status_code == 302
-    assert not MonitoringSettingsForm({"settings": '{"k_alert": -1}', "inbox_cap": 5}).is_valid()
-    assert not MonitoringSettingsForm({"settings": '{"nonsense": 1}', "inbox_cap": 5}).is_valid()
-    assert MonitoringSettingsForm({"settings": '{"k_alert": 2}', "inbox_cap": 5}).is_valid()
+    assert (
+        client.get(f"/admin/insights/practicemonitoringsettings/{mine.pk}/change/").status_code
+        == 200
+    )
+    assert (
+        client.get(f"/admin/insights/practicemonitoringsettings/{theirs.pk}/change/").status_code
+        == 302
+    )
+    assert not PracticeMonitoringSettingsForm(
+        {"settings": '{"k_alert": -1}', "inbox_cap": 5}
+    ).is_valid()
+    assert not PracticeMonitoringSettingsForm(
+        {"settings": '{"nonsense": 1}', "inbox_cap": 5}
+    ).is_valid()
+    assert PracticeMonitoringSettingsForm({"settings": '{"k_alert": 2}', "inbox_cap": 5}).is_valid()
+
+
+@pytest.mark.parametrize("persona", [p for p in SEES if p != "anonymous"])
+def test_only_the_treating_practitioner_acts_on_an_alert(world, alerts, persona):
+    user = world.personas()[persona]
+    for kind, public_id in alerts.items():
+        alert = Alert.objects.get(public_id=public_id)
+        assert can_act_on_alert(user, alert) == (kind in ACTS.get(persona, set())), kind

@@ -8,8 +8,13 @@ import pytest
 from django.urls import reverse
 
 from alliance.web.accounts.models import Role
-from alliance.web.insights.cli import monitor_all_command, refit_command, send_digest_command
-from alliance.web.insights.models import Alert, MonitoringSettings, StoredNorms, StoredRecoveryModel
+from alliance.web.commands.alerts import monitor_all_command, refit_command, send_digest_command
+from alliance.web.insights.models import (
+    Alert,
+    PracticeMonitoringSettings,
+    StoredNorms,
+    StoredRecoveryModel,
+)
 from alliance.web.practice import actions
 from tests.factories import make_client, make_episode, make_organisation, make_user
 from tests.web_insights.helpers import rated_session
@@ -24,7 +29,7 @@ def test_commands_recompute_refit_and_send_the_digest(capsys, settings):
     practitioner.email = "p@example.org"
     practitioner.save()
     # A small practice may lower the minimum for a fitted corridor (the default is 50).
-    MonitoringSettings.objects.create(
+    PracticeMonitoringSettings.objects.create(
         organisation=org, settings={"min_completed_episodes": 3, "min_norm_episodes": 2}
     )
     for i in range(4):

@@ -16,7 +16,7 @@ from alliance.web.insights.demo import load_demo_measures
 from alliance.web.insights.evidence import plain_evidence, session_span, sessions_label
 from alliance.web.insights.inbox import inbox_for_user
 from alliance.web.insights.models import INFORMATION, Alert, AlertState, AlertType
-from alliance.web.journal.selfcare import caseload_load
+from alliance.web.pages.selfcare import caseload_load
 from alliance.web.practice.demo import load_demo_practice
 from alliance.web.practice.models import Session
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from alliance.web.audit.models import AuditEntry
 from alliance.web.outcomes import access
+from tests.access_roles import CASELOAD_WRITE, assert_reaches, user_of
 from tests.web_outcomes.helpers import OWNER_EPISODES, add_episodes
 
 PERSONAS = ("owner", "colleague", "supervisor", "researcher", "admin", "outsider", "anonymous")
@@ -114,3 +115,33 @@ def test_the_report_list_holds_only_the_practitioners_own_clients(practice, logi
         practice.client.code
         not in login(practice.colleague).get(reverse("progress_reports")).content.decode()
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", [*PERSONAS, "outsider_admin"])
+def test_progress_report_clients_for_every_role(world, persona):
+    user = user_of(world, persona)
+    clients = {
+        "own": world.client,
+        "colleague": world.colleague_client,
+        "foreign": world.foreign_client,
+    }
+    allowed = CASELOAD_WRITE[persona]
+    # Only practitioners make reports, of the clients they are responsible for or treat.
+    if allowed:
+        listed = set(access.report_clients_for_user(user))
+        assert listed == {clients[kind] for kind in allowed}
+    else:
+        with pytest.raises(Http404):
+            access.report_clients_for_user(user)
+    ids = {kind: client.public_id for kind, client in clients.items()}
+    assert_reaches(lambda pid: access.report_client_for_user(user, pid), ids, allowed)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "anonymous"])
+def test_practice_episodes_stay_in_the_users_organisation(world, persona):
+    # For practice-wide aggregates only: every episode of the organisation, none of another.
+    here = {world.episode, world.colleague_episode}
+    expected = {world.foreign_episode} if persona == "outsider" else here
+    assert set(access.practice_episodes(world.personas()[persona])) == expected

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from alliance.research import research_id
 from alliance.web.audit.models import AuditEntry
-from alliance.web.research.cli import export_command
+from alliance.web.commands.research_export import export_command
 from alliance.web.research.datasets import consent_counts
 from alliance.web.research.demo import load_demo_consents
 from alliance.web.research.models import ResearchConsent, ResearchExport

@@ -11,14 +11,15 @@ from django.utils import timezone
 from alliance.web.collaboration import actions as collaboration
 from alliance.web.insights.demo import phq9_answers
 from alliance.web.insights.models import Alert
-from alliance.web.journal.models import IntakeRequest
+from alliance.web.intake.models import IntakeRequest
 from alliance.web.measures.actions import _store
 from alliance.web.measures.models import HeldAnswers, Rater, Source
 from alliance.web.practice import actions as practice
 from alliance.web.research import actions as research
 from alliance.web.transcripts import actions as transcripts
 from tests.factories import make_client, make_episode, make_session, measures_for
-from tests.web_journal.factories import make_entry, make_intake, make_page
+from tests.web_intake.factories import make_intake, make_page
+from tests.web_journal.factories import make_entry
 from tests.web_transcripts import samples
 
 # Every word and identifier of the full client: none may survive anonymisation.

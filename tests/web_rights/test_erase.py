@@ -143,7 +143,7 @@ def test_anonymise_keeps_scores_and_removes_everything_identifying(world, full):
         "collaboration.task",
         "collaboration.shareddecision",
         "insights.alert",
-        "journal.intakerequest",
+        "intake.intakerequest",
         "journal.journalentry",
     ):
         assert not after[label], label

@@ -1,6 +1,6 @@
 """Start Django for a command-line process: the one setup every `alliance` command uses.
 
-It lives under `alliance.web` so that the apps' own command modules (`web/*/cli.py`) never
+It lives under `alliance.web` so that the web-side command modules (`web/commands/`) never
 import the top-level `alliance.cli`, which imports them to build the command tree.
 """
 

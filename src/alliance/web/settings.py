@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "alliance.web.research",
     "alliance.web.collaboration",
     "alliance.web.journal",
+    "alliance.web.intake",
     "alliance.web.api",
     "alliance.web.webhooks",
     "alliance.web.security",

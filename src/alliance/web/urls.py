@@ -7,7 +7,7 @@ from django.urls import include, path
 from alliance.web import benchfloor
 from alliance.web.measures.views import client as client_check_views
 from alliance.web.measures.views import practitioner as measures_views
-from alliance.web.pages import caseload, clients, sessions
+from alliance.web.pages import caseload, clients, selfcare, sessions
 from alliance.web.practice.views import episodes
 from alliance.web.security import audit_log
 from alliance.web.views import favicon, healthz, readyz
@@ -20,6 +20,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("caseload/", caseload.caseload, name="caseload"),
+    path("self-care/", selfcare.self_care, name="self_care"),
+    path("self-care/check-in/", selfcare.self_care_check_in, name="self_care_check_in"),
     path("clients/", caseload.client_list, name="client_list"),
     path("clients/new/", clients.client_new, name="client_new"),
     path("clients/<uuid:client_id>/", clients.client_detail, name="client"),
@@ -57,6 +59,7 @@ urlpatterns = [
     path("", include("alliance.web.research.urls")),
     path("", include("alliance.web.collaboration.urls")),
     path("", include("alliance.web.journal.urls")),
+    path("", include("alliance.web.intake.urls")),
     path("", include("alliance.web.api.urls")),
     path("", include("alliance.web.webhooks.urls")),
     path("", include("alliance.web.security.urls")),

@@ -49,6 +49,22 @@ class Organisation(models.Model):
         return self.name
 
 
+class OrganisationRecord(models.Model):
+    """A record of one organisation, known outside the database by a random public id.
+
+    Every practice table carries its organisation, so that a large deployment can shard by
+    it, and a UUID that URLs, the API and the audit log use instead of the integer key.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
 class Role(models.TextChoices):
     ADMIN = "admin", _("Clinic admin")
     PRACTITIONER = "practitioner", _("Practitioner")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliance.web.accounts.models import OrganisationRecord
 from alliance.web.crypto import EncryptedTextField
 
 # Scopes a token may carry: `read`/`write` cover every resource, the rest one resource each.
@@ -39,13 +38,9 @@ class TokenKind(models.TextChoices):
     SERVICE = "service", _("Service")
 
 
-class ApiToken(models.Model):
+class ApiToken(OrganisationRecord):
     """A bearer token acting as `user`, never more; only a sha256 of its secret is stored."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )

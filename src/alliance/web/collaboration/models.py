@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliance.web.accounts.models import OrganisationRecord
 from alliance.web.crypto import EncryptedCharField, EncryptedTextField
 
 GAS_LEVELS = (-2, -1, 0, 1, 2)
@@ -39,13 +39,9 @@ class GoalStatus(models.TextChoices):
     DROPPED = "dropped", _("Dropped")
 
 
-class Goal(models.Model):
+class Goal(OrganisationRecord):
     """A goal of an episode in the client's words, with five described attainment levels."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     episode = models.ForeignKey("practice.Episode", on_delete=models.CASCADE, related_name="goals")
     title = EncryptedCharField(max_length=300, help_text=_("In the client's own words."))
     alliance_goal_link = models.BooleanField(
@@ -88,13 +84,9 @@ class Goal(models.Model):
         return self.status in (GoalStatus.AGREED, GoalStatus.ACHIEVED)
 
 
-class GoalRating(models.Model):
+class GoalRating(OrganisationRecord):
     """One rating of a goal's attainment, kept as history."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="ratings")
     session = models.ForeignKey(
         "practice.Session", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -121,13 +113,9 @@ class TaskStatus(models.TextChoices):
     DROPPED = "dropped", _("Dropped")
 
 
-class Task(models.Model):
+class Task(OrganisationRecord):
     """Something agreed to try or do between sessions."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     episode = models.ForeignKey("practice.Episode", on_delete=models.CASCADE, related_name="tasks")
     what = EncryptedTextField()
     due_on = models.DateField(null=True, blank=True)
@@ -151,13 +139,9 @@ class Task(models.Model):
         )
 
 
-class SharedDecision(models.Model):
+class SharedDecision(OrganisationRecord):
     """A treatment-plan decision made together, with who agreed and when."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     episode = models.ForeignKey(
         "practice.Episode", on_delete=models.CASCADE, related_name="decisions"
     )
@@ -184,13 +168,9 @@ PORTAL_MAX_FAILURES = 5
 PORTAL_LOCKOUT = dt.timedelta(minutes=15)
 
 
-class PortalAccess(models.Model):
+class PortalAccess(OrganisationRecord):
     """A client's personal portal link and PIN; only hashes open it, and it can be revoked."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     client = models.ForeignKey(
         "practice.Client", on_delete=models.CASCADE, related_name="portal_accesses"
     )
@@ -222,13 +202,9 @@ class PortalAccess(models.Model):
         return self.locked_until is not None and self.locked_until > now
 
 
-class ClientNote(models.Model):
+class ClientNote(OrganisationRecord):
     """Something the client wants to bring up next time, written in the portal."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     client = models.ForeignKey(
         "practice.Client", on_delete=models.CASCADE, related_name="portal_notes"
     )

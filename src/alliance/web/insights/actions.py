@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from alliance.web.audit.log import record
 from alliance.web.insights.models import Alert, AlertState, AlertType, ResolvedBy
+from alliance.web.insights.signals import alert_resolved
 from alliance.web.measures.models import MeasureResponse
 from alliance.web.practice.summaries import refresh_summaries
-from alliance.web.webhooks.events import alert_resolved
 
 MAX_SNOOZE = dt.timedelta(days=28)
 
@@ -114,5 +114,6 @@ def resolve_alert(actor, alert: Alert, *, note: str) -> Alert:
             _acknowledge_critical_responses(alert, now)
         record(actor, "update", alert, summary=f"alert resolved: {alert.type}")
 
-        alert_resolved(alert)  # webhooks: sent once the resolution is committed
+        # Webhooks: `alert.resolved`, sent once the resolution is committed.
+        alert_resolved.send(sender=Alert, alert=alert)
     return alert

@@ -5,13 +5,13 @@ from django.contrib import admin
 
 from alliance.monitoring import MonitoringSettings as EngineSettings
 from alliance.web.accounts.admin import OrganisationSettingsAdminMixin
-from alliance.web.insights.models import MonitoringSettings
+from alliance.web.insights.models import PracticeMonitoringSettings
 from alliance.web.insights.services import thresholds_in_use
 
 
-class MonitoringSettingsForm(forms.ModelForm):
+class PracticeMonitoringSettingsForm(forms.ModelForm):
     class Meta:
-        model = MonitoringSettings
+        model = PracticeMonitoringSettings
         fields = ["settings", "inbox_cap"]
 
     def clean_settings(self):
@@ -26,9 +26,9 @@ class MonitoringSettingsForm(forms.ModelForm):
         return value
 
 
-@admin.register(MonitoringSettings)
-class MonitoringSettingsAdmin(OrganisationSettingsAdminMixin, admin.ModelAdmin):
-    form = MonitoringSettingsForm
+@admin.register(PracticeMonitoringSettings)
+class PracticeMonitoringSettingsAdmin(OrganisationSettingsAdminMixin, admin.ModelAdmin):
+    form = PracticeMonitoringSettingsForm
     list_display = ["organisation", "inbox_cap", "updated_at"]
     readonly_fields = ["thresholds_in_use"]
 

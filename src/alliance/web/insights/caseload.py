@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance.monitoring import risk_ranks
+from alliance.web.charts import sparkline
 from alliance.web.insights.access import alerts_for_user
-from alliance.web.insights.charts import sparkline
 from alliance.web.insights.models import INFORMATION, AlertState, AlertType
 from alliance.web.measures.models import MeasureResponse
 

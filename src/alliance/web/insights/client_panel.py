@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 from alliance.instruments import UnknownInstrumentError, load_instrument
 from alliance.monitoring import DEFAULT_SETTINGS, RecoveryModel, scale_params
 from alliance.monitoring import MonitoringSettings as EngineSettings
-from alliance.web.insights.access import alerts_for_user
-from alliance.web.insights.charts import (
+from alliance.web.charts import (
     Band,
     Chart,
     HLine,
@@ -28,10 +27,11 @@ from alliance.web.insights.charts import (
     legend,
     render,
 )
+from alliance.web.insights.access import alerts_for_user
 from alliance.web.insights.models import (
     AlertState,
     AlertType,
-    MonitoringSettings,
+    PracticeMonitoringSettings,
     StoredRecoveryModel,
 )
 from alliance.web.practice.models import Phase
@@ -397,7 +397,7 @@ def client_insights(user, client, episodes) -> dict:
         .order_by("session_number", "id")
     ):
         alerts_by_episode[alert.episode_id].append(alert)
-    row = MonitoringSettings.objects.filter(organisation_id=client.organisation_id).first()
+    row = PracticeMonitoringSettings.objects.filter(organisation_id=client.organisation_id).first()
     settings = row.engine_settings() if row else DEFAULT_SETTINGS
     models = {
         m.instrument_id: m.model()

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from alliance.web.accounts.models import Organisation
 from alliance.web.insights.evidence import session_span
-from alliance.web.insights.models import Alert, AlertType, MonitoringSettings
+from alliance.web.insights.models import Alert, AlertType, PracticeMonitoringSettings
 from alliance.web.insights.services import monitor_organisation
 from alliance.web.measures.models import Check, MeasureResponse, Rater, Source, hash_token
 from alliance.web.measures.recording import Administration, record_responses
@@ -315,7 +315,7 @@ def load_demo_measures(organisation: Organisation) -> dict[str, str]:
     # Critical answers are flagged when the recording commits: their alerts are re-dated too.
     started = timezone.now()
     with transaction.atomic():
-        MonitoringSettings.objects.update_or_create(
+        PracticeMonitoringSettings.objects.update_or_create(
             organisation=organisation, defaults={"settings": DEMO_SETTINGS}
         )
         batch: list[Administration] = []

@@ -19,7 +19,12 @@ from alliance.web.accounts.models import Role, User
 from alliance.web.insights.caseload import active_alerts_filter
 from alliance.web.insights.evidence import sessions_label
 from alliance.web.insights.inbox import sort_key
-from alliance.web.insights.models import INFORMATION, Alert, DigestRecord, MonitoringSettings
+from alliance.web.insights.models import (
+    INFORMATION,
+    Alert,
+    DigestRecord,
+    PracticeMonitoringSettings,
+)
 
 MIN_INTERVAL = dt.timedelta(hours=20)
 
@@ -64,7 +69,7 @@ def send_digest(now: dt.datetime | None = None) -> int:
     by_user: dict[int, list[Alert]] = defaultdict(list)
     for alert in alerts:
         by_user[alert.episode.practitioner_id].append(alert)
-    caps = dict(MonitoringSettings.objects.values_list("organisation_id", "inbox_cap"))
+    caps = dict(PracticeMonitoringSettings.objects.values_list("organisation_id", "inbox_cap"))
     last_sent = {}
     for user_id, sent_at in DigestRecord.objects.filter(user_id__in=list(by_user)).values_list(
         "user_id", "sent_at"

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance.monitoring import guidance_for, scale_params
+from alliance.web.charts import Chart, HLine, Marker, Series, render
 from alliance.web.insights.access import alerts_for_user
-from alliance.web.insights.charts import Chart, HLine, Marker, Series, render
 from alliance.web.insights.evidence import (
     detail_rows,
     instrument_name,
@@ -29,7 +29,7 @@ from alliance.web.insights.models import (
     Alert,
     AlertState,
     AlertType,
-    MonitoringSettings,
+    PracticeMonitoringSettings,
     ResolvedBy,
 )
 from alliance.web.measures.models import MeasureResponse
@@ -163,8 +163,8 @@ def _view(alert: Alert, series: dict, now, with_chart: bool = True) -> AlertView
 
 
 def inbox_cap(user) -> int:
-    row = MonitoringSettings.objects.filter(organisation_id=user.organisation_id).first()
-    return row.inbox_cap if row else MonitoringSettings._meta.get_field("inbox_cap").default
+    row = PracticeMonitoringSettings.objects.filter(organisation_id=user.organisation_id).first()
+    return row.inbox_cap if row else PracticeMonitoringSettings._meta.get_field("inbox_cap").default
 
 
 def inbox_for_user(user, *, now: dt.datetime | None = None) -> list[PractitionerGroup]:

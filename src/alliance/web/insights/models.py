@@ -5,8 +5,6 @@ Every table carries `organisation` so that a large deployment can shard by organ
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -14,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.monitoring import DEFAULT_SETTINGS, PracticeNorms, RecoveryModel
 from alliance.monitoring import MonitoringSettings as EngineSettings
+from alliance.web.accounts.models import OrganisationRecord
 from alliance.web.crypto import EncryptedTextField
 
 
@@ -43,17 +42,13 @@ class ResolvedBy(models.TextChoices):
 TYPE_PRIORITY = {t.value: i for i, t in enumerate(AlertType)}
 
 
-class Alert(models.Model):
+class Alert(OrganisationRecord):
     """One signal of the monitoring engine in a practitioner's inbox, de-duplicated by `key`.
 
     `signal_state` is what the data say (open, repaired, unrepaired, resolved); `state` is
     what the practitioner did with it.
     """
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     episode = models.ForeignKey("practice.Episode", on_delete=models.CASCADE, related_name="alerts")
     type = models.CharField(max_length=20, choices=AlertType.choices)
     key = models.CharField(max_length=255, help_text="The engine's de-duplication key.")
@@ -130,8 +125,12 @@ INFORMATION = "info"
 """Severity of a stored signal that is information, not an alert (see ``is_information``)."""
 
 
-class MonitoringSettings(models.Model):
-    """A practice's monitoring thresholds (only the values that differ from the defaults)."""
+class PracticeMonitoringSettings(models.Model):
+    """A practice's monitoring thresholds (only the values that differ from the defaults).
+
+    Not the engine's `alliance.monitoring.MonitoringSettings`, which `engine_settings` builds
+    from this row; the table keeps the name it had under the model's former, clashing name.
+    """
 
     organisation = models.OneToOneField(
         "accounts.Organisation", on_delete=models.CASCADE, related_name="monitoring_settings"
@@ -148,6 +147,8 @@ class MonitoringSettings(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "insights_monitoringsettings"
+        verbose_name = "monitoring settings"
         verbose_name_plural = "monitoring settings"
 
     def __str__(self) -> str:

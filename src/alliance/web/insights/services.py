@@ -50,15 +50,15 @@ from alliance.web.insights.models import (
     Alert,
     AlertState,
     AlertType,
-    MonitoringSettings,
+    PracticeMonitoringSettings,
     ResolvedBy,
     StoredNorms,
     StoredRecoveryModel,
 )
+from alliance.web.insights.signals import alerts_opened
 from alliance.web.measures.models import Check, MeasureResponse
 from alliance.web.practice.models import Episode
 from alliance.web.transcripts.ruptures import confirmed_transcript_ruptures
-from alliance.web.webhooks.events import alerts_opened
 
 # Engine states that need the practitioner: still open, or a rupture never repaired.
 ATTENTION = ("open", "unrepaired")
@@ -98,9 +98,9 @@ ALERT_FIELDS = [
 # --------------------------------------------------------------------------- settings
 
 
-def organisation_settings(organisation: Organisation) -> MonitoringSettings:
+def organisation_settings(organisation: Organisation) -> PracticeMonitoringSettings:
     """Return the practice's settings row (the defaults until someone changes them)."""
-    row, _ = MonitoringSettings.objects.get_or_create(organisation=organisation)
+    row, _ = PracticeMonitoringSettings.objects.get_or_create(organisation=organisation)
     return row
 
 
@@ -119,7 +119,7 @@ def thresholds_in_use(organisation: Organisation) -> list[dict]:
     which. Low cut-off and reliable change come from the instrument (or the practice's
     settings for the low cut-off).
     """
-    row = MonitoringSettings.objects.filter(organisation=organisation).first()
+    row = PracticeMonitoringSettings.objects.filter(organisation=organisation).first()
     settings = row.engine_settings() if row else DEFAULT_SETTINGS
     norms = stored_norms(organisation)
     alliance = sorted(
@@ -404,8 +404,8 @@ def upsert_alerts(
     with transaction.atomic():
         if creates:
             Alert.objects.bulk_create(creates, batch_size=500)
-            # Webhooks: each new alert that needs attention is an `alert.opened` event.
-            alerts_opened(
+            # Each new alert that needs attention is announced (webhooks: `alert.opened`).
+            _announce_opened(
                 organisation,
                 [a for a in creates if a.state != AlertState.RESOLVED and not a.is_information],
             )
@@ -416,10 +416,15 @@ def upsert_alerts(
                 list(changed.values()), [*ALERT_FIELDS, "updated_at"], batch_size=500
             )
         if reopened:  # the signal came back after it had resolved the alert: open again
-            alerts_opened(organisation, [a for a in reopened if not a.is_information])
+            _announce_opened(organisation, [a for a in reopened if not a.is_information])
     summary.created = len(creates)
     summary.updated = len(changed)
     return summary
+
+
+def _announce_opened(organisation: Organisation, alerts: list[Alert]) -> None:
+    if alerts:
+        alerts_opened.send(sender=Alert, organisation=organisation, alerts=alerts)
 
 
 def _copy_signal(alert: Alert, signal: Signal) -> None:

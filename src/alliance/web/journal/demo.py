@@ -1,4 +1,4 @@
-"""Demo content for the practitioner's own side and the public practice page (synthetic)."""
+"""Demo content for the practitioner's own side: reflections and self-care (synthetic)."""
 
 from __future__ import annotations
 
@@ -7,64 +7,9 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from alliance.web.accounts.models import Organisation, Role, User
+from alliance.web.accounts.models import Organisation, User
 from alliance.web.journal import actions
-from alliance.web.journal.models import PracticePage
 from alliance.web.practice.models import Session
-
-PRACTICE = {
-    "headline": "Riverside Counselling & Coaching",
-    "about": (
-        "We are a small practice of a therapist, a counsellor and a career coach, working "
-        "from a quiet house by the river and online.\n\n"
-        "Whatever brings you here, the first conversation is about you: what you hope "
-        "for, and whether we are the right people to help."
-    ),
-    "approach": (
-        "We work **with** you, not on you. Together we agree what to work on and how, and "
-        "every few sessions we ask how our work together feels — so that we can change "
-        "course early if something is not right."
-    ),
-    "services": "therapy,counselling,career-coaching,personal-development",
-    "languages": "English, Deutsch",
-    "formats": "in_person,video,phone",
-    "fees": (
-        "Individual sessions of 50 minutes: £70. A limited number of reduced-fee places "
-        "are available — just ask.\n\nThe first 20-minute call is free."
-    ),
-}
-
-MEMBERS = {
-    "therapist": {
-        "headline": "Alex Morgan — psychotherapist",
-        "about": "I have worked as a therapist for twelve years, mostly with adults "
-        "facing low mood, anxiety and times of change.",
-        "approach": "Integrative and relational: we pay attention to what happens between "
-        "us as well as to what brings you.",
-        "services": "therapy",
-        "languages": "English",
-        "formats": "in_person,video",
-    },
-    "counsellor": {
-        "headline": "Priya Shah — counsellor",
-        "about": "I offer a calm, unhurried space to talk things through.",
-        "approach": "Person-centred, with practical tools when they help.",
-        "services": "counselling",
-        "languages": "English",
-        "formats": "in_person,video,phone",
-    },
-    "coach": {
-        "headline": "Jonas Weber — career and personal development coach",
-        "about": "Before coaching I spent ten years in engineering teams. I help people find "
-        "work that fits — and the courage to move towards it.",
-        "approach": "Solution-focused coaching: clear goals, small experiments between "
-        "sessions, and an honest look at what is working.",
-        "services": "career-coaching,personal-development",
-        "languages": "English, Deutsch",
-        "formats": "video,in_person",
-        "fees": "Coaching sessions of 60 minutes: £85. Packages of six sessions on request.",
-    },
-}
 
 REFLECTIONS = [
     (
@@ -84,27 +29,12 @@ WHO5_WEEKS = [4, 4, 3, 4, 3, 3]  # the same answer on all five items, oldest wee
 
 
 def load_demo_journal(organisation: Organisation, *, today: dt.date | None = None) -> dict:
-    """Add the practice pages, the therapist's reflections and check-ins, one intake request."""
+    """Add the therapist's reflections (one shared with their supervisor) and check-ins."""
     today = today or timezone.localdate()
-    staff = {u.username: u for u in User.objects.filter(organisation=organisation)}
-    admin = next((u for u in staff.values() if u.role == Role.ADMIN), None)
+    therapist = User.objects.filter(organisation=organisation, username="therapist").first()
+    entries = 0
+    checkins = 0
     with transaction.atomic():
-        if admin is not None:
-            page = PracticePage.objects.filter(organisation=organisation, member=None).first()
-            page = page or PracticePage(organisation=organisation, member=None)
-            actions.update_page(admin, page, published=True, **PRACTICE)
-        pages = {}
-        for username, fields in MEMBERS.items():
-            member = staff.get(username)
-            if member is None:
-                continue
-            page = PracticePage.objects.filter(organisation=organisation, member=member).first()
-            page = page or PracticePage(organisation=organisation, member=member)
-            pages[username] = actions.update_page(member, page, published=True, **fields)
-
-        therapist = staff.get("therapist")
-        entries = 0
-        checkins = 0
         if therapist is not None:
             sessions = list(
                 Session.objects.filter(episode__practitioner=therapist).order_by("-starts_at")[:2]
@@ -127,21 +57,4 @@ def load_demo_journal(organisation: Organisation, *, today: dt.date | None = Non
                     day=today - dt.timedelta(weeks=weeks_ago),
                 )
                 checkins += 1
-
-        intake = 0
-        if "coach" in pages:
-            actions.submit_intake(
-                pages["coach"],
-                name="Sam Rivera",
-                contact="sam.rivera@example.org",
-                help_with="I have been in the same job for eight years and feel stuck. "
-                "I would like to work out what to do next.",
-                preferred_times="Weekday evenings",
-                preferred_format="video",
-                language="en",
-                service="career-coaching",
-                consent_to_contact=True,
-            )
-            intake = 1
-    return {"pages": len(pages) + (1 if admin else 0), "entries": entries,
-            "checkins": checkins, "intake_requests": intake}  # fmt: skip
+    return {"entries": entries, "checkins": checkins}

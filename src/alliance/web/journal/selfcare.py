@@ -1,41 +1,13 @@
-"""The practitioner's self-care summary: WHO-5 trend, caseload load, a gentle prompt."""
+"""The practitioner's self-care summary: the WHO-5 trend and a gentle prompt when it worsens."""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from alliance.instruments import load_instrument
 from alliance.scoring import reliable_change
-from alliance.web.insights.caseload import open_alert_count
-from alliance.web.insights.charts import Chart, HLine, Series, render
-from alliance.web.practice.access import clients_for_user, sessions_for_user
-
-
-@dataclass(frozen=True)
-class Load:
-    active_clients: int
-    sessions_this_week: int
-    open_alerts: int
-
-
-def caseload_load(user, *, today: dt.date | None = None) -> Load:
-    """Count the practitioner's active clients, this week's sessions and open alerts."""
-    today = today or timezone.localdate()
-    monday = today - dt.timedelta(days=today.weekday())
-    own_clients = clients_for_user(user).filter(
-        episodes__practitioner=user, episodes__ended_on__isnull=True
-    )
-    sessions = sessions_for_user(user).filter(
-        episode__practitioner=user,
-        starts_at__date__gte=monday,
-        starts_at__date__lt=monday + dt.timedelta(days=7),
-    )
-    return Load(own_clients.distinct().count(), sessions.count(), open_alert_count(user))
+from alliance.web.charts import Chart, HLine, Series, render
 
 
 def worsening(checkins) -> object | None:

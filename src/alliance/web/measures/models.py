@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliance.web.accounts.models import OrganisationRecord
 from alliance.web.crypto import EncryptedCharField
 
 
@@ -21,13 +21,9 @@ class Schedule(models.TextChoices):
     ENDING = "ending", _("At the ending")
 
 
-class PlanItem(models.Model):
+class PlanItem(OrganisationRecord):
     """One line of an episode's measurement plan: which instrument, when."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     episode = models.ForeignKey(
         "practice.Episode", on_delete=models.CASCADE, related_name="plan_items"
     )
@@ -53,16 +49,12 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-class Check(models.Model):
+class Check(OrganisationRecord):
     """The instruments due after one session, answered by the client through a single-use link.
 
     Only a hash of the link's token is stored, so a database leak does not open any check.
     """
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     session = models.ForeignKey("practice.Session", on_delete=models.CASCADE, related_name="checks")
     instrument_ids = models.JSONField(default=list)
     token_hash = models.CharField(max_length=64, unique=True)
@@ -115,13 +107,9 @@ class Source(models.TextChoices):
     FHIR = "fhir", _("FHIR import")
 
 
-class MeasureResponse(models.Model):
+class MeasureResponse(OrganisationRecord):
     """One completed instrument for one session, with its score as computed at submission."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     session = models.ForeignKey(
         "practice.Session", on_delete=models.CASCADE, related_name="responses"
     )
@@ -164,7 +152,7 @@ class MeasureResponse(models.Model):
         return self.critical
 
 
-class HeldAnswers(models.Model):
+class HeldAnswers(OrganisationRecord):
     """A client's check answers that could not be stored as responses, kept for the practitioner.
 
     Submitting an open check is never refused: if storing fails unexpectedly (a response of
@@ -172,10 +160,6 @@ class HeldAnswers(models.Model):
     kept here, audited, and the practitioner is e-mailed — naming a critical answer if any.
     """
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     session = models.ForeignKey(
         "practice.Session", on_delete=models.CASCADE, related_name="held_answers"
     )

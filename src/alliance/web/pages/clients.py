@@ -13,7 +13,7 @@ from alliance.web.audit.log import record
 from alliance.web.collaboration.client_panel import collaboration_panel
 from alliance.web.forms import add_action_errors
 from alliance.web.insights.client_panel import client_insights
-from alliance.web.journal.models import IntakeRequest
+from alliance.web.intake.models import IntakeRequest
 from alliance.web.measures.summary import rows_for_episodes
 from alliance.web.pages.common import sources_of
 from alliance.web.practice import actions

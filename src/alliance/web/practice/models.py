@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from alliance.web.accounts.models import OrganisationRecord
 from alliance.web.crypto import EncryptedCharField, EncryptedTextField
 from alliance.web.practice import vocabulary
 
@@ -133,13 +134,9 @@ class Episode(models.Model):
         return vocabulary.phase_purpose(self, self.phase)
 
 
-class PhaseChange(models.Model):
+class PhaseChange(OrganisationRecord):
     """A dated, attributed move of an episode from one phase to another."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="phase_changes")
     from_phase = models.CharField(max_length=20, choices=Phase.choices, blank=True)
     to_phase = models.CharField(max_length=20, choices=Phase.choices)
@@ -169,13 +166,9 @@ class Attendance(models.TextChoices):
     NO_SHOW = "no_show", _("Did not attend")
 
 
-class Session(models.Model):
+class Session(OrganisationRecord):
     """One meeting of an episode, numbered automatically within the episode."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="sessions")
     number = models.PositiveIntegerField()
     starts_at = models.DateTimeField()

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from alliance.web.accounts.models import OrganisationRecord
 from alliance.web.crypto import EncryptedCharField
 
 
@@ -54,17 +55,13 @@ class AppendOnlyError(Exception):
     """Raised when code tries to change a research consent row instead of adding one."""
 
 
-class ResearchConsent(models.Model):
+class ResearchConsent(OrganisationRecord):
     """One change of a client's consent to the research use of their data.
 
     A row with ``withdrawn_on`` empty means consent was given on ``given_on``; a row with
     ``withdrawn_on`` set records the withdrawal of the consent given on ``given_on``.
     """
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     client = models.ForeignKey(
         "practice.Client", on_delete=models.CASCADE, related_name="research_consents"
     )
@@ -110,17 +107,13 @@ class ExportShape(models.TextChoices):
     BOTH = "both", _("Both")
 
 
-class ResearchExport(models.Model):
+class ResearchExport(OrganisationRecord):
     """One research export (data set, report or model fit): who, when, what, how many.
 
     The file itself is not kept: it is streamed to the researcher (web) or written to the
     directory the operator names (command line), so no copy of research data lingers.
     """
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from alliance.web.accounts.access import require_role
+from alliance.web.accounts.access import get_or_404, require_role
 from alliance.web.accounts.models import Role
 from alliance.web.practice.access import can_write_clinical, client_for_user, clients_for_user
 
@@ -41,12 +41,13 @@ def erasable_client_for_user(user, public_id):
 
 
 def admin_client_by_code(user, code: str):
-    """Return the client with `code` in the admin's organisation, or None; non-admins get 404."""
+    """Return the client with `code` in the admin's organisation, or raise Http404.
+
+    Non-admins get 404 whatever the code.
+    """
     require_role(user, Role.ADMIN)
-    code = (code or "").strip()
-    if not code:
-        return None
-    client = clients_for_user(user).filter(code=code).select_related("organisation").first()
-    if client is not None and not can_erase(user, client):
+    clients = clients_for_user(user).select_related("organisation")
+    client = get_or_404(clients, "client", code=(code or "").strip())
+    if not can_erase(user, client):
         raise Http404("No such client")
     return client

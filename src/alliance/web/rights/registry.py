@@ -59,7 +59,7 @@ EXPORT_SECTIONS: dict[str, str] = {
     "transcripts.transcript": "transcripts",
     "transcripts.rupturecandidatedecision": "transcript_rupture_decisions",
     "research.researchconsent": "research_consents",
-    "journal.intakerequest": "intake_requests",
+    "intake.intakerequest": "intake_requests",
     "rights.anonymisedclient": "anonymisation",
 }
 
@@ -243,7 +243,7 @@ ANONYMISE: dict[str, object] = {
         "withdrawn_on": SHIFT,
         "recorded_at": SHIFT,
     },
-    "journal.intakerequest": DELETE,
+    "intake.intakerequest": DELETE,
     "journal.journalentry": Unlink("session"),
     "rights.anonymisedclient": {},
     # Derived from the sessions and answers for the caseload, with their dates: it goes, and

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -96,12 +96,15 @@ def data_requests(request):
     require_role(request.user, Role.ADMIN)
     code = request.POST.get("code") or request.GET.get("code") or ""
     find = FindClientForm({"code": code} if code else None)
+    client = None
     # The form's validation (length, no NUL characters) comes before any lookup.
-    client = access.admin_client_by_code(request.user, code) if code and find.is_valid() else None
-    if code and client is None and not find.errors:
-        find.add_error(
-            "code", _("No client with the code %(code)s in your practice.") % {"code": code}
-        )
+    if code and find.is_valid():
+        try:
+            client = access.admin_client_by_code(request.user, code)
+        except Http404:
+            find.add_error(
+                "code", _("No client with the code %(code)s in your practice.") % {"code": code}
+            )
     if client is None:
         return render(request, "rights/data_requests.html", {"find": find})
     return _confirm(

@@ -7,13 +7,12 @@ analysis, which quotes each turn) are encrypted at rest; counts and model versio
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from alliance.web.accounts.models import OrganisationRecord
 from alliance.web.crypto import EncryptedTextField
 from alliance.web.transcripts.fields import EncryptedJSONField
 
@@ -35,13 +34,9 @@ class SpeakerRole(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class TranscriptConsent(models.Model):
+class TranscriptConsent(OrganisationRecord):
     """The client's consent to transcript analysis; at most one is in force per client."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     client = models.ForeignKey(
         "practice.Client", on_delete=models.CASCADE, related_name="transcript_consents"
     )
@@ -74,13 +69,9 @@ class TranscriptConsent(models.Model):
         return self.withdrawn_on is None
 
 
-class Transcript(models.Model):
+class Transcript(OrganisationRecord):
     """One session's transcript with its analysis (coded turns, talk summary, candidates)."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     session = models.OneToOneField(
         "practice.Session", on_delete=models.CASCADE, related_name="transcript"
     )
@@ -114,7 +105,7 @@ class Decision(models.TextChoices):
     DISMISSED = "dismissed", _("Dismissed")
 
 
-class RuptureCandidateDecision(models.Model):
+class RuptureCandidateDecision(OrganisationRecord):
     """A practitioner's verdict on one candidate rupture moment (kept as future training data).
 
     A confirmed one is a transcript-based rupture of the session. It holds no words of the
@@ -122,10 +113,6 @@ class RuptureCandidateDecision(models.Model):
     deleted; dismissed ones go with the transcript.
     """
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     session = models.ForeignKey(
         "practice.Session", on_delete=models.CASCADE, related_name="rupture_decisions"
     )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404
-
-from alliance.web.accounts.access import require_role
+from alliance.web.accounts.access import get_or_404, require_role
 from alliance.web.accounts.models import Role
 from alliance.web.webhooks.models import Delivery, Endpoint
 
@@ -17,20 +15,13 @@ def endpoints_for_admin(user):
 
 def endpoint_for_admin(user, public_id) -> Endpoint:
     """Return one endpoint of the admin's organisation, or raise Http404."""
-    endpoint = endpoints_for_admin(user).filter(public_id=public_id).first()
-    if endpoint is None:
-        raise Http404("Not found")
-    return endpoint
+    return get_or_404(endpoints_for_admin(user), "endpoint", public_id=public_id)
 
 
 def delivery_for_admin(user, public_id) -> Delivery:
     """Return one delivery to an endpoint of the admin's organisation, or raise Http404."""
     require_role(user, Role.ADMIN)
-    delivery = (
-        Delivery.objects.select_related("endpoint")
-        .filter(organisation_id=user.organisation_id, public_id=public_id)
-        .first()
+    deliveries = Delivery.objects.select_related("endpoint").filter(
+        organisation_id=user.organisation_id
     )
-    if delivery is None:
-        raise Http404("Not found")
-    return delivery
+    return get_or_404(deliveries, "delivery", public_id=public_id)

@@ -11,3 +11,23 @@ class WebhooksConfig(AppConfig):
         from alliance.web.webhooks import events
 
         register_announcer(Announcer(events.response_received, events.listening_to_responses))
+        from alliance.web.insights.signals import alert_resolved, alerts_opened
+
+        alerts_opened.connect(_alerts_opened, dispatch_uid="webhooks-alerts-opened")
+        alert_resolved.connect(_alert_resolved, dispatch_uid="webhooks-alert-resolved")
+
+
+def _alerts_opened(sender, organisation, alerts, **kwargs) -> None:
+    """Each alert opened (or open again) is an `alert.opened` event."""
+    # Imported when called: apps.py is loaded before the models that events.py needs.
+    from alliance.web.webhooks.events import alerts_opened
+
+    alerts_opened(organisation, alerts)
+
+
+def _alert_resolved(sender, alert, **kwargs) -> None:
+    """An alert a practitioner resolved is an `alert.resolved` event."""
+    # Imported when called: apps.py is loaded before the models that events.py needs.
+    from alliance.web.webhooks.events import alert_resolved
+
+    alert_resolved(alert)

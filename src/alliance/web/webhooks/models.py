@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import secrets
-import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from alliance.web.accounts.models import OrganisationRecord
 from alliance.web.crypto import EncryptedCharField
 
 # Attempts before a delivery is given up, and the wait after each failed attempt.
@@ -31,13 +31,9 @@ def generate_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-class Endpoint(models.Model):
+class Endpoint(OrganisationRecord):
     """A URL of the organisation's own systems that receives signed event deliveries."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
     events = models.JSONField(default=list, help_text="Event types this endpoint receives.")
@@ -70,17 +66,13 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class Delivery(models.Model):
+class Delivery(OrganisationRecord):
     """One event sent (or being sent) to one endpoint; retried until delivered or failed.
 
     ``event_id`` stays the same across attempts and redeliveries so that receivers can
     de-duplicate; ``public_id`` is sent as the ``Alliance-Delivery`` header.
     """
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
     event_type = models.CharField(max_length=40)
     event_id = models.UUIDField(db_index=True)

@@ -17,7 +17,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run: bool = False, **options):
-        from alliance.web.rights.cli import run_retention
+        from alliance.web.commands.client_data import run_retention
 
         run_retention(dry_run, self.stdout.write)
         if not dry_run:

@@ -1,6 +1,14 @@
-"""The weekly self-care check-in and its summary: for the practitioner themself only."""
+"""The self-care pages: the weekly check-in and its summary, for the practitioner themself only.
+
+On the entry floor because they compose three features: the journal's check-ins and trend,
+the measures' form for an instrument (the WHO-5), and the insights' count of open alerts
+in the caseload load panel.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,10 +21,34 @@ from alliance.instruments import load_instrument
 from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role
 from alliance.web.forms import add_action_errors
+from alliance.web.insights.caseload import open_alert_count
 from alliance.web.journal import actions
 from alliance.web.journal.access import checkins_for_user
-from alliance.web.journal.selfcare import caseload_load, trend_chart, worsening
+from alliance.web.journal.selfcare import trend_chart, worsening
 from alliance.web.measures.forms import InstrumentForm
+from alliance.web.practice.access import clients_for_user, sessions_for_user
+
+
+@dataclass(frozen=True)
+class Load:
+    active_clients: int
+    sessions_this_week: int
+    open_alerts: int
+
+
+def caseload_load(user, *, today: dt.date | None = None) -> Load:
+    """Count the practitioner's active clients, this week's sessions and open alerts."""
+    today = today or timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday())
+    own_clients = clients_for_user(user).filter(
+        episodes__practitioner=user, episodes__ended_on__isnull=True
+    )
+    sessions = sessions_for_user(user).filter(
+        episode__practitioner=user,
+        starts_at__date__gte=monday,
+        starts_at__date__lt=monday + dt.timedelta(days=7),
+    )
+    return Load(own_clients.distinct().count(), sessions.count(), open_alert_count(user))
 
 
 @login_required

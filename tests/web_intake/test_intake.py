@@ -7,10 +7,10 @@ from django.db import connection
 from django.urls import reverse
 
 from alliance.web.audit.models import AuditEntry
-from alliance.web.journal.models import IntakeRequest, IntakeStatus
-from alliance.web.journal.ratelimit import INTAKE_LIMIT
+from alliance.web.intake.models import IntakeRequest, IntakeStatus
+from alliance.web.intake.ratelimit import INTAKE_LIMIT
 from alliance.web.practice.models import Episode, Phase
-from tests.web_journal.factories import make_intake, make_page
+from tests.web_intake.factories import make_intake, make_page
 
 
 def valid(**extra):

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role, User
 from alliance.web.forms import message_action_errors
-from alliance.web.journal import actions
-from alliance.web.journal.access import intake_for_user, intake_request_for_user
-from alliance.web.journal.forms import AcceptForm, DeclineForm
-from alliance.web.journal.models import IntakeStatus
+from alliance.web.intake import actions
+from alliance.web.intake.access import intake_for_user, intake_request_for_user
+from alliance.web.intake.forms import AcceptForm, DeclineForm
+from alliance.web.intake.models import IntakeStatus
 
 
 def _practitioners(user):
@@ -32,7 +32,7 @@ def intake_queue(request):
     answered = [r for r in requests if r.status != IntakeStatus.PENDING][:20]
     return render(
         request,
-        "journal/intake_queue.html",
+        "intake/intake_queue.html",
         {
             "pending": pending,
             "answered": answered,

@@ -7,15 +7,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from alliance.web.accounts.models import Organisation
-from alliance.web.journal import actions
-from alliance.web.journal.access import (
+from alliance.web.intake import actions
+from alliance.web.intake.access import (
     published_member_page,
     published_member_pages,
     published_organisation_page,
 )
-from alliance.web.journal.forms import IntakeForm
-from alliance.web.journal.markdown import render_markdown
-from alliance.web.journal.ratelimit import INTAKE_LIMIT, INTAKE_WINDOW_SECONDS, hit
+from alliance.web.intake.forms import IntakeForm
+from alliance.web.intake.markdown import render_markdown
+from alliance.web.intake.ratelimit import INTAKE_LIMIT, INTAKE_WINDOW_SECONDS, hit
 
 
 def _sections(page) -> dict:
@@ -62,7 +62,7 @@ def practice_page(request, org_slug):
         "form": form,
         **_sections(page),
     }
-    return render(request, "journal/public_page.html", context)
+    return render(request, "intake/public_page.html", context)
 
 
 def practitioner_page(request, org_slug, member):
@@ -71,7 +71,7 @@ def practitioner_page(request, org_slug, member):
     if done is not None:
         return done
     context = {"page": page, "organisation": page.organisation, "form": form, **_sections(page)}
-    return render(request, "journal/public_page.html", context)
+    return render(request, "intake/public_page.html", context)
 
 
 def intake_sent(request, org_slug):
@@ -79,4 +79,4 @@ def intake_sent(request, org_slug):
         organisation = Organisation.objects.get(slug=org_slug)
     except Organisation.DoesNotExist as exc:
         raise Http404("No such practice") from exc
-    return render(request, "journal/intake_sent.html", {"organisation": organisation})
+    return render(request, "intake/intake_sent.html", {"organisation": organisation})

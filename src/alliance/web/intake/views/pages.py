@@ -7,10 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from alliance.web.journal import actions
-from alliance.web.journal.access import organisation_page_for_user, own_page_for_user
-from alliance.web.journal.forms import PracticePageForm
-from alliance.web.journal.markdown import render_markdown
+from alliance.web.intake import actions
+from alliance.web.intake.access import organisation_page_for_user, own_page_for_user
+from alliance.web.intake.forms import PracticePageForm
+from alliance.web.intake.markdown import render_markdown
 
 
 def _edit(request, page, *, redirect_to: str):
@@ -34,7 +34,7 @@ def _edit(request, page, *, redirect_to: str):
         "fees_html": render_markdown(page.fees),
     }
     return render(
-        request, "journal/page_edit.html", {"form": form, "page": page, "preview": preview}
+        request, "intake/page_edit.html", {"form": form, "page": page, "preview": preview}
     )
 
 

@@ -8,9 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from alliance.web.journal.markdown import render_markdown
-from alliance.web.journal.models import PracticePage
-from tests.web_journal.factories import PNG, make_page
+from alliance.web.intake.markdown import render_markdown
+from alliance.web.intake.models import PracticePage
+from tests.web_intake.factories import PNG, make_page
 
 PAYLOADS = [
     "<script>alert('x')</script>",
