@@ -1,4 +1,4 @@
-"""Give every existing episode its summary (what `alliance refresh-summaries` does, written
+"""Give every existing episode its summary (what `practice.summaries.refresh_all` does, written
 with the historical models so that it keeps working as the app's code changes)."""
 
 from django.db import migrations
