@@ -379,6 +379,9 @@ def _register_areas() -> None:
 
     app.command("monitor-all")(monitor_all_command)
     app.command("refit-recovery")(refit_command)
+    from alliance.web.commands.caseload import refresh_summaries_command
+
+    app.command("refresh-summaries")(refresh_summaries_command)
     app.command("send-digest")(send_digest_command)
     app.add_typer(
         transcripts_app, name="transcripts", help="Session transcripts: train, evaluate, analyze."

@@ -265,3 +265,21 @@ def test_refresh_all_runs_outside_a_transaction():
     EpisodeSummary.objects.all().delete()
     assert refresh_all() >= 1
     assert stored(world.episode) == fresh(world.episode)
+
+
+def test_the_refresh_command_rebuilds_every_summary(world):
+    from typer.testing import CliRunner
+
+    from alliance.cli import app
+
+    episode = make_episode(make_client(world.owner))
+    session = make_session(episode, days_after_start=1)
+    actions.record_response(world.owner, session, "alliance-check", ALLIANCE, source="check")
+    expected = stored(episode)
+    EpisodeSummary.objects.all().delete()
+    result = CliRunner().invoke(app, ["refresh-summaries", "--organisation", world.org.slug])
+    assert result.exit_code == 0, result.output
+    assert "summary(ies) rebuilt" in result.output
+    assert stored(episode) == expected
+    unknown = CliRunner().invoke(app, ["refresh-summaries", "--organisation", "nope"])
+    assert unknown.exit_code == 2 and "No organisation with the slug 'nope'" in unknown.output
