@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from alliance.research.models import riclpm_syntax
+from alliance.research.prebuilt import riclpm_syntax
 from alliance.research.sem import fit_sem
 
 POP = dict(

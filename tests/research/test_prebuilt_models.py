@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from alliance.research.models import (
+from alliance.research.prebuilt import (
     fit_alliance_flourishing,
     fit_alliance_wellbeing,
     fit_measurement_invariance,

@@ -7,7 +7,7 @@
 - ``alliance.research.sem``: structural equation models in lavaan syntax, matching lavaan
   0.6 (``fit_sem``): ML, FIML, MLR, WLSMV for ordered items, multiple groups with
   ``group_equal``, ``==`` constraints, bootstrap percentile intervals.
-- ``alliance.research.models``: prebuilt models (alliance -> flourishing, alliance ->
+- ``alliance.research.prebuilt``: prebuilt models (alliance -> flourishing, alliance ->
   wellbeing, each ML, MLR or ordinal; RI-CLPM; measurement invariance across groups).
 - ``alliance.research.multilevel``: fast mixed models matching lme4 (``fit_mixed``,
   ``alliance_outcome_model``).
@@ -17,7 +17,8 @@
 """
 
 from .datasets import TIDY_COLUMNS, ResearchDataset, build_datasets, research_id, write_dataset
-from .models import (
+from .multilevel import MixedResult, alliance_outcome_model, fit_mixed, person_mean_centre
+from .prebuilt import (
     alliance_flourishing_syntax,
     alliance_wellbeing_syntax,
     fit_alliance_flourishing,
@@ -27,7 +28,6 @@ from .models import (
     riclpm_paths,
     riclpm_syntax,
 )
-from .multilevel import MixedResult, alliance_outcome_model, fit_mixed, person_mean_centre
 from .psychometrics import (
     compare_alliance_structures,
     cronbach_alpha,

@@ -22,8 +22,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from .datasets import build_datasets, safe_name
-from .models import fit_riclpm, riclpm_paths
 from .multilevel import Table, alliance_outcome_model
+from .prebuilt import fit_riclpm, riclpm_paths
 from .psychometrics import compare_alliance_structures, measurement_invariance, reliability_table
 from .simulate import WAI_SUBSCALES
 

@@ -1,6 +1,6 @@
 """Prebuilt models offered on the fitting page, with the options they are meant for.
 
-Each preset is the lavaan syntax of one of ``alliance.research.models``'s builders, written
+Each preset is the lavaan syntax of one of ``alliance.research.prebuilt``'s builders, written
 with the column names of this practice's research data (``<instrument>_<item>`` in the long
 layout, ``<instrument>_score_s<n>`` in the wide one), and the data and options it needs.
 Choosing one only fills in the form: the researcher reads it, changes it and fits it.
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from alliance.research.models import (
+from alliance.research.prebuilt import (
     INVARIANCE_LEVELS,
     alliance_flourishing_syntax,
     riclpm_syntax,

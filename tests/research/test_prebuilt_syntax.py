@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alliance.research.models import (
+from alliance.research.prebuilt import (
     alliance_flourishing_syntax,
     alliance_wellbeing_syntax,
     fit_riclpm,
