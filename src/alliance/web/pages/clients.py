@@ -15,6 +15,7 @@ from alliance.web.forms import add_action_errors
 from alliance.web.insights.client_panel import client_insights
 from alliance.web.journal.models import IntakeRequest
 from alliance.web.measures.summary import rows_for_episodes
+from alliance.web.pages.client_timeline import timeline_items
 from alliance.web.pages.common import sources_of
 from alliance.web.practice import actions
 from alliance.web.practice.access import (
@@ -107,7 +108,9 @@ def client_detail(request, client_id):
                 for row in session.scored_rows
                 if row.response.critical and row.response.critical_acknowledged_at is None
             )
-        episode.sessions_by_phase = _group_by_phase(sessions)
+        episode.sessions_by_phase = [
+            (phase, timeline_items(group)) for phase, group in _group_by_phase(sessions)
+        ]
         episode.latest_rows = _latest(sessions)
         episode.words = words(episode)
         episode.reason_label = (
