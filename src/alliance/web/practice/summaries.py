@@ -160,7 +160,13 @@ def _refresh_part(
         )
         for pk in ids
     ]
-    updated = EpisodeSummary.objects.bulk_update(rows, [*fields, "refreshed_at"])
+    if len(rows) == 1:  # a check's one episode: a plain UPDATE, without bulk_update's CASE
+        row = rows[0]
+        updated = EpisodeSummary.objects.filter(episode_id=row.episode_id).update(
+            refreshed_at=now, **{name: getattr(row, name) for name in fields}
+        )
+    else:
+        updated = EpisodeSummary.objects.bulk_update(rows, [*fields, "refreshed_at"])
     if updated < len(ids):  # SQLite, which has no row lock to tell: some had no summary yet
         _lock_compute_store(ids, organisations)
 
