@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role
 from alliance.web.audit.log import record
-from alliance.web.collaboration.client_panel import collaboration_panel
+from alliance.web.collaboration.client_panel import collaboration_flags, collaboration_panel
 from alliance.web.forms import add_action_errors
 from alliance.web.insights.client_panel import client_insights
 from alliance.web.journal.models import IntakeRequest
@@ -87,6 +87,7 @@ def client_detail(request, client_id):
                 ),
             ),
         )
+        .annotate(**collaboration_flags())  # no query for a kind of record none has
         .order_by("-started_on", "-id")
     )
     rows = rows_for_episodes(episodes)
