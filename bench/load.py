@@ -376,8 +376,9 @@ def breakdown(tokens: list[str], floor_requests: int = 300) -> None:
             timed(recording, name, "read back / build rows")
     timed(recording, "record", "audit")
     timed(recording, "record_many", "audit")
-    if hasattr(recording, "refresh_summaries"):
-        timed(recording, "refresh_summaries", "episode summary")
+    for name in ("refresh_summaries", "refresh_answer_summaries"):
+        if hasattr(recording, name):
+            timed(recording, name, "episode summary")
     timed(recording, "_queue_webhooks", "webhooks queueing")
     timed(recording, "_after_commit", "after commit (monitoring queued)")
     timed(BaseDatabaseWrapper, "commit", "commit")

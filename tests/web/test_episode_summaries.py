@@ -283,3 +283,28 @@ def test_the_refresh_command_rebuilds_every_summary(world):
     assert stored(episode) == expected
     unknown = CliRunner().invoke(app, ["refresh-summaries", "--organisation", "nope"])
     assert unknown.exit_code == 2 and "No organisation with the slug 'nope'" in unknown.output
+
+
+def test_an_answer_to_an_episode_without_a_summary_stores_a_whole_one(world):
+    # Episodes made in bulk have no summary row: the answer path's narrow UPDATE finds
+    # nothing to update, so it stores the whole summary, sessions included.
+    episode = make_episode(make_client(world.owner))
+    session = make_session(episode, days_after_start=1)
+    EpisodeSummary.objects.filter(episode=episode).delete()
+    actions.record_response(world.owner, session, "alliance-check", ALLIANCE, source="check")
+    summary = assert_fresh(episode)
+    assert summary["session_count"] == 1
+    assert summary["alliance_recent"] == [MeasureResponse.objects.get(session=session).total]
+
+
+def test_the_answer_path_reads_the_answers_once_and_writes_once(
+    world, django_assert_max_num_queries
+):
+    from alliance.web.measures.recording import refresh_answer_summaries
+
+    episode = make_episode(make_client(world.owner))
+    make_session(episode, days_after_start=1)
+    locks = 1 if connection.features.has_select_for_update else 0
+    with django_assert_max_num_queries(2 + locks):
+        refresh_answer_summaries([episode.pk], {episode.pk: episode.organisation_id})
+    assert_fresh(episode)

@@ -32,13 +32,18 @@ def record(actor, action: str, obj=None, *, summary: str = "", organisation=None
         raise ValueError(f"unknown audit action {action!r}")
     object_type = obj._meta.model_name if obj is not None else ""
     object_id = getattr(obj, "public_id", None) if obj is not None else None
-    if organisation is None:
+    organisation_id = organisation.pk if organisation is not None else None
+    if organisation_id is None:
+        # An object's organisation key, where it has one, without reading the organisation.
+        organisation_id = getattr(obj, "organisation_id", None)
+    if organisation_id is None:
         organisation = getattr(obj, "organisation", None) or getattr(actor, "organisation", None)
+        organisation_id = organisation.pk if organisation is not None else None
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     token = _current_token.get()
     creator = token.created_by if token is not None else None
     return AuditEntry.objects.create(
-        organisation=organisation,
+        organisation_id=organisation_id,
         actor=actor if is_user else None,
         actor_name=(actor.get_username() if is_user else "anonymous"),
         action=action,

@@ -1,6 +1,7 @@
 """What the client page shows of goals, tasks, decisions, rituals and the portal.
 
-A fixed number of queries whatever the number of episodes, goals and ratings.
+A fixed number of queries whatever the number of episodes, goals and ratings; none for a kind
+of record the episodes have none of, when they were read with `collaboration_flags()`.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 
 from alliance.web.collaboration.gas import GasPoint, gas_series, latest_ratings, sparkline
 from alliance.web.collaboration.models import (
@@ -36,6 +37,20 @@ class EpisodeCollaboration:
     last_session: object = None
 
 
+def collaboration_flags() -> dict:
+    """Annotations for an episode query: whether each episode has goals, tasks, decisions and
+    rituals, so that `episode_collaboration` reads only the kinds some episode has."""
+    return {
+        f"has_{name}": Exists(model.objects.filter(episode=OuterRef("pk")))
+        for name, model in (
+            ("goals", Goal),
+            ("tasks", Task),
+            ("decisions", SharedDecision),
+            ("rituals", RitualChoice),
+        )
+    }
+
+
 def goals_with_ratings(episodes):
     """Goals of `episodes` with their ratings (and the ratings' sessions) in two queries."""
     return Goal.objects.filter(episode__in=episodes).prefetch_related(
@@ -48,20 +63,29 @@ def episode_collaboration(episodes) -> list[EpisodeCollaboration]:
     by_episode = {e.pk: EpisodeCollaboration(episode=e) for e in episodes}
     if not by_episode:
         return []
-    for goal in goals_with_ratings(list(by_episode)):
-        goal.latest = latest_ratings(goal)
-        by_episode[goal.episode_id].goals.append(goal)
-    for task in Task.objects.filter(episode__in=list(by_episode)):
-        by_episode[task.episode_id].tasks.append(task)
-    for decision in SharedDecision.objects.filter(episode__in=list(by_episode)).select_related(
-        "recorded_by"
-    ):
-        by_episode[decision.episode_id].decisions.append(decision)
-    library = load_rituals()
-    for choice in RitualChoice.objects.filter(episode__in=list(by_episode)).order_by("-kind"):
-        ritual = library.get(choice.ritual_id)
-        if ritual is not None:
-            by_episode[choice.episode_id].rituals.append(ritual)
+
+    def some(kind: str) -> list[int]:
+        # Episodes read without the flags are asked about every kind.
+        return [e.pk for e in episodes if getattr(e, f"has_{kind}", True)]
+
+    if ids := some("goals"):
+        for goal in goals_with_ratings(ids):
+            goal.latest = latest_ratings(goal)
+            by_episode[goal.episode_id].goals.append(goal)
+    if ids := some("tasks"):
+        for task in Task.objects.filter(episode__in=ids):
+            by_episode[task.episode_id].tasks.append(task)
+    if ids := some("decisions"):
+        for decision in SharedDecision.objects.filter(episode__in=ids).select_related(
+            "recorded_by"
+        ):
+            by_episode[decision.episode_id].decisions.append(decision)
+    if ids := some("rituals"):
+        library = load_rituals()
+        for choice in RitualChoice.objects.filter(episode__in=ids).order_by("-kind"):
+            ritual = library.get(choice.ritual_id)
+            if ritual is not None:
+                by_episode[choice.episode_id].rituals.append(ritual)
     for item in by_episode.values():
         item.gas = gas_series(item.goals, "practitioner")
         item.gas_client = gas_series(item.goals, "client")

@@ -11,6 +11,8 @@ from alliance.web.measures.models import MeasureResponse, Rater
 
 RECENT_INSTRUMENT = "alliance-check"
 RECENT_SESSIONS = 12
+# What answers_part stores, with each field's value for an episode without answers.
+ANSWER_FIELDS: dict[str, Any] = {"alliance_recent": [], "critical_open": 0}
 
 
 def answers_part(episode_ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -27,10 +27,11 @@ from alliance.instruments import UnknownInstrumentError, load_instrument, load_l
 from alliance.scoring import ScoringError, check_responses, score_batch, score_response
 from alliance.web.audit.log import record, record_many
 from alliance.web.measures import listeners
+from alliance.web.measures.episode_summary import ANSWER_FIELDS, answers_part
 from alliance.web.measures.models import MeasureResponse, Rater, Source
 from alliance.web.measures.tasks import monitor_after_import
 from alliance.web.practice.models import Episode, Session
-from alliance.web.practice.summaries import refresh_summaries
+from alliance.web.practice.summaries import refresh_part
 
 log = logging.getLogger(__name__)
 
@@ -340,6 +341,11 @@ def _read_back(
     return sorted(found, key=lambda r: order[r.public_id])
 
 
+def refresh_answer_summaries(episode_ids, organisations: dict[int, int]) -> None:
+    """Recompute what the answers add to these episodes' summaries (`practice.summaries`)."""
+    refresh_part(episode_ids, answers_part, ANSWER_FIELDS, organisations)
+
+
 def record_responses(
     actor,
     administrations: Sequence[Administration],
@@ -428,8 +434,9 @@ def record_responses(
             to_email = _read_back(email_ids, known, organisation)
         result.critical = [r for r in result.responses if r.critical] if read_back else to_email
         touched = {episode for episode, _code in sessions.values()}
-        # The caseload's alliance and critical flag; a session's organisation is its episode's.
-        refresh_summaries(touched, {sessions[row[2]][0]: row[1] for row in rows})
+        # The caseload's alliance and critical flag (answers leave the sessions' count and
+        # date as they are); a session's organisation is its episode's.
+        refresh_answer_summaries(touched, {sessions[row[2]][0]: row[1] for row in rows})
         episodes = {s.episode_id: s.episode for s in known.values()}
         transaction.on_commit(
             lambda: _after_commit(

@@ -10,11 +10,12 @@ from django.shortcuts import redirect, render
 from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role
 from alliance.web.audit.log import record
-from alliance.web.collaboration.client_panel import collaboration_panel
+from alliance.web.collaboration.client_panel import collaboration_flags, collaboration_panel
 from alliance.web.forms import add_action_errors
 from alliance.web.insights.client_panel import client_insights
 from alliance.web.intake.models import IntakeRequest
 from alliance.web.measures.summary import rows_for_episodes
+from alliance.web.pages.client_timeline import timeline_items
 from alliance.web.pages.common import sources_of
 from alliance.web.practice import actions
 from alliance.web.practice.access import (
@@ -86,6 +87,7 @@ def client_detail(request, client_id):
                 ),
             ),
         )
+        .annotate(**collaboration_flags())  # no query for a kind of record none has
         .order_by("-started_on", "-id")
     )
     rows = rows_for_episodes(episodes)
@@ -107,7 +109,9 @@ def client_detail(request, client_id):
                 for row in session.scored_rows
                 if row.response.critical and row.response.critical_acknowledged_at is None
             )
-        episode.sessions_by_phase = _group_by_phase(sessions)
+        episode.sessions_by_phase = [
+            (phase, timeline_items(group)) for phase, group in _group_by_phase(sessions)
+        ]
         episode.latest_rows = _latest(sessions)
         episode.words = words(episode)
         episode.reason_label = (

@@ -5,8 +5,9 @@ every view; now it reads 100 summary rows. A summary is always recomputed whole 
 records (never patched), so calling `refresh_summaries` again is harmless and repairs it:
 
 - practice's actions refresh it when a session is logged or changed or an episode starts;
-- `measures.recording.record_responses` (the one path for answers), reviewing a critical
-  answer and resolving a critical alert refresh it in the same transaction;
+- `measures.recording.record_responses` (the one path for answers) refreshes only the
+  answers' fields (`refresh_part`: one read, one UPDATE), reviewing a critical answer and
+  resolving a critical alert refresh it whole, each in the write's transaction;
 - anonymisation deletes it (the dates move), erasure with the episode;
 - the migration that added them built every one (`refresh_all` rebuilds them again);
 - a page that finds none (rows inserted in bulk) computes it without storing it.
@@ -109,6 +110,65 @@ def _lock_compute_store(ids: list[int], organisations: dict[int, int]) -> None:
         unique_fields=["episode"],
         update_fields=UPDATED,
     )
+
+
+def refresh_part(
+    episode_ids: Iterable[int],
+    part: Part,
+    fields: dict[str, Any],
+    organisations: dict[int, int] | None = None,
+) -> None:
+    """Recompute and store only what `part` adds (its `fields`, name → default) to these summaries.
+
+    For a write that changes only what one part reads (answers leave the sessions as they
+    are): one aggregate query and one UPDATE, beside the row lock on PostgreSQL, instead of
+    every part and an upsert. The fields are still recomputed whole, never patched. Episodes
+    without a summary yet (made in bulk) get a whole one, as `refresh_summaries` does.
+    Call it inside the write's transaction, after the write.
+    """
+    ids = sorted(set(episode_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        with transaction.atomic(savepoint=False):
+            _refresh_part(chunk, part, fields, organisations or {})
+
+
+def _refresh_part(
+    ids: list[int], part: Part, fields: dict[str, Any], organisations: dict[int, int]
+) -> None:
+    if connection.features.has_select_for_update:
+        # As in _lock_compute_store: wait for a concurrent writer first, then count its rows.
+        existing = set(
+            EpisodeSummary.objects.select_for_update()
+            .filter(episode_id__in=ids)
+            .order_by("episode_id")
+            .values_list("episode_id", flat=True)
+        )
+        missing = [pk for pk in ids if pk not in existing]
+        if missing:
+            _lock_compute_store(missing, organisations)
+        ids = [pk for pk in ids if pk in existing]
+        if not ids:
+            return
+    now = timezone.now()
+    values = part(ids)
+    rows = [
+        EpisodeSummary(
+            episode_id=pk,
+            refreshed_at=now,
+            **{name: values.get(pk, {}).get(name, default) for name, default in fields.items()},
+        )
+        for pk in ids
+    ]
+    if len(rows) == 1:  # a check's one episode: a plain UPDATE, without bulk_update's CASE
+        row = rows[0]
+        updated = EpisodeSummary.objects.filter(episode_id=row.episode_id).update(
+            refreshed_at=now, **{name: getattr(row, name) for name in fields}
+        )
+    else:
+        updated = EpisodeSummary.objects.bulk_update(rows, [*fields, "refreshed_at"])
+    if updated < len(ids):  # SQLite, which has no row lock to tell: some had no summary yet
+        _lock_compute_store(ids, organisations)
 
 
 def summary_of(episode: Episode) -> EpisodeSummary | None:
