@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -26,7 +25,7 @@ from alliance.web.collaboration.models import (
     TaskStatus,
     client_visible_instruments,
 )
-from alliance.web.measures.models import Check, MeasureResponse, Rater
+from alliance.web.measures import answers
 
 
 @dataclass
@@ -120,19 +119,9 @@ def trend_words(instrument, first: float, latest: float, count: int) -> str:
 def client_trends(client) -> list[Trend]:
     """Score trends of the instruments the practice lets clients see, in plain words."""
     visible = client_visible_instruments(client.organisation_id)
-    responses = (
-        MeasureResponse.objects.filter(
-            session__episode__client=client,
-            rater=Rater.CLIENT,
-            instrument_id__in=visible,
-            total__isnull=False,
-        )
-        .select_related("session")
-        .order_by("session__starts_at", "id")
-    )
     series: dict[str, list[float]] = {}
-    for response in responses:
-        series.setdefault(response.instrument_id, []).append(response.total)
+    for instrument_id, total in answers.client_totals(client, visible):
+        series.setdefault(instrument_id, []).append(total)
     trends = []
     for instrument_id, values in series.items():
         try:
@@ -186,15 +175,9 @@ def portal_context(access) -> dict:
     tasks = list(
         Task.objects.filter(episode__in=episodes, status__in=[TaskStatus.OPEN, TaskStatus.DONE])
     )
-    now = timezone.now()
     checks = [
-        {"url": reverse("client_check", kwargs={"token": c.token}), "expires_at": c.expires_at}
-        for c in Check.objects.filter(
-            session__episode__client=client,
-            completed_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=now,
-        )
+        {"url": reverse("client_check", kwargs={"token": token}), "expires_at": expires_at}
+        for token, expires_at in answers.open_check_tokens(client)
     ]
     return {
         "episode": episodes[0] if episodes else None,

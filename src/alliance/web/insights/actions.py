@@ -14,7 +14,7 @@ from django.utils import timezone
 from alliance.web.audit.log import record
 from alliance.web.insights.models import Alert, AlertState, AlertType, ResolvedBy
 from alliance.web.insights.signals import alert_resolved
-from alliance.web.measures.models import MeasureResponse
+from alliance.web.measures import answers
 from alliance.web.practice.summaries import refresh_summaries
 
 MAX_SNOOZE = dt.timedelta(days=28)
@@ -22,13 +22,7 @@ MAX_SNOOZE = dt.timedelta(days=28)
 
 def _acknowledge_critical_responses(alert: Alert, now: dt.datetime) -> None:
     """Mark the critical answer behind a critical alert as reviewed (the client page's box)."""
-    MeasureResponse.objects.filter(
-        session__episode=alert.episode,
-        session__number=alert.session_number,
-        instrument_id=alert.instrument_id,
-        critical=True,
-        critical_acknowledged_at__isnull=True,
-    ).update(critical_acknowledged_at=now)
+    answers.mark_critical_reviewed(alert.episode_id, alert.session_number, alert.instrument_id, now)
     refresh_summaries([alert.episode_id])  # the caseload's critical flag
 
 

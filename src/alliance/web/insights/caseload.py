@@ -19,7 +19,7 @@ from alliance.monitoring import risk_ranks
 from alliance.web.charts import sparkline
 from alliance.web.insights.access import alerts_for_user
 from alliance.web.insights.models import INFORMATION, AlertState, AlertType
-from alliance.web.measures.models import MeasureResponse
+from alliance.web.measures import answers
 
 SPARK_INSTRUMENT = "alliance-check"
 SPARK_SESSIONS = 12
@@ -104,15 +104,8 @@ def caseload_risk(user, episodes, alliance_recent=None) -> dict[int, Risk]:
 
 def _alliance_recent(ids: list[int]) -> dict[int, list[float]]:
     spark: dict[int, list[float]] = defaultdict(list)
-    for episode_id, total in (
-        MeasureResponse.objects.filter(
-            session__episode_id__in=ids,
-            instrument_id=SPARK_INSTRUMENT,
-            rater="client",
-            total__isnull=False,
-        )
-        .order_by("session__number")
-        .values_list("session__episode_id", "total")
+    for episode_id, _instrument, _rater, _number, total in answers.totals_by_session(
+        ids, [SPARK_INSTRUMENT], rater=answers.Rater.CLIENT
     ):
         spark[episode_id].append(total)
     return spark

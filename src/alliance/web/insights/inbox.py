@@ -32,7 +32,7 @@ from alliance.web.insights.models import (
     PracticeMonitoringSettings,
     ResolvedBy,
 )
-from alliance.web.measures.models import MeasureResponse
+from alliance.web.measures import answers
 
 RECENTLY_RESOLVED = dt.timedelta(days=14)
 
@@ -133,14 +133,9 @@ def _series_for(alerts: list[Alert]) -> dict:
     out: dict = defaultdict(list)
     if not episodes:
         return out
-    rows = (
-        MeasureResponse.objects.filter(
-            session__episode_id__in=episodes, instrument_id__in=instruments, total__isnull=False
-        )
-        .order_by("session__number")
-        .values_list("session__episode_id", "instrument_id", "rater", "session__number", "total")
-    )
-    for episode_id, instrument, rater, number, total in rows:
+    for episode_id, instrument, rater, number, total in answers.totals_by_session(
+        episodes, instruments
+    ):
         out[(episode_id, instrument, rater)].append((number, total))
     return out
 

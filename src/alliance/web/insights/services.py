@@ -56,7 +56,7 @@ from alliance.web.insights.models import (
     StoredRecoveryModel,
 )
 from alliance.web.insights.signals import alerts_opened
-from alliance.web.measures.models import Check, MeasureResponse
+from alliance.web.measures import answers
 from alliance.web.practice.models import Episode
 from alliance.web.transcripts.ruptures import confirmed_transcript_ruptures
 
@@ -182,7 +182,7 @@ class Tables:
     acknowledged_critical: set[str]
 
 
-def build_tables(responses_filter: dict, checks_filter: dict, episodes) -> Tables:
+def build_tables(scope: answers.Scope, episodes) -> Tables:
     """Return the tidy scores, checks and transcript tables (one query per table)."""
     cols: dict[str, list] = {name: [] for name in SCORE_SCHEMA}
     acknowledged: set[str] = set()
@@ -199,20 +199,7 @@ def build_tables(responses_filter: dict, checks_filter: dict, episodes) -> Table
         cols["date"].append(day)
         cols["phase"].append(phase)
 
-    rows = MeasureResponse.objects.filter(**responses_filter).values_list(
-        "session__episode__public_id",
-        "session__number",
-        "session__starts_at",
-        "session__phase",
-        "session__episode__ended_on",
-        "instrument_id",
-        "rater",
-        "total",
-        "subscales",
-        "answers",
-        "critical",
-        "critical_acknowledged_at",
-    )
+    rows = answers.monitoring_rows(scope)
     for (
         ep_id,
         number,
@@ -223,7 +210,7 @@ def build_tables(responses_filter: dict, checks_filter: dict, episodes) -> Table
         rater,
         total,
         subs,
-        answers,
+        item_values,
         crit,
         ack,
     ) in rows:
@@ -237,18 +224,14 @@ def build_tables(responses_filter: dict, checks_filter: dict, episodes) -> Table
             if value is not None:
                 add(ep, number, instrument, rater, name, float(value), False, ended, day, phase)
         for item, subscale in _rupture_items(instrument):
-            value = (answers or {}).get(item)
+            value = (item_values or {}).get(item)
             if value is not None:
                 add(ep, number, instrument, rater, subscale, float(value), False, ended, day, phase)
     scores = pl.DataFrame(cols, schema=SCORE_SCHEMA)
 
     now = timezone.now()
     checks: dict[tuple[str, int], tuple[bool, bool]] = {}
-    for ep_id, number, completed, revoked, expires in Check.objects.filter(
-        **checks_filter
-    ).values_list(
-        "session__episode__public_id", "session__number", "completed_at", "revoked_at", "expires_at"
-    ):
+    for ep_id, number, completed, revoked, expires in answers.check_states(scope):
         answered = completed is not None
         # A check still open can be answered; a revoked one was withdrawn: neither is missing.
         sent = answered or (revoked is None and expires <= now)
@@ -459,9 +442,7 @@ def monitor_organisation(
         )
     )
     tables = build_tables(
-        {"organisation": organisation},
-        {"organisation": organisation},
-        Episode.objects.filter(organisation=organisation),
+        {"organisation": organisation}, Episode.objects.filter(organisation=organisation)
     )
     result = monitor(
         tables.scores,
@@ -493,7 +474,7 @@ def episode_signals(episode: Episode) -> tuple[pl.DataFrame, Tables]:
     """Return one episode's signals by the incremental path (stored norms and models)."""
     organisation = episode.organisation
     config = organisation_settings(organisation)
-    tables = build_tables({"session__episode": episode}, {"session__episode": episode}, [episode])
+    tables = build_tables({"episode": episode}, [episode])
     signals = monitor_episode(
         tables.scores,
         norms=stored_norms(organisation),
@@ -539,7 +520,7 @@ def refit_recovery_models(
     """Refit the expected-recovery corridors on the practice's completed episodes."""
     now = now or timezone.now()
     settings: EngineSettings = organisation_settings(organisation).engine_settings()
-    tables = build_tables({"organisation": organisation}, {"organisation": organisation}, [])
+    tables = build_tables({"organisation": organisation}, [])
     instruments = tables.scores["instrument"].unique().to_list()
     params = resolve_params(instruments, None, settings)
     prepared = prepare_scores(tables.scores, params)

@@ -27,7 +27,7 @@ from alliance.research import build_datasets, cronbach_alpha, item_total, mcdona
 from alliance.research.datasets import TIDY_COLUMNS, ResearchDataset, safe_name
 from alliance.research.report import ALLIANCE_KEYS
 from alliance.web.accounts.models import Organisation
-from alliance.web.measures.models import MeasureResponse, Rater
+from alliance.web.measures import answers
 from alliance.web.practice.models import Client
 from alliance.web.research.access import research_settings
 from alliance.web.research.models import ResearchConsent
@@ -79,35 +79,7 @@ def consent_counts(organisation: Organisation) -> ConsentCounts:
 
 def instruments_with_data(organisation: Organisation) -> list[str]:
     """Return the instrument ids with responses from consenting clients, sorted."""
-    ids = (
-        MeasureResponse.objects.filter(
-            organisation=organisation,
-            session__episode__client_id__in=consenting_client_ids(organisation),
-        )
-        .values_list("instrument_id", flat=True)
-        .distinct()
-    )
-    return sorted(set(ids))
-
-
-_FIELDS = (
-    "session__episode__client__public_id",
-    "session__episode__public_id",
-    "session__episode__practitioner__public_id",
-    "session__episode__started_on",
-    "session__number",
-    "session__starts_at",
-    "instrument_id",
-    "rater",
-    "answers",
-    "total",
-    "subscales",
-    "session__episode__service",
-    "session__format",
-    "session__interpreter_present",
-    "session__episode__mandated",
-    "session__phase",
-)
+    return answers.instruments_answered(organisation, consenting_client_ids(organisation))
 
 
 def _number(value) -> float:
@@ -131,15 +103,12 @@ def tidy_frame(
     rated form of the same instrument are told apart by a ``-practitioner-rated`` suffix.
     One query.
     """
-    responses = MeasureResponse.objects.filter(
-        organisation=organisation,
-        session__episode__organisation=organisation,
-        session__episode__client_id__in=consenting_client_ids(organisation),
+    responses = answers.research_rows(
+        organisation,
+        consenting_client_ids(organisation),
+        instruments=instruments,
+        services=services,
     )
-    if instruments:
-        responses = responses.filter(instrument_id__in=list(instruments))
-    if services:
-        responses = responses.filter(session__episode__service__in=list(services))
     rows: list[dict] = []
     for (
         client_key,
@@ -150,7 +119,7 @@ def tidy_frame(
         starts_at,
         instrument_id,
         rater,
-        answers,
+        item_values,
         total,
         subscales,
         service,
@@ -158,11 +127,11 @@ def tidy_frame(
         interpreter_present,
         mandated,
         phase,
-    ) in responses.order_by("id").values_list(*_FIELDS).iterator(chunk_size=2000):
-        if not isinstance(answers, dict) or not answers:
+    ) in responses:
+        if not isinstance(item_values, dict) or not item_values:
             continue
         instrument = instrument_id
-        if rater == Rater.PRACTITIONER and not instrument_id.endswith("-practitioner"):
+        if rater == answers.Rater.PRACTITIONER and not instrument_id.endswith("-practitioner"):
             instrument = f"{instrument_id}-practitioner-rated"
         base = {
             "client_key": str(client_key),
@@ -182,7 +151,7 @@ def tidy_frame(
         }
         for name, value in (subscales or {}).items():
             base[f"score_{safe_name(str(name))}"] = _number(value)
-        for item, value in answers.items():
+        for item, value in item_values.items():
             rows.append({**base, "item": str(item), "value": _number(value)})
     frame = pd.DataFrame(rows)
     if frame.empty:

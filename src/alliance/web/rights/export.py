@@ -10,10 +10,9 @@ from django.apps import apps
 from django.db import models
 from django.utils import timezone
 
-from alliance.interop.fhir import FhirError, bundle, validate_resource
+from alliance.interop.fhir import bundle, validate_resource
 from alliance.web.audit.log import record
-from alliance.web.measures.fhir import response_to_fhir
-from alliance.web.measures.models import MeasureResponse
+from alliance.web.measures import answers
 from alliance.web.rights import registry
 
 EXPORT_FORMAT = "alliance-client-export"
@@ -83,18 +82,8 @@ def _patient(client) -> dict:
 def fhir_bundle(client) -> tuple[dict, list[dict]]:
     """Return a validated FHIR R4 collection Bundle and the responses that could not go in."""
 
-    resources = [_patient(client)]
-    skipped = []
-    responses = (
-        MeasureResponse.objects.filter(session__episode__client=client)
-        .select_related("session__episode__client")
-        .order_by("session__episode__started_on", "session__number", "instrument_id", "id")
-    )
-    for response in responses:
-        try:
-            resources.append(response_to_fhir(response))
-        except (FhirError, KeyError, ValueError) as exc:
-            skipped.append({"response": str(response.public_id), "reason": str(exc)})
+    responses, skipped = answers.client_fhir_resources(client)
+    resources = [_patient(client), *responses]
     return validate_resource(bundle(resources, "collection")), skipped
 
 
