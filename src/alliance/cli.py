@@ -330,11 +330,11 @@ def rotate_data_key() -> None:
 
 def _register_areas() -> None:
     """Attach each area's commands; the pure packages own their own typer apps."""
-    from alliance.instruments.cli import app as instruments_app
-    from alliance.monitoring.cli import monitor_command
-    from alliance.research.cli import app as research_app
-    from alliance.scoring.cli import score
-    from alliance.transcripts.cli import app as transcripts_app
+    from alliance.commands.instruments import app as instruments_app
+    from alliance.commands.monitoring import monitor_command
+    from alliance.commands.research import app as research_app
+    from alliance.commands.scoring import score
+    from alliance.commands.transcripts import app as transcripts_app
     from alliance.web.commands.alerts import monitor_all_command, refit_command, send_digest_command
     from alliance.web.commands.measures import export_app, import_app, send_reminders_command
     from alliance.web.commands.research_export import export_command as research_export_command
@@ -404,7 +404,7 @@ def _register_areas() -> None:
 
     app.command("export-client")(export_client_command)
     app.command("apply-retention")(apply_retention_command)
-    from alliance.outcomes.cli import outcomes_command
+    from alliance.commands.outcomes import outcomes_command
 
     app.command("outcomes")(outcomes_command)
 

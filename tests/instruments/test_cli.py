@@ -3,8 +3,8 @@ import json
 import yaml
 from typer.testing import CliRunner
 
+from alliance.commands.instruments import app
 from alliance.instruments import clinic_dir, load_instrument
-from alliance.instruments.cli import app
 
 from .toy import toy_definition
 

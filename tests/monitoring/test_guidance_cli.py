@@ -3,8 +3,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from alliance.commands.monitoring import app
 from alliance.monitoring import SIGNAL_TYPES, load_guidance
-from alliance.monitoring.cli import app
 from alliance.monitoring.guidance import GuidanceError, guidance_for, parse_guidance
 
 

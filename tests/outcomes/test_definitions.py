@@ -30,7 +30,7 @@ def by_episode(frame):
 
 def test_the_package_does_not_import_django():
     code = (
-        "import sys, alliance.outcomes, alliance.outcomes.cli, alliance.outcomes.effects; "
+        "import sys, alliance.outcomes, alliance.commands.outcomes, alliance.outcomes.effects; "
         "sys.exit(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from alliance.research.cli import app
+from alliance.commands.research import app
 from alliance.research.sem.payload import FIT_MEASURES
 
 from .conftest import REFERENCE, read_reference
@@ -86,7 +86,7 @@ def test_fit_table_output_and_errors(tmp_path):
 
 
 def test_every_command_is_documented():
-    import alliance.research.cli as module
+    import alliance.commands.research as module
 
     names = [c.callback.__name__ for c in app.registered_commands]
     assert sorted(names) == ["dataset", "fit", "report"]
@@ -100,7 +100,7 @@ def test_research_package_never_imports_django():
     import sys
 
     code = (
-        "import sys, alliance.research, alliance.research.cli, alliance.research.report;"
+        "import sys, alliance.research, alliance.commands.research, alliance.research.report;"
         "sys.exit('django' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -180,7 +180,7 @@ def test_bad_input_is_refused(tidy):
 def test_dataset_command(tidy, tmp_path):
     from typer.testing import CliRunner
 
-    from alliance.research.cli import app
+    from alliance.commands.research import app
 
     data = tmp_path / "tidy.csv"
     tidy.to_csv(data, index=False)

@@ -7,7 +7,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from alliance.research.cli import app
+from alliance.commands.research import app
 from alliance.research.report import build_report, line_chart_svg
 from alliance.research.simulate import simulate_tidy
 

@@ -2,7 +2,7 @@ import json
 
 from typer.testing import CliRunner
 
-from alliance.scoring.cli import CLI_KEYS, app
+from alliance.commands.scoring import CLI_KEYS, app
 
 runner = CliRunner()
 

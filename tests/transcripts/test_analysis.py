@@ -4,8 +4,8 @@ import json
 
 from typer.testing import CliRunner
 
+from alliance.commands.transcripts import app
 from alliance.transcripts import TranscriptAnalysis, analyze_transcript, parse_transcript
-from alliance.transcripts.cli import app
 
 SESSION = """T: Hi Sam, what brings you in today? #00:00:04-0#
 

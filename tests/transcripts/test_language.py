@@ -63,7 +63,7 @@ def test_an_english_session_is_still_coded():
 def test_cli_says_why_a_german_transcript_has_no_codes(tmp_path):
     from typer.testing import CliRunner
 
-    from alliance.transcripts.cli import app
+    from alliance.commands.transcripts import app
 
     path = tmp_path / "interview.txt"
     path.write_text(GERMAN, encoding="utf-8")

@@ -7,8 +7,8 @@ import zipfile
 import numpy as np
 from typer.testing import CliRunner
 
+from alliance.commands.transcripts import app
 from alliance.transcripts.classifiers import MODEL_DIR, UtteranceClassifier
-from alliance.transcripts.cli import app
 from alliance.transcripts.features import WORD_REGEX, TfidfBlock
 from alliance.transcripts.training import load_annomi, train
 

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from typer.testing import CliRunner
 
-from alliance.research.cli import app
+from alliance.commands.research import app
 from alliance.research.sem import build_partable, fit_sem
 from alliance.research.sem.payload import fit_payload
 from alliance.web.accounts.models import Role

@@ -12,8 +12,8 @@
 - ``alliance.research.multilevel``: fast mixed models matching lme4 (``fit_mixed``,
   ``alliance_outcome_model``).
 - ``alliance.research.report``: the offline HTML report (``build_report``).
-- ``alliance.research.cli``: the ``alliance research`` commands (``fit``, ``report``,
-  ``dataset``).
+- ``alliance.commands.research`` (outside this package): the ``alliance research``
+  commands (``fit``, ``report``, ``dataset``).
 """
 
 from .datasets import TIDY_COLUMNS, ResearchDataset, build_datasets, research_id, write_dataset

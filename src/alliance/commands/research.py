@@ -27,7 +27,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .sem.payload import fit_payload, payload_json
+from alliance.research.sem.payload import fit_payload, payload_json
 
 app = typer.Typer(
     help="Research analytics: SEM in lavaan syntax, reliability, multilevel models, reports.",
@@ -84,7 +84,7 @@ def fit(
     seed: Annotated[int | None, typer.Option(help="seed of the bootstrap")] = None,
 ) -> None:
     """Fit a structural equation model in lavaan syntax (ML, MLR, WLSMV; groups; bootstrap)."""
-    from .sem import ModelSyntaxError, fit_sem
+    from alliance.research.sem import ModelSyntaxError, fit_sem
 
     if missing not in ("listwise", "ml"):
         err.print("[red]--missing must be 'listwise' or 'ml'[/red]")
@@ -163,7 +163,7 @@ def report(
     ] = None,
 ) -> None:
     """Run the prebuilt analyses on a tidy CSV and write a self-contained HTML report."""
-    from .report import build_report
+    from alliance.research.report import build_report
 
     frame = _read_csv(data)
     try:
@@ -188,7 +188,7 @@ def dataset(
     ] = None,
 ) -> None:
     """Build the consented, pseudonymised long and wide data sets with codebooks."""
-    from .datasets import build_datasets, write_dataset
+    from alliance.research.datasets import build_datasets, write_dataset
 
     if not project_key:
         err.print("[red]A project key is needed (--project-key or ALLIANCE_RESEARCH_KEY).[/red]")

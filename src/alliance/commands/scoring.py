@@ -10,9 +10,8 @@ import typer
 
 from alliance.instruments import InstrumentError, load_instrument
 from alliance.interop import safejson
-
-from .errors import ScoringError
-from .single import score_response
+from alliance.scoring.errors import ScoringError
+from alliance.scoring.single import score_response
 
 app = typer.Typer(help="Score one response.", add_completion=False)
 

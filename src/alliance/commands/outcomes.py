@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from .reading import OutcomeFileError, read_outcome_csv
-from .summary import summarise_groups
+from alliance.outcomes.reading import OutcomeFileError, read_outcome_csv
+from alliance.outcomes.summary import summarise_groups
 
 RATE_LABELS = {
     "recovery": "recovery",

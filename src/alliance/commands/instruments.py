@@ -8,14 +8,14 @@ from typing import Annotated, Any
 
 import typer
 
-from .loader import (
+from alliance.instruments.loader import (
     InstrumentDefinitionError,
     UnknownInstrumentError,
     clinic_dir,
     install_file,
     load_library,
 )
-from .model import Instrument
+from alliance.instruments.model import Instrument
 
 app = typer.Typer(
     help="Instrument definitions: list, show, load a licensed definition.", no_args_is_help=True
