@@ -32,6 +32,10 @@ FLOOR_NAMES = {CORE: "core", FEATURES: "features", ENTRY: "entry points"}
 
 # Entry points: what composes features or starts the program. Matched first, by module name.
 ENTRY_POINTS = [
+    # The settings: which apps make up the program (INSTALLED_APPS), so that adding a feature
+    # app touches the entry points only. Nothing imports them but Django (by name) and tests.
+    "alliance.web.settings",
+    "alliance.web.test_settings",
     "alliance.web.urls",  # the URL tree: every app's urls, each routing that app's pages
     "alliance.web.*.urls",
     "alliance.web.views",  # home page, health
@@ -55,8 +59,6 @@ ENTRY_POINTS = [
 CORE_APPS = ["accounts", "audit", "practice", "security", "crypto", "keyrotation"]
 CORE_MODULES = [
     "alliance.web",
-    "alliance.web.settings",
-    "alliance.web.test_settings",
     "alliance.web.bootstrap",
     "alliance.web.charts",  # server-rendered SVG charts, for any page
     "alliance.web.forms",
