@@ -89,7 +89,6 @@ def prepare(n_checks: int) -> list[str]:
 
     from alliance.web import benchfloor
     from alliance.web.accounts.models import Organisation, Role, User
-    from alliance.web.measures.models import Check
     from alliance.web.practice.models import Client, Episode, Phase, Session
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -136,23 +135,31 @@ def prepare(n_checks: int) -> list[str]:
             ][:n_checks],
             batch_size=2000,
         )
-        tokens = [secrets.token_urlsafe(24) for _ in sessions]
-        Check.objects.bulk_create(
-            [
-                Check(
-                    organisation=org,
-                    session=s,
-                    instrument_ids=["alliance-check"],
-                    token_hash=hashlib.sha256(t.encode()).hexdigest(),
-                    token=t,
-                    created_at=now,
-                    expires_at=now + dt.timedelta(hours=72),
-                    created_by=practitioner,
-                )
-                for s, t in zip(sessions, tokens, strict=True)
-            ],
-            batch_size=2000,
-        )
+        tokens = create_open_checks(org, practitioner, sessions, now)
+    return tokens
+
+
+def create_open_checks(org, practitioner, sessions, now: dt.datetime) -> list[str]:
+    """Bulk-create one open Alliance Check per session, valid 72 hours; return their tokens."""
+    from alliance.web.measures.models import Check
+
+    tokens = [secrets.token_urlsafe(24) for _ in sessions]
+    Check.objects.bulk_create(
+        [
+            Check(
+                organisation=org,
+                session=s,
+                instrument_ids=["alliance-check"],
+                token_hash=hashlib.sha256(t.encode()).hexdigest(),
+                token=t,
+                created_at=now,
+                expires_at=now + dt.timedelta(hours=72),
+                created_by=practitioner,
+            )
+            for s, t in zip(sessions, tokens, strict=True)
+        ],
+        batch_size=2000,
+    )
     return tokens
 
 

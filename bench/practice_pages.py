@@ -21,17 +21,16 @@ import sys
 import time
 
 from _django import run_each_database, start
+from load import create_open_checks
 
 
 def add_answers(org, practitioners, sessions_per_episode: int) -> int:
     """Store scored answers in bulk (no audit, no alerts: the monitoring runs once after)."""
-    import hashlib
-    import secrets
 
     from django.utils import timezone
 
     from alliance.web.insights.demo import alliance_answers, phq9_answers
-    from alliance.web.measures.models import Check, MeasureResponse, Rater, Source
+    from alliance.web.measures.models import MeasureResponse, Rater, Source
     from alliance.web.measures.recording import Administration, score_administrations
     from alliance.web.practice.models import Session
 
@@ -89,22 +88,7 @@ def add_answers(org, practitioners, sessions_per_episode: int) -> int:
         )
         stored += len(administrations)
         last = [s for s in sessions if s.number == sessions_per_episode]
-        tokens = [secrets.token_urlsafe(24) for _ in last]
-        Check.objects.bulk_create(
-            [
-                Check(
-                    organisation=org,
-                    session=s,
-                    instrument_ids=["alliance-check"],
-                    token_hash=hashlib.sha256(t.encode()).hexdigest(),
-                    token=t,
-                    created_at=now,
-                    expires_at=now + dt.timedelta(hours=72),
-                    created_by=practitioner,
-                )
-                for s, t in zip(last, tokens, strict=True)
-            ]
-        )
+        create_open_checks(org, practitioner, last, now)
         print(
             f"\ranswered practitioner {p_index + 1}/{len(practitioners)}",
             end="",
