@@ -18,8 +18,8 @@ DATA_FORMATS = [
 ]
 
 
-class ExportForm(forms.Form):
-    """The data-set builder: which instruments, which shape, which file format."""
+class ConsentedDataForm(forms.Form):
+    """Which consented data: the instruments (offered as the page finds them) and services."""
 
     instruments = forms.MultipleChoiceField(
         label=_("Instruments"),
@@ -34,6 +34,15 @@ class ExportForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave all unticked to include every episode."),
     )
+
+    def __init__(self, *args, instruments: list[tuple[str, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["instruments"].choices = list(instruments)
+
+
+class ExportForm(ConsentedDataForm):
+    """The data-set builder: which instruments, which shape, which file format."""
+
     shape = forms.ChoiceField(
         label=_("Layout"),
         choices=ExportShape.choices,
@@ -43,10 +52,6 @@ class ExportForm(forms.Form):
     format = forms.ChoiceField(
         label=_("File format"), choices=DATA_FORMATS, initial="csv", widget=forms.RadioSelect
     )
-
-    def __init__(self, *args, instruments: list[tuple[str, str]] = (), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["instruments"].choices = list(instruments)
 
 
 class ReportForm(forms.Form):
@@ -77,9 +82,11 @@ def _column_list(value: str) -> list[str]:
     return [c.strip() for c in value.replace("\n", ",").split(",") if c.strip()]
 
 
-class FitForm(forms.Form):
+class FitForm(ConsentedDataForm):
     """A structural equation model in lavaan syntax, the data it is fitted to and the
     options of ``alliance research fit``."""
+
+    field_order = ["model", "instruments", "services"]
 
     model = forms.CharField(
         label=_("Model (lavaan syntax)"),
@@ -89,19 +96,6 @@ class FitForm(forms.Form):
             "The syntax you would give lavaan: =~, ~, ~~, ~ 1, labels (a*x2), == constraints "
             "and := defined parameters. Observed variables are columns of the data below."
         ),
-    )
-    instruments = forms.MultipleChoiceField(
-        label=_("Instruments"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Leave all unticked to include every instrument."),
-    )
-    services = forms.MultipleChoiceField(
-        label=_("Episodes of these services"),
-        required=False,
-        choices=Service.choices,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Leave all unticked to include every episode."),
     )
     shape = forms.ChoiceField(
         label=_("Layout of the data"),
@@ -181,10 +175,6 @@ class FitForm(forms.Form):
         initial=20240601,
         help_text=_("The same seed, data and model give the same intervals."),
     )
-
-    def __init__(self, *args, instruments: list[tuple[str, str]] = (), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["instruments"].choices = list(instruments)
 
     def clean_ordered(self) -> list[str]:
         return _column_list(self.cleaned_data["ordered"])
