@@ -389,3 +389,13 @@ def test_function_level_imports_say_why():
     assert unexplained_lazy_imports() == set(), (
         "say on the line above which cycle or start-up cost this import avoids, or move it up"
     )
+
+
+def test_the_document_names_every_floor_app_and_interface():
+    doc = (SRC.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    picture = doc[doc.index("```") : doc.index("```", doc.index("```") + 3)]
+    core = picture[picture.index(" core ") :]
+    features = picture[picture.index(" features ") : picture.index(" core ")]
+    assert [app for app in CORE_APPS if app not in core.replace(".py", "")] == []
+    assert [app for app in FEATURE_APPS if app not in features] == []
+    assert [name for name in INTERFACES if f"`{name}`" not in doc] == []
