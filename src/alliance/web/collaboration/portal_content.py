@@ -132,6 +132,7 @@ def client_trends(client) -> list[Trend]:
     )
     series: dict[str, list[float]] = {}
     for response in responses:
+        assert response.total is not None  # total__isnull=False
         series.setdefault(response.instrument_id, []).append(response.total)
     trends = []
     for instrument_id, values in series.items():

@@ -114,6 +114,7 @@ def _alliance_recent(ids: list[int]) -> dict[int, list[float]]:
         .order_by("session__number")
         .values_list("session__episode_id", "total")
     ):
+        assert total is not None  # total__isnull=False
         spark[episode_id].append(total)
     return spark
 
