@@ -196,9 +196,9 @@ def render(
             f'<text class="tick" x="{left - 5}" y="{y + 4:.1f}" text-anchor="end">{_n(tick)}</text>'
         )
     step = max(1, math.ceil(chart.x_max / (8 if compact else 6 if narrow else 16)))
-    for x in range(1, int(chart.x_max) + 1, step):
+    for x_tick in range(1, int(chart.x_max) + 1, step):
         out.append(
-            f'<text class="tick" x="{sx(x):.1f}" y="{top + ph + 14}" text-anchor="middle">{x}</text>'
+            f'<text class="tick" x="{sx(x_tick):.1f}" y="{top + ph + 14}" text-anchor="middle">{x_tick}</text>'
         )
     out.append(f'<line class="axis" x1="{left}" x2="{left + pw}" y1="{top + ph}" y2="{top + ph}"/>')
     out.append(f'<line class="axis" x1="{left}" x2="{left}" y1="{top}" y2="{top + ph}"/>')
@@ -330,7 +330,13 @@ def legend(
 
 
 def sparkline(
-    values: Sequence[float], *, y_min: float, y_max: float, label: str, width=96, height=24
+    values: Sequence[float],
+    *,
+    y_min: float,
+    y_max: float,
+    label: str,
+    width: int = 96,
+    height: int = 24,
 ) -> SafeString:
     """Return a tiny line of ``values`` (oldest first) with the last point marked."""
     if not values:

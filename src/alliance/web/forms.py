@@ -1,20 +1,34 @@
 """Show an action's ValidationError to the person who asked: on a form, or as messages.
 
-Every app's views use these two, so an action's errors read the same on every page.
+Every app's views use these two, so an action's errors read the same on every page; and
+`form_field`, a form's field as the kind of field it is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import Form
+from django.forms import BaseForm, Field
 from django.http import HttpRequest
+
+FieldT = TypeVar("FieldT", bound=Field)
+
+
+def form_field(form: BaseForm, name: str, kind: type[FieldT]) -> FieldT:
+    """Return `form`'s field `name`, checked to be a `kind` (to mypy every field is a Field)."""
+    found = form.fields[name]
+    if not isinstance(found, kind):
+        raise TypeError(
+            f"{type(form).__name__}.{name} is a {type(found).__name__}, not a {kind.__name__}"
+        )
+    return found
 
 
 def add_action_errors(
-    form: Form, error: ValidationError, *, fields: Mapping[str, str] | None = None
+    form: BaseForm, error: ValidationError, *, fields: Mapping[str, str] | None = None
 ) -> None:
     """Put an action's ValidationError on the form fields it names (or the whole form).
 

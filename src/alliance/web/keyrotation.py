@@ -48,7 +48,8 @@ def _raw_rows(model, names: list[str]) -> list[tuple]:
     columns = ", ".join(quote(name) for name in [model._meta.pk.column, *names])
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM {quote(model._meta.db_table)}")  # noqa: S608
-        return cursor.fetchall()
+        rows: list[tuple] = cursor.fetchall()
+        return rows
 
 
 def _raw_update(model, pk, updates: dict[str, str]) -> None:

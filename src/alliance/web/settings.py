@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import overload
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -13,6 +14,10 @@ from alliance.web.proxy import parse_trusted_proxies
 BASE_DIR = Path(__file__).resolve().parent
 
 
+@overload
+def env_str(name: str, default: None = None) -> str | None: ...
+@overload
+def env_str(name: str, default: str) -> str: ...
 def env_str(name: str, default: str | None = None) -> str | None:
     """Return the environment variable `name`, or `default` when unset or empty."""
     value = os.environ.get(name, "")

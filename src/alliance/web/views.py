@@ -44,7 +44,8 @@ def _database_answers() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
+            row: tuple[object, ...] | None = cursor.fetchone()
+            return row == (1,)
     except DatabaseError:
         return False
 
@@ -53,7 +54,7 @@ def _cache_answers() -> bool:
     key = f"alliance:readyz:{uuid.uuid4().hex}"
     try:
         cache.set(key, 1, timeout=10)
-        found = cache.get(key) == 1
+        found: bool = cache.get(key) == 1
         cache.delete(key)
         return found
     except Exception:  # noqa: BLE001 - any backend's failure means "not ready"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -30,5 +30,7 @@ def get_or_404(queryset: QuerySet[M], what: str, **lookup: Any) -> M:
     """
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, ValidationError) as exc:
+    # ObjectDoesNotExist: `queryset.get` raises only its model's subclass of it, which the
+    # types cannot name for a model that is a type variable.
+    except (ObjectDoesNotExist, ValueError, ValidationError) as exc:
         raise Http404(f"No such {what}") from exc

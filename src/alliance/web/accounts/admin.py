@@ -1,16 +1,25 @@
 """Django admin for clinic admins: people and organisations, never clinical text."""
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 
 from alliance.web.accounts.models import Organisation, Role, User
 from alliance.web.accounts.passwords import send_reset_link
 
+if TYPE_CHECKING:
+    # The settings mixin always sits in front of a ModelAdmin, whose methods it extends.
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
 
-def is_clinic_admin(request) -> bool:
+
+def is_clinic_admin(request: HttpRequest) -> bool:
     user = request.user
     return user.is_active and (user.is_superuser or user.role == Role.ADMIN)
 
@@ -35,7 +44,7 @@ class ClinicAdminMixin:
         return False
 
 
-class OrganisationSettingsAdminMixin(ClinicAdminMixin):
+class OrganisationSettingsAdminMixin(ClinicAdminMixin, _ModelAdmin):
     """One settings row per organisation: an admin sees and adds only their own."""
 
     def get_queryset(self, request):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -105,7 +106,9 @@ class User(AbstractUser):
         limit_choices_to={"role": Role.SUPERVISOR},
     )
 
-    objects = AllianceUserManager()
+    objects: ClassVar[AllianceUserManager] = AllianceUserManager()
+    # The e-mail address as loaded from the database, to see a change of it on save.
+    _loaded_email: str | None
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
@@ -130,8 +133,9 @@ class User(AbstractUser):
         return self.role == Role.RESEARCHER
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        user = super().from_db(db, field_names, values)
+    def from_db(cls, db, field_names, values, **kwargs):
+        # **kwargs: Django 6.1 adds the keyword fetch_mode (django-stubs describes 6.1).
+        user = super().from_db(db, field_names, values, **kwargs)
         # The address a reset link goes to is a credential too: remember it to see a change.
         user._loaded_email = user.__dict__.get("email")
         return user
@@ -174,7 +178,7 @@ class User(AbstractUser):
                 self,
                 f"e-mail address changed from {old_email or '(none)'} to {self.email or '(none)'}",
                 actor=actor,
-                also_to=old_email,
+                also_to=old_email or "",
                 announce=bool(old_email),
             )
         self._loaded_email = self.email

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ninja import NinjaAPI, Swagger
+from ninja.operation import Operation
 from ninja.parser import Parser
 
 from alliance.interop import safejson
@@ -46,7 +47,7 @@ class ObjectBodyParser(Parser):
 
 
 class AllianceApi(NinjaAPI):
-    def get_openapi_operation_id(self, operation) -> str:
+    def get_openapi_operation_id(self, operation: Operation) -> str:
         return operation.view_func.__name__
 
     def get_openapi_schema(self, *args, **kwargs):

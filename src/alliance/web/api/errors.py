@@ -85,7 +85,7 @@ def _field_of(location) -> str | None:
 
 
 def _validation_errors(request, exc: ValidationError):
-    errors = []
+    errors: list[tuple[str | None, str]] = []
     for error in exc.errors:
         field = _field_of(error.get("loc", ()))
         message = error.get("msg", "Invalid value.")

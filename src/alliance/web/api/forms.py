@@ -30,6 +30,8 @@ class TokenForm(forms.Form):
     def __init__(self, *args, actor: User, **kwargs):
         super().__init__(*args, **kwargs)
         if actor.role == Role.ADMIN:
+            # token_list answers 404 to anyone without an organisation.
+            assert actor.organisation_id is not None
             self.fields["service_user"] = forms.ModelChoiceField(
                 label=_("Service token for"),
                 queryset=User.objects.filter(

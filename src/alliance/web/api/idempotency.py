@@ -25,6 +25,7 @@ KEEP = dt.timedelta(hours=24)
 
 def _fingerprint(request: HttpRequest) -> str:
     digest = hashlib.sha256()
+    assert request.method is not None  # None only on an HttpRequest built by hand
     digest.update(request.method.encode())
     digest.update(b"\0")
     digest.update(request.path.encode())
@@ -59,7 +60,9 @@ def idempotent(request: HttpRequest, create: Callable[[], HttpResponse]) -> Http
     key = key.strip()
     if not key or len(key) > 255:
         raise ApiError(422, f"The {HEADER} header must be 1 to 255 characters.", HEADER)
-    token = request.auth
+    # django-ninja sets `auth` (the TokenAuth's ApiToken) on the request; HttpRequest's stub
+    # cannot know it.
+    token = request.auth  # type: ignore[attr-defined]
     fingerprint = _fingerprint(request)
     with transaction.atomic():
         IdempotencyRecord.objects.filter(

@@ -306,6 +306,7 @@ def _pg_dump_chunks(connection, stderr_file) -> Iterator[bytes]:
         f"--dbname={name}",
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr_file, env=env)  # noqa: S603
+    assert process.stdout is not None  # stdout=PIPE
     try:
         while chunk := process.stdout.read(CHUNK_SIZE):
             yield chunk

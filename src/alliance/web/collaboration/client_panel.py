@@ -22,11 +22,12 @@ from alliance.web.collaboration.models import (
     Task,
 )
 from alliance.web.collaboration.rituals import load_rituals
+from alliance.web.practice.models import Episode, Session
 
 
 @dataclass
 class EpisodeCollaboration:
-    episode: object
+    episode: Episode
     goals: list = field(default_factory=list)
     tasks: list = field(default_factory=list)
     decisions: list = field(default_factory=list)
@@ -34,7 +35,7 @@ class EpisodeCollaboration:
     gas: list[GasPoint] = field(default_factory=list)
     gas_client: list[GasPoint] = field(default_factory=list)
     gas_svg: str = ""
-    last_session: object = None
+    last_session: Session | None = None
 
 
 def collaboration_flags() -> dict:

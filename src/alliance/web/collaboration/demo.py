@@ -79,9 +79,9 @@ def load_demo_collaboration(organisation, max_episodes: int = 3) -> dict[str, in
                 )
                 counts["goals"] += 1
             reviews = sessions[-len(DEMO_LEVELS) :]
-            for session, levels in zip(reviews, DEMO_LEVELS, strict=False):
+            for session, rated in zip(reviews, DEMO_LEVELS, strict=False):
                 ratings = actions.rate_goals(
-                    actor, episode, dict(zip(goals, levels, strict=True)), session=session
+                    actor, episode, dict(zip(goals, rated, strict=True)), session=session
                 )
                 counts["ratings"] += len(ratings)
             first = actions.add_task(actor, episode, what="Write down one good moment each evening")

@@ -13,6 +13,7 @@ from alliance.web.collaboration.models import (
     RitualKind,
 )
 from alliance.web.collaboration.rituals import ritual_choices
+from alliance.web.forms import form_field
 
 
 class GoalForm(forms.ModelForm):
@@ -54,8 +55,8 @@ class GoalForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["weight"].min_value = 1
-        self.fields["weight"].max_value = 10
+        form_field(self, "weight", forms.IntegerField).min_value = 1
+        form_field(self, "weight", forms.IntegerField).max_value = 10
         self.fields["weight"].widget.attrs.update({"min": 1, "max": 10})
         self.fields["level_0"].required = True
         self.fields["level_0"].help_text = _("What the expected result looks like, concretely.")
@@ -90,7 +91,7 @@ class GoalRatingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.goals = list(goals)
         self.sessions = {str(s.public_id): s for s in sessions}
-        self.fields["session"].choices = [("", _("no session"))] + [
+        form_field(self, "session", forms.ChoiceField).choices = [("", _("no session"))] + [
             (str(s.public_id), _("Session %(n)s") % {"n": s.number}) for s in sessions
         ]
         if sessions:
@@ -105,7 +106,8 @@ class GoalRatingForm(forms.Form):
             )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not any(cleaned.get(f"goal-{g.public_id}") is not None for g in self.goals):
             raise forms.ValidationError(_("Rate at least one goal."))
         return cleaned
@@ -166,8 +168,10 @@ class RitualForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["opening"].choices = [("", _("none"))] + ritual_choices(RitualKind.OPENING)
-        self.fields["closing"].choices = [("", _("none"))] + ritual_choices(RitualKind.CLOSING)
+        opening = form_field(self, "opening", forms.ChoiceField)
+        opening.choices = [("", _("none")), *ritual_choices(RitualKind.OPENING)]
+        closing = form_field(self, "closing", forms.ChoiceField)
+        closing.choices = [("", _("none")), *ritual_choices(RitualKind.CLOSING)]
 
 
 class PinForm(forms.Form):

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from alliance.scoring import gas_t_score
+
+if TYPE_CHECKING:
+    from alliance.web.collaboration.models import GoalRating
 
 
 @dataclass(frozen=True)
@@ -51,9 +55,9 @@ def gas_series(goals, rater: str = "practitioner") -> list[GasPoint]:
     return points
 
 
-def latest_ratings(goal) -> dict[str, object]:
+def latest_ratings(goal) -> dict[str, GoalRating]:
     """Return the latest rating of `goal` by each rater (ratings prefetched)."""
-    latest: dict[str, object] = {}
+    latest: dict[str, GoalRating] = {}
     for rating in goal.ratings.all():
         previous = latest.get(rating.rated_by)
         if previous is None or (rating.rated_at, rating.id) >= (previous.rated_at, previous.id):

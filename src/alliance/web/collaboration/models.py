@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.web.accounts.models import OrganisationRecord
 from alliance.web.crypto import EncryptedCharField, EncryptedTextField
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 GAS_LEVELS = (-2, -1, 0, 1, 2)
 GAS_LEVEL_LABELS = {
@@ -75,7 +79,7 @@ class Goal(OrganisationRecord):
         }[level]
 
     @property
-    def levels(self) -> list[tuple[int, str, str]]:
+    def levels(self) -> list[tuple[int, StrOrPromise, str]]:
         """(level, standard label, this goal's description), from +2 down to −2."""
         return [(n, GAS_LEVEL_LABELS[n], self.level_text(n)) for n in reversed(GAS_LEVELS)]
 

@@ -33,8 +33,8 @@ class Ritual:
     kind: str
     category: str
     minutes: int
-    titles: dict
-    texts: dict
+    titles: dict[str, str]
+    texts: dict[str, str]
 
     def title(self, lang: str = "en") -> str:
         return self.titles.get(lang) or self.titles["en"]

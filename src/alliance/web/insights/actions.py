@@ -22,6 +22,7 @@ MAX_SNOOZE = dt.timedelta(days=28)
 
 def _acknowledge_critical_responses(alert: Alert, now: dt.datetime) -> None:
     """Mark the critical answer behind a critical alert as reviewed (the client page's box)."""
+    assert alert.session_number is not None  # a critical signal always names its session
     answers.mark_critical_reviewed(alert.episode_id, alert.session_number, alert.instrument_id, now)
     refresh_summaries([alert.episode_id])  # the caseload's critical flag
 

@@ -107,6 +107,7 @@ def _alliance_recent(ids: list[int]) -> dict[int, list[float]]:
     for episode_id, _instrument, _rater, _number, total in answers.totals_by_session(
         ids, [SPARK_INSTRUMENT], rater=answers.Rater.CLIENT
     ):
+        assert total is not None  # total__isnull=False
         spark[episode_id].append(total)
     return spark
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
@@ -37,6 +38,9 @@ from alliance.web.insights.models import (
 from alliance.web.practice.models import Phase
 from alliance.web.practice.vocabulary import DEFAULT_KIND, words
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 ALLIANCE_SUBSCALES = (
     ("goal", "s-goal", "none"),
     ("task", "s-task", "none"),
@@ -54,7 +58,7 @@ class ChartBlock:
     svg: str
     legend: list[tuple[str, str]]
     columns: list[str]
-    rows: list[list[str]]
+    rows: list[list[StrOrPromise]]  # phase names are lazy translations
     notes: list[str] = field(default_factory=list)
     svg_narrow: str = ""
 

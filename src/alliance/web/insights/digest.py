@@ -69,8 +69,10 @@ def send_digest(now: dt.datetime | None = None) -> int:
     by_user: dict[int, list[Alert]] = defaultdict(list)
     for alert in alerts:
         by_user[alert.episode.practitioner_id].append(alert)
-    caps = dict(PracticeMonitoringSettings.objects.values_list("organisation_id", "inbox_cap"))
-    last_sent = {}
+    caps: dict[int | None, int] = dict(
+        PracticeMonitoringSettings.objects.values_list("organisation_id", "inbox_cap")
+    )
+    last_sent: dict[int, dt.datetime] = {}
     for user_id, sent_at in DigestRecord.objects.filter(user_id__in=list(by_user)).values_list(
         "user_id", "sent_at"
     ):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance.monitoring import guidance_for, scale_params
+from alliance.web.accounts.models import User
 from alliance.web.charts import Chart, HLine, Marker, Series, render
 from alliance.web.insights.access import alerts_for_user
 from alliance.web.insights.evidence import (
@@ -54,7 +55,7 @@ class AlertView:
 
 @dataclass
 class PractitionerGroup:
-    practitioner: object
+    practitioner: User
     shown: list[AlertView] = field(default_factory=list)
     more: list[AlertView] = field(default_factory=list)
     snoozed: list[AlertView] = field(default_factory=list)

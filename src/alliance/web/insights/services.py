@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
 
 import polars as pl
@@ -309,7 +309,7 @@ def upsert_alerts(
     episodes: dict[str, Episode],
     *,
     existing: Iterable[Alert],
-    acknowledged_critical: set[str] = frozenset(),  # type: ignore[assignment]
+    acknowledged_critical: Set[str] = frozenset(),
     now: dt.datetime | None = None,
 ) -> UpsertSummary:
     """Create, update, resolve or reopen alerts so they match ``signals`` (see module doc).

@@ -62,6 +62,7 @@ def own_page_for_user(user: User) -> PracticePage:
         raise Http404("Not found")
     if user.role != Role.PRACTITIONER:
         raise Http404("Not found")
+    assert user.organisation_id is not None  # _member
     page = PracticePage.objects.filter(organisation_id=user.organisation_id, member=user).first()
     return page or PracticePage(organisation_id=user.organisation_id, member=user)
 
@@ -72,6 +73,7 @@ def organisation_page_for_user(user: User) -> PracticePage:
         raise Http404("Not found")
     if user.role != Role.ADMIN:
         raise Http404("Not found")
+    assert user.organisation_id is not None  # _member
     page = PracticePage.objects.filter(
         organisation_id=user.organisation_id, member__isnull=True
     ).first()
@@ -85,6 +87,7 @@ def intake_for_user(user: User) -> QuerySet[IntakeRequest]:
     """Return the intake requests `user` may read and answer."""
     if not _member(user):
         return IntakeRequest.objects.none()
+    assert user.organisation_id is not None  # _member
     in_org = IntakeRequest.objects.filter(organisation_id=user.organisation_id)
     if user.role == Role.PRACTITIONER:
         return in_org.filter(Q(practitioner=user) | Q(practitioner__isnull=True))

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from alliance.web.forms import form_field
 from alliance.web.intake.models import IntakeRequest, MeetingFormat, ServiceOffered
 
 # The photo is sent inline in the page, so it stays small.
@@ -171,14 +172,13 @@ class IntakeForm(forms.ModelForm):
             "Please give an e-mail address or a phone number."
         )
         self.fields["help_with"].error_messages["required"] = _("A sentence or two is enough.")
-        self.fields["help_with"].max_length = 4000
-        self.fields["preferred_times"].max_length = 1000
-        self.fields["language"].choices = list(settings.LANGUAGES)
-        self.fields["preferred_format"].choices = [("", _("No preference"))] + list(
-            MeetingFormat.choices
-        )
+        form_field(self, "help_with", forms.CharField).max_length = 4000
+        form_field(self, "preferred_times", forms.CharField).max_length = 1000
+        form_field(self, "language", forms.ChoiceField).choices = list(settings.LANGUAGES)
+        preferred_format = form_field(self, "preferred_format", forms.ChoiceField)
+        preferred_format.choices = [("", _("No preference"))] + list(MeetingFormat.choices)
         if page is not None and page.service_list:
-            self.fields["service"].choices = [("", "—")] + [
+            form_field(self, "service", forms.ChoiceField).choices = [("", "—")] + [
                 (value, label)
                 for value, label in ServiceOffered.choices
                 if value in page.service_list
@@ -224,7 +224,7 @@ class AcceptForm(forms.Form):
     def __init__(self, *args, practitioners=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.practitioners = {str(p.public_id): p for p in practitioners}
-        self.fields["practitioner"].choices = [
+        form_field(self, "practitioner", forms.ChoiceField).choices = [
             (key, str(p)) for key, p in self.practitioners.items()
         ]
 

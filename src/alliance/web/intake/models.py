@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.web.accounts.models import OrganisationRecord
 from alliance.web.crypto import EncryptedCharField, EncryptedTextField
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class ServiceOffered(models.TextChoices):
@@ -85,7 +89,7 @@ class PracticePage(models.Model):
         return self._split(self.services)
 
     @property
-    def service_labels(self) -> list[str]:
+    def service_labels(self) -> list[StrOrPromise]:
         labels = dict(ServiceOffered.choices)
         return [labels.get(v, v) for v in self.service_list]
 
@@ -102,7 +106,7 @@ class PracticePage(models.Model):
         return self._split(self.formats)
 
     @property
-    def format_labels(self) -> list[str]:
+    def format_labels(self) -> list[StrOrPromise]:
         labels = dict(MeetingFormat.choices)
         return [labels.get(v, v) for v in self.format_list]
 

@@ -28,6 +28,7 @@ def journal_for_user(user: User) -> QuerySet[JournalEntry]:
     """Return the entries `user` wrote."""
     if not _member(user):
         return JournalEntry.objects.none()
+    assert user.organisation_id is not None  # _member
     return JournalEntry.objects.filter(author=user, organisation_id=user.organisation_id)
 
 
@@ -37,6 +38,7 @@ def shared_with_user(user: User) -> QuerySet[JournalEntry]:
         return JournalEntry.objects.none()
     if user.role != Role.SUPERVISOR:
         return JournalEntry.objects.none()
+    assert user.organisation_id is not None  # _member
     return JournalEntry.objects.filter(
         organisation_id=user.organisation_id,
         shared_with=user,
@@ -65,4 +67,5 @@ def checkins_for_user(user: User) -> QuerySet[SelfCareCheckIn]:
         return SelfCareCheckIn.objects.none()
     if user.role != Role.PRACTITIONER:
         return SelfCareCheckIn.objects.none()
+    assert user.organisation_id is not None  # _member
     return SelfCareCheckIn.objects.filter(practitioner=user, organisation_id=user.organisation_id)

@@ -29,6 +29,7 @@ def write_entry(
     """Add a reflection to the author's journal."""
     if not text.strip():
         raise ValidationError({"text": "Write a few words."})
+    assert author.organisation is not None  # staff who write belong to a practice
     with transaction.atomic():
         entry = JournalEntry.objects.create(
             organisation=author.organisation,
@@ -104,6 +105,7 @@ def record_checkin(practitioner: User, answers: dict, *, day: dt.date | None = N
     if score.total is None:
         raise ValidationError("Please answer every question.")
     week = week_of(day or timezone.localdate())
+    assert practitioner.organisation is not None  # a practitioner belongs to a practice
     with transaction.atomic():
         checkin, created = SelfCareCheckIn.objects.update_or_create(
             practitioner=practitioner,

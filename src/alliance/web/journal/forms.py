@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliance.web.forms import form_field
 from alliance.web.journal.models import Tag
 from alliance.web.practice.forms import DateInput
 
@@ -29,7 +30,7 @@ class JournalEntryForm(forms.Form):
     def __init__(self, *args, sessions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.sessions = {str(s.public_id): s for s in sessions}
-        self.fields["session"].choices = [("", _("— none —"))] + [
+        form_field(self, "session", forms.ChoiceField).choices = [("", _("— none —"))] + [
             (key, f"{s.episode.client.code} · {s} · {s.starts_at:%d %b %Y}")
             for key, s in self.sessions.items()
         ]
@@ -54,7 +55,8 @@ class JournalSearchForm(forms.Form):
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The end date is before the start date."))

@@ -5,12 +5,17 @@ Every table carries `organisation` so that a large deployment can shard by organ
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from alliance.web.accounts.models import OrganisationRecord
 from alliance.web.crypto import EncryptedTextField
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Tag(models.TextChoices):
@@ -62,7 +67,7 @@ class JournalEntry(OrganisationRecord):
         return [tag for tag in self.tags.split("|") if tag]
 
     @property
-    def tag_labels(self) -> list[str]:
+    def tag_labels(self) -> list[StrOrPromise]:
         labels = dict(Tag.choices)
         return [labels.get(tag, tag) for tag in self.tag_list]
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import DatabaseError, IntegrityError, transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -185,7 +186,7 @@ def revoke_check(actor, check: Check) -> Check:
     return check
 
 
-def check_url(request_or_base, token: str) -> str:
+def check_url(request_or_base: HttpRequest | str, token: str) -> str:
     path = reverse("client_check", kwargs={"token": token})
     if hasattr(request_or_base, "build_absolute_uri"):
         return request_or_base.build_absolute_uri(path)

@@ -62,15 +62,14 @@ def totals_by_session(
     )
     if rater is not None:
         responses = responses.filter(rater=rater)
-    return list(
-        responses.order_by("session__number").values_list(
-            "session__episode_id", "instrument_id", "rater", "session__number", "total"
-        )
+    rows = responses.order_by("session__number").values_list(
+        "session__episode_id", "instrument_id", "rater", "session__number", "total"
     )
+    return [(e, i, r, n, t) for e, i, r, n, t in rows if t is not None]  # None filtered above
 
 
 def mark_critical_reviewed(
-    episode_id: int, session_number: int | None, instrument_id: str, when: dt.datetime
+    episode_id: int, session_number: int, instrument_id: str, when: dt.datetime
 ) -> int:
     """Mark a session's unreviewed critical answers to one instrument as reviewed at `when`.
 
@@ -118,7 +117,7 @@ def check_states(scope: Scope) -> Iterable[tuple]:
 
 def client_totals(client: Any, instruments: Collection[str]) -> list[tuple[str, float]]:
     """Return ``(instrument, total)`` of the client's own scored answers, oldest first."""
-    return list(
+    rows = (
         MeasureResponse.objects.filter(
             session__episode__client=client,
             rater=Rater.CLIENT,
@@ -128,6 +127,7 @@ def client_totals(client: Any, instruments: Collection[str]) -> list[tuple[str, 
         .order_by("session__starts_at", "id")
         .values_list("instrument_id", "total")
     )
+    return [(i, t) for i, t in rows if t is not None]  # None filtered above
 
 
 def open_check_tokens(client: Any) -> list[tuple[str, dt.datetime]]:

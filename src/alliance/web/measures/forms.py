@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliance.instruments import Instrument, load_library, structure_only_reason
+from alliance.web.forms import form_field
 from alliance.web.measures.models import Schedule
 
 
@@ -17,6 +20,9 @@ def _fmt(value: float) -> str:
 class RatingWidget(forms.RadioSelect):
     template_name = "measures/widgets/rating.html"
     option_template_name = "django/forms/widgets/radio_option.html"
+    # The scale's end labels, set by InstrumentForm (None or {} where the item has none).
+    min_label: str | Mapping[str, str] | None
+    max_label: str | Mapping[str, str] | None
 
 
 class InstrumentForm(forms.Form):
@@ -28,6 +34,7 @@ class InstrumentForm(forms.Form):
         self.instrument = instrument
         self.lang = lang
         for item in instrument.items:
+            widget: forms.RadioSelect
             if item.kind == "vas":
                 step = item.answers.step or 1
                 values = []
@@ -50,10 +57,10 @@ class InstrumentForm(forms.Form):
                 required=item.required and not conditional,
                 error_messages={"required": _("Please choose an answer to this question.")},
             )
-            self.fields[item.id].conditional_on = item.enable_when
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for item in self.instrument.items:
             if item.enable_when is None:
                 continue
@@ -78,7 +85,7 @@ class InstrumentForm(forms.Form):
         }
 
 
-def _pick(texts, lang):
+def _pick(texts: Mapping[str, str], lang: str) -> str:
     return texts.get(lang) or texts.get("en") or next(iter(texts.values()))
 
 
@@ -96,7 +103,7 @@ class PlanItemForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         library = load_library()
-        self.fields["instrument_id"].choices = [
+        form_field(self, "instrument_id", forms.ChoiceField).choices = [
             (i.id, f"{i.short_name} — {i.name('en')}")
             for i in sorted((library[key] for key in library), key=lambda i: i.id)
             if i.respondent == "client"

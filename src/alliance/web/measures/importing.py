@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.utils import timezone
 
-from alliance.interop.responses_csv import RowError, parse_responses_csv
+from alliance.interop.responses_csv import CsvAdministration, RowError, parse_responses_csv
 from alliance.web.measures.models import MeasureResponse, Rater, Source
 from alliance.web.measures.recording import (
     Administration,
@@ -21,8 +22,8 @@ from alliance.web.practice.models import Session
 class SessionRef(NamedTuple):
     id: int
     organisation_id: int
-    starts_at: object
-    episode_start: object
+    starts_at: dt.datetime
+    episode_start: dt.date
 
 
 @dataclass
@@ -63,18 +64,18 @@ def import_responses(
         "episode__started_on",
     )
     by_number: dict[tuple[str, int], SessionRef] = {}
-    by_date: dict[tuple[str, object], list[SessionRef]] = {}
+    by_date: dict[tuple[str, dt.date | None], list[SessionRef]] = {}
     tz = timezone.get_current_timezone()
     for session_id, organisation_id, starts_at, number, code, episode_start in rows.iterator(
         chunk_size=10000
     ):
-        session = SessionRef(session_id, organisation_id, starts_at, episode_start)
+        ref = SessionRef(session_id, organisation_id, starts_at, episode_start)
         # A client may have several episodes; session numbers then refer to the newest one.
         key = (code, number)
         if key not in by_number or by_number[key].episode_start < episode_start:
-            by_number[key] = session
-        by_date.setdefault((code, timezone.localtime(starts_at, tz).date()), []).append(session)
-    resolved: list[tuple[SessionRef, object]] = []
+            by_number[key] = ref
+        by_date.setdefault((code, timezone.localtime(starts_at, tz).date()), []).append(ref)
+    resolved: list[tuple[SessionRef, CsvAdministration]] = []
     for admin in parsed.administrations:
         if admin.session_number is not None:
             session = by_number.get((admin.client_code, admin.session_number))
@@ -100,7 +101,7 @@ def import_responses(
             "session_id", "instrument_id"
         )
     )
-    fresh: list[tuple[SessionRef, object]] = []
+    fresh: list[tuple[SessionRef, CsvAdministration]] = []
     for session, admin in resolved:
         if (session.id, admin.instrument) in existing:
             report.already_present += 1

@@ -50,7 +50,7 @@ def due_instruments(
         elif line.schedule == Schedule.FIRST_SESSION:
             hit = session_number == 1
         elif line.schedule == Schedule.EVERY_NTH:
-            hit = bool(line.every_n) and session_number % line.every_n == 0
+            hit = bool(line.every_n and session_number % line.every_n == 0)
         elif line.schedule == Schedule.PHASE_CHANGE:
             hit = phase_changed
         elif line.schedule == Schedule.ENDING:

@@ -145,8 +145,8 @@ def score_administrations(administrations: Sequence[Administration]) -> list[dic
     try:
         scored = score_batch(frame)
     except (UnknownInstrumentError, ValueError) as exc:
-        message, index = _name_bad(administrations, exc)
-        raise InvalidAdministration(message, index) from exc
+        message, bad_index = _name_bad(administrations, exc)
+        raise InvalidAdministration(message, bad_index) from exc
     return scored.sort("administration").to_dicts()
 
 
@@ -408,7 +408,7 @@ def record_responses(
         if obj is None and check is None and len(result.responses) == 1:
             obj = result.responses[0]
         record(actor, "create", check or obj, summary=summary, organisation=organisation)
-        sessions = _sessions_of(sorted({row[2] for row in rows}), known)
+        codes = _sessions_of(sorted({row[2] for row in rows}), known)
         label = dict(Source.choices).get(source, source)
         record_many(
             actor,
@@ -418,14 +418,14 @@ def record_responses(
                     "measureresponse",
                     row[0],
                     f"critical answer: {row[4]} item {', '.join(json.loads(row[13]))} "
-                    f"(client {sessions[row[2]][1]}, {label})",
+                    f"(client {codes[row[2]][1]}, {label})",
                 )
                 for row in critical_rows
             ],
             organisation=organisation,
         )
         _queue_webhooks(announce_ids, result.responses)
-        critical_episodes = {sessions[row[2]][0] for row in critical_rows}
+        critical_episodes = {codes[row[2]][0] for row in critical_rows}
         # Only answers to e-mail about are read back from an import: a few, not thousands.
         email_ids = [row[0] for row in critical_rows if not historical or row[15] >= recent_cutoff]
         if built:
@@ -433,10 +433,10 @@ def record_responses(
         else:
             to_email = _read_back(email_ids, known, organisation)
         result.critical = [r for r in result.responses if r.critical] if read_back else to_email
-        touched = {episode for episode, _code in sessions.values()}
+        touched = {episode for episode, _code in codes.values()}
         # The caseload's alliance and critical flag (answers leave the sessions' count and
         # date as they are); a session's organisation is its episode's.
-        refresh_answer_summaries(touched, {sessions[row[2]][0]: row[1] for row in rows})
+        refresh_answer_summaries(touched, {codes[row[2]][0]: row[1] for row in rows})
         episodes = {s.episode_id: s.episode for s in known.values()}
         transaction.on_commit(
             lambda: _after_commit(

@@ -44,6 +44,8 @@ def dashboard_practitioners(user: User, page: str) -> QuerySet[User]:
 
 def practice_episodes(user: User) -> QuerySet[Episode]:
     """Every episode of the user's organisation, for practice-wide aggregates only."""
+    if user.organisation_id is None:
+        return Episode.objects.none()
     return Episode.objects.filter(organisation_id=user.organisation_id)
 
 

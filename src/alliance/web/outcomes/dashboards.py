@@ -4,6 +4,7 @@ beyond those of :mod:`alliance.web.outcomes.data`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -107,7 +108,11 @@ def effects_rows(
     data = table.filter(pl.col("counted") & pl.col("ended_on").is_not_null()).select(
         "practitioner_id", "phq9_start", "phq9_end", *covariates
     )
-    result = {"caveats": CAVEATS, "rows": [], "covariates": [COVARIATES[c] for c in covariates]}
+    result: dict[str, Any] = {
+        "caveats": CAVEATS,
+        "rows": [],
+        "covariates": [COVARIATES[c] for c in covariates],
+    }
     if data["practitioner_id"].n_unique() < 2 or data.height < 2 * MIN_CELL:
         result["not_enough"] = True
         return result

@@ -7,6 +7,7 @@ client-rated PHQ-9 and GAD-7 totals, and the client's Alliance Check at session 
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import polars as pl
 from django.db.models import Count, Q, QuerySet
@@ -85,7 +86,8 @@ def score_rows(episodes: QuerySet[Episode]) -> pl.DataFrame:
     ).values_list("session__episode_id", "session__number", "instrument_id", "total")
     return pl.DataFrame(
         [
-            {"episode": str(e), "session": n, "instrument": i, "score": float(t)}
+            # cast: total__isnull=False above, which the row's type cannot say.
+            {"episode": str(e), "session": n, "instrument": i, "score": float(cast(float, t))}
             for e, n, i, t in rows
         ],
         schema={

@@ -22,7 +22,7 @@ from alliance.web.insights.demo import alliance_answers, gad7_answers, phq9_answ
 from alliance.web.measures.models import Rater, Source
 from alliance.web.measures.recording import Administration, record_responses
 from alliance.web.practice import actions
-from alliance.web.practice.models import Attendance, EndingType
+from alliance.web.practice.models import Attendance, EndingType, Episode
 from alliance.web.research.actions import record_research_consent
 
 SEED = 15
@@ -65,7 +65,7 @@ def add_completed_episode(
     year_of_birth: int | None = None,
     goal: str | None = None,
     batch: list[Administration] | None = None,
-) -> object:
+) -> Episode:
     """Create a client with one finished episode through the real action functions.
 
     PHQ-9 and GAD-7 go from their first to their last value in equal steps over the
@@ -73,7 +73,7 @@ def add_completed_episode(
     to ``batch`` for one `record_responses` call by the caller, or recorded at once.
     """
     own_batch = batch is None
-    batch = [] if own_batch else batch
+    batch = [] if batch is None else batch
     client = actions.create_client(practitioner, year_of_birth=year_of_birth)
     episode = actions.start_episode(practitioner, client, started_on=started_on, service=service)
     last_day = started_on
@@ -109,6 +109,7 @@ def add_completed_episode(
         level = 1 if phq[1] < phq[0] - 5 else (0 if phq[1] < phq[0] else -1)
         collaboration.rate_goals(practitioner, episode, {made: level})
     if own_batch:
+        assert practitioner.organisation is not None  # the demo's staff belong to its practice
         _record(practitioner.organisation, batch)
     actions.end_episode(practitioner, episode, ended_on=last_day, ending_type=ending_type)
     return episode

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from alliance.instruments import InstrumentError, load_instrument
+from alliance.instruments import Instrument, InstrumentError, load_instrument
 from alliance.web.audit.log import record
 from alliance.web.collaboration.gas import gas_series, latest_ratings
 from alliance.web.collaboration.models import Goal, GoalRating, GoalStatus
@@ -33,6 +33,7 @@ def options(form) -> tuple[object, bool]:
 
 def _episode(client, episode_id) -> Episode:
     episodes = client.episodes.select_related("practitioner")
+    found: Episode | None
     if episode_id is None:
         found = episodes.order_by("-started_on", "-id").first()
     else:
@@ -42,7 +43,7 @@ def _episode(client, episode_id) -> Episode:
     return found
 
 
-def band_chart(points: list[dict], instrument) -> str:
+def band_chart(points: list[dict], instrument: Instrument) -> str:
     """An inline SVG of one instrument's totals by session over its severity bands."""
     if not points:
         return ""
@@ -189,7 +190,8 @@ def render_pdf(request, context: dict) -> bytes:
     fetcher = URLFetcher(allowed_protocols=["file", "data"])
     sheets = [CSS(filename=css, url_fetcher=fetcher)] if css else []
     document = HTML(string=html, base_url=str(Path(css or ".").parent), url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=sheets)
+    pdf: bytes = document.write_pdf(stylesheets=sheets)
+    return pdf
 
 
 def consented_table(organisation):

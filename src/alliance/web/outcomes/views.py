@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from alliance.outcomes.practice import BENCHMARKS, MIN_CELL
 from alliance.web.outcomes import access, dashboards, report
 from alliance.web.outcomes.data import outcome_table
 from alliance.web.outcomes.forms import DashboardForm, ReportForm
@@ -51,8 +52,8 @@ def _dashboard(request, page: str):
             "effects": effects,
             "form": form,
             "min_sessions": min_sessions,
-            "min_cell": dashboards.MIN_CELL,
-            "benchmarks": dashboards.BENCHMARKS,
+            "min_cell": MIN_CELL,
+            "benchmarks": BENCHMARKS,
         },
     )
 
@@ -79,7 +80,7 @@ def research(request):
     return render(
         request,
         "outcomes/research.html",
-        {"split": dashboards.alliance_split(table), "min_cell": dashboards.MIN_CELL},
+        {"split": dashboards.alliance_split(table), "min_cell": MIN_CELL},
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max
 from django.shortcuts import redirect, render
@@ -26,7 +28,8 @@ def home(request):
 @login_required
 def caseload(request):
     require_role(request.user, *CASELOAD_ROLES)
-    episodes = list(
+    # Any: the page hangs its display values (counts, the critical flag, risk) on each episode.
+    episodes: list[Any] = list(
         episodes_for_user(request.user)
         .filter(ended_on__isnull=True)
         .select_related("client", "practitioner", "summary")

@@ -11,7 +11,7 @@ from django.template.defaultfilters import date, floatformat
 from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in django-stubs 6.1.2
 from django.utils.translation import gettext
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -14,7 +16,7 @@ from alliance.web.collaboration.client_panel import collaboration_flags, collabo
 from alliance.web.forms import add_action_errors
 from alliance.web.insights.client_panel import client_insights
 from alliance.web.intake.models import IntakeRequest
-from alliance.web.measures.summary import rows_for_episodes
+from alliance.web.measures.summary import ScoredRow, rows_for_episodes
 from alliance.web.pages.client_timeline import timeline_items
 from alliance.web.pages.common import sources_of
 from alliance.web.practice import actions
@@ -45,7 +47,7 @@ def client_new(request):
 
 
 def _group_by_phase(sessions):
-    groups = {phase: [] for phase in PHASE_ORDER}
+    groups: dict[Phase, list[Session]] = {phase: [] for phase in PHASE_ORDER}
     for session in sessions:
         groups[Phase(session.phase)].append(session)
     return [(phase, groups[phase]) for phase in PHASE_ORDER if groups[phase]]
@@ -69,7 +71,9 @@ def _last_check(sessions):
 @login_required
 def client_detail(request, client_id):
     client = client_for_user(request.user, client_id)
-    episodes = list(
+    # Any: the page hangs its display values (sessions by phase, latest rows, words) on each
+    # episode, and each session's scored rows on the session.
+    episodes: list[Any] = list(
         Episode.objects.filter(client=client)
         .select_related("practitioner")
         .prefetch_related(
@@ -97,8 +101,8 @@ def client_detail(request, client_id):
             "episode_id", flat=True
         )
     )
-    critical = []
-    shown_rows = []
+    critical: list[ScoredRow] = []
+    shown_rows: list[ScoredRow] = []
     for episode in episodes:
         sessions = list(episode.sessions.all())
         for session in sessions:

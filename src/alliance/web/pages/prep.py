@@ -15,7 +15,7 @@ from alliance.web.collaboration.client_panel import episode_collaboration
 from alliance.web.collaboration.models import ClientNote
 from alliance.web.insights.access import alerts_for_user
 from alliance.web.insights.models import AlertState
-from alliance.web.measures.summary import episode_rows
+from alliance.web.measures.summary import ScoredRow, episode_rows
 from alliance.web.pages.common import sources_of
 from alliance.web.practice.access import (
     can_read_clinical_text,
@@ -31,7 +31,8 @@ def _latest_by_kind(rows_by_session, sessions):
     for session in sessions:
         for row in rows_by_session.get(session.id, []):
             latest[(row.response.instrument_id, row.response.rater)] = row
-    alliance, outcome = [], []
+    alliance: list[ScoredRow] = []
+    outcome: list[ScoredRow] = []
     for key in sorted(latest):
         row = latest[key]
         construct = row.instrument.construct if row.instrument else ""

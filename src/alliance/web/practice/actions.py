@@ -40,6 +40,7 @@ def next_client_code(organisation) -> str:
 def create_client(actor: User, *, practitioner: User | None = None, **fields) -> Client:
     """Add a client to the actor's organisation, with a generated code unless one is given."""
     organisation = actor.organisation
+    assert organisation is not None  # staff who add clients belong to a practice
     practitioner = practitioner or actor
     if practitioner.organisation_id != organisation.id:
         raise ValidationError({"practitioner": "The practitioner works for another organisation."})

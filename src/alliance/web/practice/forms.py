@@ -109,7 +109,8 @@ class EpisodeForm(forms.ModelForm):
         return started
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("interpreter_needed") and not (data.get("interpreter_language") or "").strip():
             self.add_error("interpreter_language", _("Say which language the interpreter speaks."))
         return data

@@ -40,6 +40,7 @@ def require_research_access(user: User) -> Organisation:
     """Return the user's organisation if they may use the research pages; else raise Http404."""
     if not may_use_research(user):
         raise Http404("Not found")
+    assert user.organisation is not None  # may_use_research
     return user.organisation
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from alliance.research.sem.partable import GROUP_EQUAL
+from alliance.web.forms import form_field
 from alliance.web.practice.forms import ConsentGivenForm, DateInput
 from alliance.web.practice.models import Service
 from alliance.web.research.actions import MAX_BOOTSTRAP
@@ -35,9 +38,9 @@ class ConsentedDataForm(forms.Form):
         help_text=_("Leave all unticked to include every episode."),
     )
 
-    def __init__(self, *args, instruments: list[tuple[str, str]] = (), **kwargs):
+    def __init__(self, *args, instruments: Iterable[tuple[str, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["instruments"].choices = list(instruments)
+        form_field(self, "instruments", forms.MultipleChoiceField).choices = list(instruments)
 
 
 class ExportForm(ConsentedDataForm):
@@ -180,13 +183,15 @@ class FitForm(ConsentedDataForm):
         return _column_list(self.cleaned_data["ordered"])
 
     def clean_group(self) -> str:
-        return self.cleaned_data["group"].strip()
+        group: str = self.cleaned_data["group"]
+        return group.strip()
 
     def clean_estimator(self) -> str | None:
         return self.cleaned_data["estimator"] or None
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("group_equal") and not cleaned.get("group"):
             self.add_error(
                 "group", _("Name a group column to hold parameters equal across groups.")

@@ -9,6 +9,7 @@ Choosing one only fills in the form: the researcher reads it, changes it and fit
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,9 @@ from alliance.research.prebuilt import (
 from alliance.research.report import ALLIANCE_KEYS
 from alliance.research.simulate import WAI_SUBSCALES
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 RICLPM_WAVES = 5
 
 
@@ -27,7 +31,7 @@ RICLPM_WAVES = 5
 class Preset:
     """A prebuilt model: its label, its syntax and the form's other fields."""
 
-    label: str
+    label: StrOrPromise
     syntax: str
     fields: dict = field(default_factory=dict)
 

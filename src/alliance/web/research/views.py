@@ -218,7 +218,9 @@ def research_consent(request, client_id):
             if not form.is_valid():
                 for errors in form.errors.values():
                     for error in errors:
-                        messages.error(request, error)
+                        # django-stubs types an ErrorList's items as ValidationError | str;
+                        # iterating one yields its messages, str.
+                        messages.error(request, error)  # type: ignore[arg-type]
                 return redirect(target)
             actions.record_research_consent(
                 request.user, client, given_on=form.cleaned_data["given_on"]

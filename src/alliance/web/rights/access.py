@@ -27,7 +27,10 @@ def can_erase(user, client) -> bool:
         return False
     if can_write_clinical(user, client):
         return True
-    return user.role == Role.ADMIN and user.organisation_id == client.organisation_id
+    same_practice_admin: bool = (
+        user.role == Role.ADMIN and user.organisation_id == client.organisation_id
+    )
+    return same_practice_admin
 
 
 def exportable_client_for_user(user, public_id):

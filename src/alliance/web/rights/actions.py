@@ -74,7 +74,7 @@ def _unlink_and_delete(rows: dict[str, list[int]], policies: dict, result: Erasu
         label = model._meta.label_lower
         policy = policies[label]
         if isinstance(policy, registry.Unlink) and rows[label]:
-            result.unlinked[label] = model.objects.filter(pk__in=rows[label]).update(
+            result.unlinked[label] = model._default_manager.filter(pk__in=rows[label]).update(
                 **{policy.field: None}
             )
     for model in registry.related_models():
@@ -84,12 +84,13 @@ def _unlink_and_delete(rows: dict[str, list[int]], policies: dict, result: Erasu
             # Derived rows (a summary of the episode) are deleted but not counted as records.
             if label not in registry.DERIVED:
                 result.deleted[label] = len(rows[label])
-            model.objects.filter(pk__in=rows[label]).delete()
+            model._default_manager.filter(pk__in=rows[label]).delete()
 
 
 def _anchor(client) -> dt.date:
     first = client.episodes.order_by("started_on").values_list("started_on", flat=True).first()
-    return first or client.created_at.astimezone(dt.UTC).date()
+    anchor: dt.date = first or client.created_at.astimezone(dt.UTC).date()
+    return anchor
 
 
 def _shift(value, days: int):
@@ -106,12 +107,12 @@ def _new_code(organisation) -> str:
     client_model = registry.client_model()
     while True:
         code = f"ANON-{secrets.token_hex(5).upper()}"
-        if not client_model.objects.filter(organisation=organisation, code=code).exists():
+        if not client_model._default_manager.filter(organisation=organisation, code=code).exists():
             return code
 
 
 def _anonymised_values(obj, rules: dict, days: int) -> dict:
-    values = {}
+    values: dict[str, object] = {}
     for name, rule in rules.items():
         model_field = obj._meta.get_field(name)
         current = getattr(obj, name)
@@ -149,10 +150,10 @@ def _anonymise(client, rows: dict[str, list[int]], result: ErasureResult) -> Non
         kept = 0
         # Rows one by one: each date moves by the same number of days (a queryset update
         # cannot compute that portably), and auto_now fields must not be stamped with today.
-        for obj in model.objects.filter(pk__in=rows[label]):
+        for obj in model._default_manager.filter(pk__in=rows[label]):
             values = _anonymised_values(obj, rules, days)
             if values:
-                model.objects.filter(pk=obj.pk).update(**values)
+                model._default_manager.filter(pk=obj.pk).update(**values)
             kept += 1
         result.kept[label] = kept
     AnonymisedClient.objects.create(organisation=client.organisation, client=client)
@@ -175,7 +176,7 @@ def erase_client(actor, client, *, mode: str, reason: str = "request") -> Erasur
     client_model = registry.client_model()
     with transaction.atomic():
         # Lock the client row so two requests cannot both work on it.
-        client = client_model.objects.select_for_update().get(pk=client.pk)
+        client = client_model._default_manager.select_for_update().get(pk=client.pk)
         if mode == ANONYMISE and is_anonymised(client):
             raise ValidationError({"mode": f"{client.code} is already anonymised."})
         organisation = client.organisation

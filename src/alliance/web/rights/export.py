@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
+from typing import Any
 
 from django.apps import apps
 from django.db import models
@@ -120,7 +121,7 @@ def build_client_export(actor, client, *, via: str = "web") -> dict:
             }
         )
     bundle_resource, skipped = fhir_bundle(client)
-    document = {
+    document: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
         "exported_at": timezone.now().isoformat(),

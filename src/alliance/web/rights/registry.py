@@ -316,12 +316,12 @@ def related_models() -> list[type[models.Model]]:
     return [by_label[label] for label in order]
 
 
-def rows_of(model, client) -> models.QuerySet:
+def rows_of(model: type[models.Model], client) -> models.QuerySet:
     """The rows of `model` that belong to `client`."""
     path = client_paths()[model._meta.label_lower]
     if not path:
-        return model.objects.filter(pk=client.pk)
-    return model.objects.filter(**{path: client}).distinct()
+        return model._default_manager.filter(pk=client.pk)
+    return model._default_manager.filter(**{path: client}).distinct()
 
 
 def policy_fields(model) -> list[models.Field]:

@@ -14,6 +14,7 @@ from django.shortcuts import render
 from alliance.web.accounts.access import require_role
 from alliance.web.accounts.models import Role, User
 from alliance.web.audit.models import AuditAction, AuditEntry
+from alliance.web.forms import form_field
 
 
 class AuditFilterForm(forms.Form):
@@ -31,7 +32,8 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["actor"].queryset = User.objects.filter(organisation=organisation)
+        actor = form_field(self, "actor", forms.ModelChoiceField)
+        actor.queryset = User.objects.filter(organisation=organisation)
 
 
 @login_required

@@ -52,7 +52,8 @@ def recovery_device(user, *, for_update: bool = False) -> StaticDevice | None:
 
 def is_enrolled(user) -> bool:
     """Return whether `user` has a confirmed authenticator app."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    enrolled: bool = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return enrolled
 
 
 def compute_state(user) -> str:
@@ -73,5 +74,6 @@ def session_state(session, user) -> str:
     """Return the state kept in `session`, recomputing it when missing or stale."""
     kept = session.get(SESSION_STATE)
     if isinstance(kept, dict) and time.time() - kept.get("at", 0) < STATE_MAX_AGE:
-        return kept.get("state", OPTIONAL)
+        state: str = kept.get("state", OPTIONAL)
+        return state
     return remember_state(session, user)

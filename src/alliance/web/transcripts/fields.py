@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
@@ -13,6 +14,9 @@ class EncryptedJSONField(EncryptedTextField):
     """JSON-serialisable data kept as encrypted text; key rotation treats it like any text."""
 
     description = "JSON encrypted at rest with ALLIANCE_DATA_KEY"
+    # What django-stubs reads for the model attribute's type: JSON data, as models.JSONField.
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
 
     def from_db_value(self, value, expression, connection):
         if value is None or value == "":

@@ -56,7 +56,8 @@ class UploadForm(forms.Form):
         return text
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         has_file = bool(data.get("file"))
@@ -74,8 +75,10 @@ class UploadForm(forms.Form):
 
     def content(self) -> str | bytes:
         if self.cleaned_data.get("file"):
-            return self.cleaned_data["file"].read()
-        return self.cleaned_data["text"]
+            read: bytes = self.cleaned_data["file"].read()
+            return read
+        text: str = self.cleaned_data["text"]
+        return text
 
 
 class SpeakerRolesForm(forms.Form):

@@ -25,6 +25,7 @@ def confirmed_transcript_ruptures(
     (the 3RS marker, e.g. complaint_work) and ``decided_at``. Sorted by episode, session
     and turn. The caller scopes the episodes (e.g. with ``episodes_for_user``).
     """
+    condition: dict[str, object]
     if isinstance(episode_or_queryset, Episode):
         condition = {"session__episode": episode_or_queryset}
     elif isinstance(episode_or_queryset, QuerySet):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
 from alliance.web.accounts.access import get_or_404, require_role
 from alliance.web.accounts.models import Role
 from alliance.web.webhooks.models import Delivery, Endpoint
 
 
-def endpoints_for_admin(user):
+def endpoints_for_admin(user) -> QuerySet[Endpoint]:
     """Return the endpoints of the admin's organisation; 404 for anyone but an admin."""
     require_role(user, Role.ADMIN)
     return Endpoint.objects.filter(organisation_id=user.organisation_id)

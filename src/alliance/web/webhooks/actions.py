@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -17,7 +19,7 @@ from alliance.web.webhooks.models import (
 )
 
 
-def _check_events(chosen) -> list[str]:
+def _check_events(chosen: Iterable[str] | None) -> list[str]:
     chosen = list(dict.fromkeys(chosen or []))
     unknown = [e for e in chosen if e not in Event.values]
     if unknown:

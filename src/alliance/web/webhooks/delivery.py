@@ -18,6 +18,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urlsplit
 
 from alliance.web.webhooks.forms import is_public_address, private_allowed
@@ -60,7 +61,8 @@ def backoff(attempt: int) -> dt.timedelta:
 def _resolve(hostname: str, port: int) -> str:
     """Return the address to connect to; refuse private ones unless they are allowed."""
     infos = socket.getaddrinfo(hostname.strip("[]"), port, type=socket.SOCK_STREAM)
-    addresses = [info[4][0] for info in infos]
+    # cast: a host name resolves to IPv4 or IPv6 addresses, whose host part is text.
+    addresses = [cast(str, info[4][0]) for info in infos]
     if not private_allowed():
         private = [a for a in addresses if not is_public_address(a)]
         if private:

@@ -80,7 +80,7 @@ def queue_deliveries(
 ) -> list[Delivery]:
     """Create one pending delivery per event and endpoint; enqueue them once committed."""
     now = timezone.now()
-    deliveries = []
+    deliveries: list[Delivery] = []
     for data in items:
         clean = check_data(event_type, data)
         event_id = uuid.uuid4()

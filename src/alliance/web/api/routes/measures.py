@@ -85,7 +85,7 @@ def _rows_for(responses: list[MeasureResponse]) -> dict[int, object]:
     by_episode: dict[int, list[MeasureResponse]] = {}
     for response in history:
         by_episode.setdefault(response.session.episode_id, []).append(response)
-    rows = {}
+    rows: dict[int, object] = {}
     for group in by_episode.values():
         for session_rows in scored_rows(group).values():
             for row in session_rows:

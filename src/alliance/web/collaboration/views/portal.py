@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -120,7 +121,7 @@ def _act(request, access, token):
         actions.set_task_status(None, task, status, by=Who.CLIENT)
         messages.success(request, _("Thank you — your task list is updated."))
     elif action == "note":
-        form = ClientNoteForm(request.POST)
+        form: Form = ClientNoteForm(request.POST)
         if not form.is_valid():
             return _render_with(request, access, token, context, note_form=form)
         actions.leave_client_note(access, form.cleaned_data["text"])
