@@ -85,6 +85,8 @@ def test_rate_limit_per_address(client, url):
         ("contact", "call me", "phone number we can call"),
         ("help_with", "", "A sentence or two is enough."),
         ("consent_to_contact", "", "We can only reply if you agree to be contacted."),
+        ("help_with", "x" * 4001, "Please keep it under 4000 characters."),
+        ("preferred_times", "x" * 5000, "Please keep it under 1000 characters."),
     ],
 )
 def test_clear_field_errors(client, url, field, value, message):
@@ -153,3 +155,8 @@ def test_others_cannot_see_or_answer_a_practitioners_request(world, login, page,
     assert client.post(reverse("intake_accept", args=[request.public_id])).status_code == 404
     request.refresh_from_db()
     assert request.status == IntakeStatus.PENDING
+
+
+def test_the_long_fields_say_their_limit_to_the_browser(client, url):
+    body = client.get(url).content.decode()
+    assert 'maxlength="4000"' in body and 'maxlength="1000"' in body

@@ -344,3 +344,15 @@ def test_unanswered_check_shows_as_missing_on_the_client_page(world, therapy, lo
         .content.decode()
     )
     assert "check unanswered" in page
+
+
+def test_a_rating_scale_shows_what_its_ends_mean(therapy, client):
+    _session, _check, token = therapy
+    body = client.get(reverse("client_check", kwargs={"token": token})).content.decode()
+    # The Alliance Check's 0-10 items are anchored "Not at all" ... "Completely".
+    assert body.count('<span aria-hidden="true">Not at all</span>') >= 4
+    assert body.count('<span aria-hidden="true">Completely</span>') >= 4
+    # A screen reader hears the anchors with each number, tied to the radios.
+    assert '<span class="visually-hidden">0: Not at all; 10: Completely</span>' in body
+    assert 'aria-describedby="id_alliance-check-1-ends"' in body
+    assert 'id="id_alliance-check-1-ends"' in body

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from alliance.web.forms import form_field
@@ -172,8 +173,16 @@ class IntakeForm(forms.ModelForm):
             "Please give an e-mail address or a phone number."
         )
         self.fields["help_with"].error_messages["required"] = _("A sentence or two is enough.")
-        form_field(self, "help_with", forms.CharField).max_length = 4000
-        form_field(self, "preferred_times", forms.CharField).max_length = 1000
+        # The model's encrypted text fields have no length; the form sets one, validator and all.
+        for name, limit in (("help_with", 4000), ("preferred_times", 1000)):
+            field = form_field(self, name, forms.CharField)
+            field.max_length = limit
+            field.widget.attrs["maxlength"] = str(limit)
+            field.validators.append(
+                MaxLengthValidator(
+                    limit, message=_("Please keep it under %(limit_value)s characters.")
+                )
+            )
         form_field(self, "language", forms.ChoiceField).choices = list(settings.LANGUAGES)
         preferred_format = form_field(self, "preferred_format", forms.ChoiceField)
         preferred_format.choices = [("", _("No preference"))] + list(MeetingFormat.choices)
@@ -194,12 +203,6 @@ class IntakeForm(forms.ModelForm):
             raise forms.ValidationError(
                 _("Please give an e-mail address or a phone number we can call.")
             )
-        return value
-
-    def clean_help_with(self):
-        value = self.cleaned_data["help_with"].strip()
-        if len(value) > 4000:
-            raise forms.ValidationError(_("Please keep it under 4000 characters."))
         return value
 
     @property

@@ -21,8 +21,22 @@ class RatingWidget(forms.RadioSelect):
     template_name = "measures/widgets/rating.html"
     option_template_name = "django/forms/widgets/radio_option.html"
     # The scale's end labels, set by InstrumentForm (None or {} where the item has none).
-    min_label: str | Mapping[str, str] | None
-    max_label: str | Mapping[str, str] | None
+    min_label: str | Mapping[str, str] | None = None
+    max_label: str | Mapping[str, str] | None = None
+
+    def get_context(self, name, value, attrs):
+        """Add the end labels, and for screen readers which number each one stands at."""
+        context = super().get_context(name, value, attrs)
+        values = [str(choice[0]) for choice in self.choices]
+        ends = []
+        if values and self.min_label:
+            ends.append(f"{values[0]}: {self.min_label}")
+        if values and self.max_label:
+            ends.append(f"{values[-1]}: {self.max_label}")
+        context["widget"].update(
+            min_label=self.min_label, max_label=self.max_label, ends_described="; ".join(ends)
+        )
+        return context
 
 
 class InstrumentForm(forms.Form):
