@@ -242,6 +242,11 @@ def test_cli_commands(world):
     assert personal.exit_code == 0, personal.output
     own = ApiToken.objects.get(user=world.owner, kind="personal")
     assert own.allows("sessions:write") and not own.is_delegated
+    # Standard output is the secret alone (TOKEN=$(alliance api-token create ...)); the line
+    # that describes it goes to standard error.
+    (secret,) = personal.stdout.splitlines()
+    assert secret.startswith(f"alt_{own.prefix}")
+    assert f"Token {own.prefix}" in personal.stderr
     listed = runner.invoke(app, ["api-token", "list", "--organisation", world.org.slug])
     assert token.prefix in listed.output
     assert runner.invoke(app, ["api-token", "revoke", token.prefix]).exit_code == 0

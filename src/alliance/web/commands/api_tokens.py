@@ -48,9 +48,8 @@ def create_command(
     except ValidationError as exc:
         err.print("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
         raise typer.Exit(2) from exc
-    console.print(
-        f"Token {token.prefix}… for {user.username}, expires {token.expires_at:%Y-%m-%d}:"
-    )
+    # Standard output holds the secret alone, so that TOKEN=$(alliance api-token create …) works.
+    err.print(f"Token {token.prefix}… for {user.username}, expires {token.expires_at:%Y-%m-%d}:")
     typer.echo(secret)
 
 
