@@ -89,6 +89,25 @@ def test_sign_in_is_password_then_code(world, client):
     assert right.status_code == 302 and right["Location"] == "/caseload/"
     assert client.session.session_key != key_before  # no session fixation across the step
     assert client.get(reverse("caseload")).status_code == 200
+    # The audit log tells the steps apart: the password alone is not a sign-in, a wrong
+    # code is written down, and "Logged in" comes with the right code only.
+    steps = list(
+        AuditEntry.objects.filter(actor=world.owner, object_type="user")
+        .order_by("id")
+        .values_list("action", "summary")
+    )
+    assert steps == [
+        ("password", "password accepted; second step owed"),
+        ("refused", "wrong second-step code"),
+        ("login", "signed in with the authenticator app"),
+    ]
+
+
+def test_without_a_second_factor_the_password_signs_in(world, client):
+    sign_in_with_password(client, world.owner)
+    assert client.get(reverse("caseload")).status_code == 200
+    signed = AuditEntry.objects.filter(actor=world.owner, object_type="user")
+    assert list(signed.values_list("action", "summary")) == [("login", "logged in")]
 
 
 def test_next_cannot_lead_off_site(world, client):

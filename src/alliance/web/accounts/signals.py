@@ -1,14 +1,9 @@
-"""Audit logins and logouts."""
+"""Audit logouts (sign-ins are audited by `security.signals`, which knows the second step)."""
 
-from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 
 from alliance.web.audit.log import record
-
-
-@receiver(user_logged_in)
-def audit_login(sender, request, user, **kwargs):
-    record(user, "login", user, summary="logged in")
 
 
 @receiver(user_logged_out)

@@ -12,6 +12,10 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", "Deleted"
     VIEW = "view", "Viewed"
     LOGIN = "login", "Logged in"
+    # The password was right; the second step (an authenticator code) is still owed.
+    PASSWORD = "password", "Password accepted, second step pending"
+    # A sign-in step failed: a wrong second-step code.
+    REFUSED = "refused", "Sign-in step refused"
     LOGOUT = "logout", "Logged out"
     EXPORT = "export", "Exported"
     CREDENTIAL = "credential", "Changed a credential"

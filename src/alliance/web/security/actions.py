@@ -97,18 +97,17 @@ def verify_second_step(request, code: str):
             if recovery is not None and recovery.verify_token(code):
                 device = recovery
     if device is None:
+        record(user, AuditAction.REFUSED, user, summary="wrong second-step code")
         return None
     request.session.cycle_key()
     otp_login(request, device)
     policy.remember_state(request.session, user)
     if isinstance(device, StaticDevice):
         left = device.token_set.count()
-        record(
-            user,
-            AuditAction.LOGIN,
-            user,
-            summary=f"signed in with a two-factor recovery code ({left} left)",
-        )
+        summary = f"signed in with a two-factor recovery code ({left} left)"
+    else:
+        summary = "signed in with the authenticator app"
+    record(user, AuditAction.LOGIN, user, summary=summary)
     return device
 
 
