@@ -65,7 +65,7 @@ def test_wrong_pin_counts_down_then_locks_for_fifteen_minutes(world, portal):
     http = HttpClient()
     for left in (4, 3, 2, 1):
         body = unlock(http, url, "000000" if pin != "000000" else "111111").content.decode()
-        assert f"{left} tries left" in body
+        assert (f"{left} tries left" if left > 1 else "1 try left") in body
     response = unlock(http, url, "999999" if pin != "999999" else "888888")
     assert response.status_code == 429
     assert "paused for 15 minutes" in response.content.decode()
@@ -170,7 +170,7 @@ def test_note_reaches_the_prep_screen_and_can_be_marked_seen(world, login, porta
     assert "The holidays worry me" not in client.get(prep).content.decode()
 
 
-def _response(session, instrument_id, total):
+def _response(session, instrument_id, total, critical=False):
     return MeasureResponse.objects.create(
         organisation=session.organisation,
         session=session,
@@ -178,6 +178,7 @@ def _response(session, instrument_id, total):
         rater="client",
         total=total,
         scored=True,
+        critical=critical,
     )
 
 
@@ -195,6 +196,18 @@ def test_score_trends_in_kind_words_only_for_allowed_instruments(world, portal):
     assert "Alliance Check" not in body  # alliance hidden by default
     PortalSettings.objects.create(organisation=world.org, client_visible_instruments=[])
     assert "clearly improved" not in http.get(url).content.decode()
+
+
+def test_no_praise_under_a_trend_whose_latest_answer_was_critical(world, portal):
+    _access, _token, pin, url = portal
+    s1, s2 = sessions(world.episode, 2)
+    _response(s1, "phq9", 18)
+    _response(s2, "phq9", 8, critical=True)  # better overall, but item 9 answered above zero
+    http = HttpClient()
+    unlock(http, url, pin)
+    body = http.get(url).content.decode()
+    assert "clearly improved" not in body and "Well done" not in body
+    assert "Thank you for answering honestly" in body
 
 
 def test_portal_speaks_the_clients_language(world, portal):

@@ -97,9 +97,10 @@ def test_mark_critical_reviewed_marks_only_that_sessions_instrument(world, answe
 
 
 def test_the_client_sees_only_their_own_totals_and_open_links(world, answered):
-    assert answers.client_totals(world.client, ["alliance-check"]) == [
-        ("alliance-check", 8.0),
-        ("alliance-check", 6.0),
+    assert answers.client_totals(world.client, ["alliance-check", "phq9"]) == [
+        ("alliance-check", 8.0, False),
+        ("alliance-check", 6.0, False),
+        ("phq9", 10.0, True),
     ]
     assert answers.client_totals(world.client, []) == []
     open_links = answers.open_check_tokens(world.client)

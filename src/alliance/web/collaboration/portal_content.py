@@ -97,6 +97,15 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def critical_words() -> str:
+    """The words under a trend whose latest answers held a critical item: no praise, no score
+    talk; the practitioner sees the answer and the check's thanks page gave the support lines."""
+    return _(
+        "Thank you for answering honestly. Your practitioner sees your answers and will talk "
+        "them through with you."
+    )
+
+
 def trend_words(instrument, first: float, latest: float, count: int) -> str:
     """Describe the change from the first to the latest score in plain, kind words."""
     if count < 2:
@@ -120,8 +129,10 @@ def client_trends(client) -> list[Trend]:
     """Score trends of the instruments the practice lets clients see, in plain words."""
     visible = client_visible_instruments(client.organisation_id)
     series: dict[str, list[float]] = {}
-    for instrument_id, total in answers.client_totals(client, visible):
+    critical_last: dict[str, bool] = {}
+    for instrument_id, total, critical in answers.client_totals(client, visible):
         series.setdefault(instrument_id, []).append(total)
+        critical_last[instrument_id] = critical
     trends = []
     for instrument_id, values in series.items():
         try:
@@ -135,7 +146,11 @@ def client_trends(client) -> list[Trend]:
             Trend(
                 name=name,
                 values=shown,
-                words=trend_words(instrument, values[0], values[-1], len(values)),
+                words=(
+                    critical_words()
+                    if critical_last[instrument_id]
+                    else trend_words(instrument, values[0], values[-1], len(values))
+                ),
                 svg=trend_chart(
                     shown,
                     y_min=low,

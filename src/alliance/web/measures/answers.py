@@ -115,8 +115,11 @@ def check_states(scope: Scope) -> Iterable[tuple]:
     )
 
 
-def client_totals(client: Any, instruments: Collection[str]) -> list[tuple[str, float]]:
-    """Return ``(instrument, total)`` of the client's own scored answers, oldest first."""
+def client_totals(client: Any, instruments: Collection[str]) -> list[tuple[str, float, bool]]:
+    """Return ``(instrument, total, critical)`` of the client's own scored answers, oldest first.
+
+    ``critical``: the answer held a critical item (e.g. PHQ-9's item 9 above zero).
+    """
     rows = (
         MeasureResponse.objects.filter(
             session__episode__client=client,
@@ -125,9 +128,9 @@ def client_totals(client: Any, instruments: Collection[str]) -> list[tuple[str, 
             total__isnull=False,
         )
         .order_by("session__starts_at", "id")
-        .values_list("instrument_id", "total")
+        .values_list("instrument_id", "total", "critical")
     )
-    return [(i, t) for i, t in rows if t is not None]  # None filtered above
+    return [(i, t, c) for i, t, c in rows if t is not None]  # None filtered above
 
 
 def open_check_tokens(client: Any) -> list[tuple[str, dt.datetime]]:

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
@@ -103,7 +104,11 @@ def _unlock(request, access, token, *, expired: bool):
         left = max(0, PORTAL_MAX_FAILURES - access.failed_attempts)
         form.add_error(
             "pin",
-            _("That PIN is not right. %(n)s tries left before the link pauses for 15 minutes.")
+            ngettext(
+                "That PIN is not right. %(n)s try left before the link pauses for 15 minutes.",
+                "That PIN is not right. %(n)s tries left before the link pauses for 15 minutes.",
+                left,
+            )
             % {"n": left},
         )
     return _pin_page(request, access, form, expired=expired)
