@@ -158,7 +158,7 @@ def alliance_chart(
             sub_values[sub] = dict(points)
     if mine:
         series.append(
-            Series(_("Your rating"), [(n, t) for n, t, _s in mine], "s-practitioner", "square")
+            Series(_("Practitioner rating"), [(n, t) for n, t, _s in mine], "s-practitioner", "square")
         )
     hlines = []
     if p.low_cutoff is not None:
@@ -207,7 +207,7 @@ def alliance_chart(
             _("Goal"),
             _("Task"),
             _("Bond"),
-            _("Your rating"),
+            _("Practitioner rating"),
             _("Rupture / repair"),
         ],
         rows=rows,

@@ -95,7 +95,7 @@ def alert_chart(alert: Alert, series: dict) -> str:
     if params.kind == "alliance":
         mine = series.get((alert.episode_id, f"{instrument}-practitioner", "practitioner"), [])
         if mine:
-            lines.append(Series(_("Your rating"), mine, "s-practitioner", "square"))
+            lines.append(Series(_("Practitioner rating"), mine, "s-practitioner", "square"))
     numbers = [n for s in lines for n, _v in s.points]
     if not numbers:
         return ""
