@@ -77,3 +77,24 @@ def test_line_chart_escapes_text():
         y_label="y",
     )
     assert "&lt;b&gt;" in svg and "a &amp; b" in svg
+
+
+def test_the_axis_stays_within_the_scale():
+    import re
+
+    import pandas as pd
+
+    mean = pd.DataFrame({"x": [1, 2], "y": [1.0, 0.5], "lo": [-1.0, -0.5], "hi": [3.0, 1.5]})
+    free = line_chart_svg({"mean": mean}, title="t", x_label="x", y_label="y")
+    bounded = line_chart_svg(
+        {"mean": mean}, title="t", x_label="x", y_label="y", y_bounds=(0.0, 27.0)
+    )
+
+    def ticks(svg):
+        return [float(t) for t in re.findall(r"font-size='10'>(-?[\d.]+)</text>", svg)]
+
+    assert min(ticks(free)) == -1.0  # the interval alone would reach below 0
+    assert min(ticks(bounded)) == 0.0 and max(ticks(bounded)) == 3.0
+    # The band is cut at the axis: no point below its baseline (y = height - 44).
+    points = re.search(r"<polygon points='([^']*)'", bounded).group(1)
+    assert max(float(p.split(",")[1]) for p in points.split()) <= 300 - 44

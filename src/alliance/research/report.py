@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from alliance.instruments import InstrumentError, load_instrument
+
 from .datasets import build_datasets, safe_name
 from .multilevel import Table, alliance_outcome_model
 from .prebuilt import fit_riclpm, riclpm_paths
@@ -95,6 +97,15 @@ def _table(frame: pd.DataFrame, caption: str = "") -> str:
     )
 
 
+def _possible_range(instrument_id: str) -> tuple[float, float] | None:
+    """The lowest and highest total an instrument allows, where the library knows it."""
+    try:
+        low, high = load_instrument(instrument_id).range
+    except InstrumentError:
+        return None
+    return float(low), float(high)
+
+
 def line_chart_svg(
     series: Mapping[str, pd.DataFrame],
     *,
@@ -103,10 +114,13 @@ def line_chart_svg(
     y_label: str,
     width: int = 640,
     height: int = 300,
+    y_bounds: tuple[float, float] | None = None,
 ) -> str:
     """Inline SVG line chart; each series is a frame with ``x``, ``y`` and optional ``lo``/``hi``.
 
     Series whose name starts with ``_`` are drawn thin and grey (individual trajectories).
+    ``y_bounds``, the scale's possible range: the axis never reaches beyond it, and a
+    confidence band that would is cut at it (a PHQ-9 mean near 0 has no interval below 0).
     """
     colours = ["#1f5fa8", "#b3461c", "#2e7d32", "#6a3d9a"]
     frames = [f for f in series.values() if len(f)]
@@ -116,6 +130,8 @@ def line_chart_svg(
     ys = pd.concat([f[c] for f in frames for c in ("y", "lo", "hi") if c in f])
     x0, x1 = float(xs.min()), float(xs.max())
     y0, y1 = float(ys.min()), float(ys.max())
+    if y_bounds is not None:
+        y0, y1 = max(y0, y_bounds[0]), min(y1, y_bounds[1])
     if x1 == x0:
         x1 = x0 + 1
     if y1 == y0:
@@ -126,6 +142,7 @@ def line_chart_svg(
         return left + (x - x0) / (x1 - x0) * (width - left - right)
 
     def py(y: float) -> float:
+        y = min(max(y, y0), y1) if y_bounds is not None else y
         return height - bottom - (y - y0) / (y1 - y0) * (height - top - bottom)
 
     parts = [
@@ -401,7 +418,11 @@ def build_report(
         }
         series[f"mean {inst} (95% CI)"] = mean
         svg = line_chart_svg(
-            series, title=f"{inst} score by session", x_label="session", y_label=f"{inst} score"
+            series,
+            title=f"{inst} score by session",
+            x_label="session",
+            y_label=f"{inst} score",
+            y_bounds=_possible_range(inst),
         )
         figs.append(
             f"<figure>{svg}<figcaption>Mean {html.escape(inst)} score by session with 95% CI "
