@@ -77,6 +77,19 @@ def test_without_json_prints_a_table(edge_csv):
     assert "all: 1 left out (only one session with both PHQ-9 and GAD-7)" in result.stdout
 
 
+def test_without_json_the_table_has_each_instrument_and_its_effect_sizes(edge_csv):
+    result = runner.invoke(app, ["outcomes", str(edge_csv)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "Each instrument on its own" in text
+    groups = run_json(edge_csv)
+    phq9 = next(i for i in groups["all"]["instruments"] if i["instrument"] == "phq9")
+    d = phq9["effect_sizes"]["cohen_d_intake"]
+    # The same figures as the JSON, rounded to two places.
+    assert f"{d['d']:.2f} ({d['low']:.2f} to {d['high']:.2f}), n={d['n']}" in text
+    assert "A positive d is an improvement." in text
+
+
 @pytest.mark.parametrize(
     "row, message",
     [

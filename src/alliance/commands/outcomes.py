@@ -49,11 +49,51 @@ def _print_table(groups: list[dict[str, Any]]) -> None:
         )
         for reason, n in g["left_out"].items():
             notes.append(f"{g['group']}: {n} left out ({reason})")
-    console = Console(width=max(Console().width, 140))
+    console = Console(width=max(Console().width, 180))
     console.print(table)
     for note in notes:
         console.print(note)
     console.print("The recovery rate is over cases at the start; the others over counted episodes.")
+    console.print(_instrument_table(groups))
+    for g in groups:
+        for inst in g.get("instruments", []):
+            for kind, effect in inst["effect_sizes"].items():
+                for reason, n in (effect or {}).get("left_out", {}).items():
+                    console.print(f"{g['group']}, {inst['name']}, {kind}: {n} left out ({reason})")
+    console.print(
+        "Cohen's d uses the intake SD (Becker's large-sample interval); the paired d the SD of "
+        "the changes (exact noncentral t interval). A positive d is an improvement."
+    )
+
+
+def _d_cell(effect: dict[str, Any] | None) -> str:
+    if not effect or effect.get("d") is None:
+        return "–"
+    return f"{effect['d']:.2f} ({effect['low']:.2f} to {effect['high']:.2f}), n={effect['n']}"
+
+
+def _instrument_table(groups: list[dict[str, Any]]) -> Any:
+    from rich.table import Table
+
+    table = Table(title="Each instrument on its own (its cut-off and reliable-change criterion)")
+    columns = ("group", "instrument", "counted", "cases", *RATE_LABELS.values())
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("group", "instrument") else "right")
+    for col in ("Cohen's d (intake SD)", "paired d"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for g in groups:
+        for inst in g.get("instruments", []):
+            effects = inst.get("effect_sizes", {})
+            table.add_row(
+                g["group"],
+                inst["name"],
+                str(inst["counted"]),
+                str(inst["case_at_start"]),
+                *(_rate_cell(inst["rates"].get(key)) for key in RATE_LABELS),
+                _d_cell(effects.get("cohen_d_intake")),
+                _d_cell(effects.get("paired_d")),
+            )
+    return table
 
 
 def outcomes_command(

@@ -158,7 +158,9 @@ def alliance_chart(
             sub_values[sub] = dict(points)
     if mine:
         series.append(
-            Series(_("Practitioner rating"), [(n, t) for n, t, _s in mine], "s-practitioner", "square")
+            Series(
+                _("Practitioner rating"), [(n, t) for n, t, _s in mine], "s-practitioner", "square"
+            )
         )
     hlines = []
     if p.low_cutoff is not None:
