@@ -36,3 +36,5 @@ def test_range_problem_names_instrument_part_and_range():
     ac = load_instrument("alliance-check")
     assert range_problem(ac, -50) == "alliance-check score -50 lies outside 0–10"
     assert range_problem(ac, 11, "goal") == "alliance-check goal score 11 lies outside 0–10"
+    assert range_problem(phq9, 4, "9") == "phq9 item 9 score 4 lies outside 0–3"
+    assert range_problem(ac, 2, "5", "tension") == "alliance-check tension score 2 lies outside 0–1"

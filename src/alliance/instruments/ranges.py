@@ -35,14 +35,20 @@ def score_range(instrument: Instrument, part: str | None = None) -> tuple[float,
     raise KeyError(part)
 
 
-def range_problem(instrument: Instrument, score: float, part: str | None = None) -> str | None:
+def range_problem(
+    instrument: Instrument, score: float, part: str | None = None, label: str | None = None
+) -> str | None:
     """Return why ``score`` cannot be ``part`` of ``instrument`` (outside its range), or None.
 
-    The message names the instrument, the part (unless it is the total) and the range,
-    e.g. ``phq9 score 28 lies outside 0–27``; see :func:`score_range` for ``part``.
+    The message names the instrument, the part (``label`` when given, else the subscale id
+    or ``item N``; nothing for the total) and the range, e.g. ``phq9 score 28 lies outside
+    0–27``; see :func:`score_range` for ``part``.
     """
     low, high = score_range(instrument, part)
     if low <= score <= high:
         return None
-    what = instrument.id if part is None or part == TOTAL else f"{instrument.id} {part}"
+    if label is None and part is not None and part != TOTAL:
+        is_subscale = any(s.id == part for s in instrument.subscales)
+        label = part if is_subscale else f"item {part}"
+    what = f"{instrument.id} {label}" if label else instrument.id
     return f"{what} score {score:g} lies outside {low:g}–{high:g}"
