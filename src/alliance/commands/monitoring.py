@@ -83,8 +83,12 @@ def monitor_command(
     if not items:
         typer.echo("no signals")
         return
+    # "alert" goes to the inbox; "information" shows on the client page and caseload only.
+    # The severity is how urgent the signal is now: "info" once it is no longer open.
     for s in items:
+        kind = "alert" if s["alert"] else "information"
         ev = ", ".join(f"{k}={v}" for k, v in s["evidence"].items() if v is not None)
         typer.echo(
-            f"{s['type']:15s} {s['episode']:>10s} s{s['session']!s:<4s} {s['state']:10s} {s['method']}  {ev}"
+            f"{kind:11s} {s['type']:15s} {s['episode']:>10s} s{s['session']!s:<4s} "
+            f"{s['state']:10s} {s['severity']:8s} {s['method']}  {ev}"
         )
