@@ -368,7 +368,7 @@ def _register_areas() -> None:
         if all_:
             monitor_all_command()
             return
-        if file is None or not file.is_file():
+        if file is None:
             err.print("Give a tidy CSV of scores, or --all for the database.")
             raise typer.Exit(2)
         for option in (checks, transcripts, models):

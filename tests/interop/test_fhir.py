@@ -194,7 +194,7 @@ def test_bundle_errors_name_the_entry():
         parse_questionnaire_responses(bundle([{"resourceType": "Patient", "id": "p"}]))
     with pytest.raises(FhirError, match="expected a QuestionnaireResponse or Bundle"):
         parse_questionnaire_responses({"resourceType": "Patient"})
-    with pytest.raises(FhirError, match="not JSON"):
+    with pytest.raises(FhirError, match="not valid JSON"):
         parse_questionnaire_responses("{")
 
 
@@ -222,3 +222,16 @@ def test_library_argument():
     lib = load_library()
     qr = questionnaire_response(lib["k10"], {"1": 5})
     assert parse_questionnaire_responses(qr, lib)[0].values == {"1": 5.0}
+
+
+def test_json_text_with_a_key_twice_or_nan_is_refused_naming_the_key():
+    # Python's json keeps the last of two equal keys and reads NaN; FHIR JSON allows neither.
+    text = json.dumps(questionnaire_response("phq9", sample_answers("phq9"), authored=AUTHORED))
+    twice = text.replace('"status": ', '"status": "amended", "status": ', 1)
+    with pytest.raises(FhirError, match=r"^the key 'status' appears twice in one object$"):
+        parse_questionnaire_responses(twice)
+    nan = text.replace('"status": ', '"valueDecimal": NaN, "status": ', 1)
+    with pytest.raises(
+        FhirError, match=r"^NaN is not a JSON number \(the value of 'valueDecimal'\)"
+    ):
+        parse_questionnaire_responses(nan)

@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from alliance.commands.scoring import CLI_KEYS, app
@@ -50,3 +51,37 @@ def test_exit_2_with_clear_messages():
         result = runner.invoke(app, args, input=stdin)
         assert result.exit_code == 2, (args, stdin, result.output)
         assert message in result.output
+
+
+def test_a_key_given_twice_is_refused_naming_it():
+    # Python's json keeps the last value: {"1": 1, "1": 2} would have scored item 1 as 2.
+    result = runner.invoke(app, ["phq9", "--json"], input='{"1": 1, "2": 0, "1": 2}')
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "Error: stdin: the key '1' appears twice in one object\n"
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "stdin, message",
+    [
+        (
+            '{"1": NaN}',
+            "Error: stdin: NaN is not a JSON number (the value of '1'); "
+            "write a number or leave the answer out\n",
+        ),
+        (
+            '{"2": 1, "1": -Infinity}',
+            "Error: stdin: -Infinity is not a JSON number (the value of '1'); "
+            "write a number or leave the answer out\n",
+        ),
+        (
+            "[1, NaN]",
+            "Error: stdin: NaN is not a JSON number; write a number or leave the answer out\n",
+        ),
+        ("not json", "Error: stdin: not valid JSON: Expecting value: line 1 column 1 (char 0)\n"),
+    ],
+)
+def test_numbers_json_does_not_have_are_refused_in_a_sentence(stdin, message):
+    result = runner.invoke(app, ["phq9", "--json"], input=stdin)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == message

@@ -11,6 +11,7 @@ import typer
 
 from alliance.monitoring.engine import monitor
 from alliance.monitoring.expected import RecoveryModel
+from alliance.monitoring.reading import ScoreFileError, read_scores_file
 from alliance.monitoring.signals import signal_list
 
 app = typer.Typer(help="Alliance monitoring: ruptures, not-on-track and other signals.")
@@ -24,9 +25,7 @@ def _read(path: Path) -> pl.DataFrame:
 
 @app.command("monitor")
 def monitor_command(
-    file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, help="Tidy CSV (or Parquet) of scores.")
-    ],
+    file: Annotated[Path, typer.Argument(help="Tidy CSV (or Parquet) of scores.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the signals as JSON.")] = False,
     checks: Annotated[
         Path | None, typer.Option("--checks", exists=True, help="CSV of checks sent/answered.")
@@ -47,10 +46,18 @@ def monitor_command(
 ) -> None:
     """Run every rule with the practice defaults over FILE and print the signals.
 
-    FILE has the columns episode, session, instrument, score and optionally rater,
-    subscale (total, goal, task, bond, tension, bother, resolved, item9), date, phase,
-    ended, critical.
+    FILE has the columns episode, session, instrument, score and optionally rater
+    (client or practitioner), subscale (total, goal, task, bond, tension, bother, resolved,
+    item9), date, phase, ended, critical. Exit code 2 on a bad row, with its line number.
     """
+    try:
+        scores = read_scores_file(file)
+    except FileNotFoundError:
+        typer.echo(f"Error: {file} does not exist", err=True)
+        raise typer.Exit(2) from None
+    except ScoreFileError as exc:
+        typer.echo(f"Error: {file}: {exc}", err=True)
+        raise typer.Exit(2) from None
     recovery = None
     if models is not None:
         data = json.loads(models.read_text(encoding="utf-8"))
@@ -58,13 +65,13 @@ def monitor_command(
         recovery = {m.instrument: m for m in (RecoveryModel.from_json(x) for x in items)}
     try:
         result = monitor(
-            _read(file),
+            scores,
             checks=_read(checks) if checks else None,
             transcript_ruptures=_read(transcripts) if transcripts else None,
             recovery_models=recovery,
         )
     except (ValueError, TypeError, pl.exceptions.PolarsError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
     signals = result.signals
     if open_only:
@@ -76,8 +83,12 @@ def monitor_command(
     if not items:
         typer.echo("no signals")
         return
+    # "alert" goes to the inbox; "information" shows on the client page and caseload only.
+    # The severity is how urgent the signal is now: "info" once it is no longer open.
     for s in items:
+        kind = "alert" if s["alert"] else "information"
         ev = ", ".join(f"{k}={v}" for k, v in s["evidence"].items() if v is not None)
         typer.echo(
-            f"{s['type']:15s} {s['episode']:>10s} s{s['session']!s:<4s} {s['state']:10s} {s['method']}  {ev}"
+            f"{kind:11s} {s['type']:15s} {s['episode']:>10s} s{s['session']!s:<4s} "
+            f"{s['state']:10s} {s['severity']:8s} {s['method']}  {ev}"
         )

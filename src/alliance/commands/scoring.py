@@ -40,7 +40,7 @@ def score(
     try:
         responses = safejson.loads(raw)
     except safejson.JsonInputError as exc:
-        raise _fail(f"stdin is {exc}") from None
+        raise _fail(f"stdin: {exc}") from None
     if not isinstance(responses, dict):
         raise _fail('expected a JSON object like {"1": 2, "2": 0}')
     try:

@@ -33,6 +33,7 @@ from .model import (
     Subscale,
     Trigger,
 )
+from .ranges import range_problem, score_range
 
 
 def structure_only_reason(instrument: Instrument) -> str | None:
@@ -87,7 +88,9 @@ __all__ = [
     "instrument_from_dict",
     "load_instrument",
     "load_library",
+    "range_problem",
     "read_definition",
+    "score_range",
     "structure_only_reason",
     "validate_file",
 ]

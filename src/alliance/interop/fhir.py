@@ -13,7 +13,6 @@ are the numeric answer values.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from alliance.instruments import Instrument, InstrumentLibrary, load_library
 from alliance.instruments.model import AnswerOption, Item
-from alliance.interop.safejson import MAX_DEPTH, nesting_depth
+from alliance.interop import safejson
 from alliance.scoring.single import check_responses
 
 FHIR_VERSION = "4.0.1"
@@ -430,16 +429,10 @@ def parse_questionnaire_responses(
             raise FhirError(
                 f"not UTF-8 text (byte {exc.start + 1} cannot be read); FHIR JSON is UTF-8"
             ) from None
-        depth = nesting_depth(text)
-        if depth > MAX_DEPTH:
-            raise FhirError(
-                f"nested {depth} levels deep; at most {MAX_DEPTH} levels of arrays and objects "
-                "are read"
-            )
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise FhirError(f"not JSON: {exc}") from None
+            data = safejson.loads(text)
+        except safejson.JsonInputError as exc:
+            raise FhirError(str(exc)) from None
     if not isinstance(data, Mapping):
         raise FhirError("expected a JSON object (QuestionnaireResponse or Bundle)")
     lib = library if library is not None else load_library()

@@ -9,7 +9,8 @@ One row per signal::
     session    the session the signal refers to (begin session for a rupture)
     instrument instrument id, or null
     state      open | repaired | unrepaired | resolved
-    severity   critical | high | medium | low | info
+    severity   critical | high | medium | low | info: the type's severity while open; info
+               once no longer open, and for information (see Signal.is_alert)
     method     which rule or model produced it (e.g. ``empirical:quantile_loglinear``)
     evidence   JSON object with the numbers behind the signal
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from alliance.instruments import Instrument, InstrumentError, load_instrument
+from alliance.instruments import Instrument, InstrumentError, load_instrument, range_problem
 
 __all__ = ["OutcomeFileError", "REQUIRED", "OPTIONAL", "read_outcome_csv"]
 
@@ -77,11 +77,9 @@ def read_outcome_csv(source: Path | str) -> pl.DataFrame:
                 instruments[inst_id] = load_instrument(inst_id)
             except InstrumentError:
                 raise OutcomeFileError(f"line {line}: unknown instrument {inst_id!r}") from None
-        low, high = instruments[inst_id].range
-        if not low <= score <= high:
-            raise OutcomeFileError(
-                f"line {line}: {inst_id} score {score:g} lies outside {low:g}–{high:g}"
-            )
+        problem = range_problem(instruments[inst_id], score)
+        if problem:
+            raise OutcomeFileError(f"line {line}: {problem}")
         key = (values["episode"], session, inst_id)
         if key in seen:
             raise OutcomeFileError(

@@ -120,7 +120,7 @@ def _http_error(request, exc: HttpError):
             request, 422, [(None, f"The request body must be a JSON object, not {found}.")]
         )
     if exc.status_code == 400 and isinstance(cause, JsonInputError):
-        return respond(request, 400, [(None, f"Malformed JSON: the request body is {cause}.")])
+        return respond(request, 400, [(None, f"Malformed JSON in the request body: {cause}.")])
     if exc.status_code == 400:
         return respond(
             request, 400, [(None, "Malformed JSON: the request body could not be parsed as JSON.")]

@@ -155,7 +155,7 @@ def create_questionnaire_response(request):
     try:
         data = safejson.loads(request.body or b"")
     except safejson.JsonInputError as exc:
-        raise ApiError(400, f"Malformed JSON: the request body is {exc}.") from None
+        raise ApiError(400, f"Malformed JSON in the request body: {exc}.") from None
     if not isinstance(data, dict) or data.get("resourceType") != "QuestionnaireResponse":
         raise ApiError(422, "The body must be one QuestionnaireResponse resource.", "resourceType")
     try:
