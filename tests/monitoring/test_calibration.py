@@ -126,10 +126,14 @@ def test_a_rupture_at_session_5_recovering_by_7_is_one_alert():
     assert sig["state"].to_list() == ["repaired"]
     ev = json.loads(sig["evidence"][0])
     assert ev["repair_session"] == 7
+    assert sig["severity"].to_list() == ["info"]
     # a client who stays low after the dip is one unrepaired alert, not one per session
     low = series("e", [8, 8.25, 8, 8.25, 5.5, 5.25, 5.5, 5.25, 5.5])
     sig = monitor(frame(low)).signals.filter(pl.col("type") == "rupture")
     assert sig["session"].to_list() == [5] and sig["state"].to_list() == ["unrepaired"]
+    # ... which still needs the practitioner: it keeps the rupture's severity, unlike the
+    # repaired one above
+    assert sig["severity"].to_list() == ["high"]
 
 
 def test_the_clients_own_report_always_surfaces_as_its_own_alert():

@@ -9,8 +9,9 @@ One row per signal::
     session    the session the signal refers to (begin session for a rupture)
     instrument instrument id, or null
     state      open | repaired | unrepaired | resolved
-    severity   critical | high | medium | low | info: the type's severity while open; info
-               once no longer open, and for information (see Signal.is_alert)
+    severity   critical | high | medium | low | info: the type's severity while the signal
+               needs the practitioner (open, or a rupture left unrepaired); info once
+               repaired or resolved, and for information (see Signal.is_alert)
     method     which rule or model produced it (e.g. ``empirical:quantile_loglinear``)
     evidence   JSON object with the numbers behind the signal
 
@@ -97,7 +98,10 @@ SIGNAL_SCHEMA: dict[str, Any] = {
     "evidence": pl.String,
 }
 
-# Severity of an open signal of each type; a signal no longer open is "info".
+# The states in which a signal still needs the practitioner: open, or a rupture never repaired.
+NEEDS_PRACTITIONER = ("open", "unrepaired")
+
+# Severity of each type while it needs the practitioner; once repaired or resolved, "info".
 OPEN_SEVERITY = {
     "critical": "critical",
     "rupture": "high",
@@ -188,7 +192,9 @@ def make_signals(
         inst_e = instrument
     ev = [pl.col(e) if isinstance(e, str) else e for e in evidence]
     severity = (
-        pl.when(state_e == "open").then(pl.lit(OPEN_SEVERITY[type_])).otherwise(pl.lit("info"))
+        pl.when(state_e.is_in(list(NEEDS_PRACTITIONER)))
+        .then(pl.lit(OPEN_SEVERITY[type_]))
+        .otherwise(pl.lit("info"))
     )
     info_methods = INFORMATION_METHODS.get(type_, ())
     if info_methods:
