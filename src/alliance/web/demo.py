@@ -11,6 +11,7 @@ from django.utils import timezone
 from alliance.web.accounts.models import Organisation
 from alliance.web.collaboration.demo import load_demo_collaboration
 from alliance.web.insights.demo import load_demo_measures, refresh_demo_signals
+from alliance.web.insights.services import refit_recovery_models
 from alliance.web.intake.demo import load_demo_pages
 from alliance.web.journal.demo import load_demo_journal
 from alliance.web.outcomes.demo import load_demo_outcomes
@@ -28,7 +29,10 @@ def load_demo() -> Organisation:
     load_demo_journal(organisation)
     load_demo_pages(organisation)
     load_demo_outcomes(organisation)
-    # Once the practice's history is complete: its norms as a nightly run sees them,
-    # every alert dated by the session that raised it.
+    # Once the practice's history is complete: its expected-recovery corridors fitted on its
+    # completed episodes, as `alliance refit-recovery` fits them (the demo has enough for the
+    # PHQ-9 and GAD-7); then its norms as a nightly run sees them, every alert dated by the
+    # session that raised it.
+    refit_recovery_models(organisation)
     refresh_demo_signals(organisation, since=load_started)
     return organisation
