@@ -43,7 +43,8 @@ ENTRY_POINTS = [
     "alliance.web.wsgi",
     "alliance.web.commands*",  # the command line: one module per area
     "alliance.web.*.management.commands.*",
-    "alliance.web.*.demo",  # the demo practice, loaded by `alliance demo`
+    "alliance.web.demo",  # the whole demo practice, in order: `alliance demo` and its tests
+    "alliance.web.*.demo",  # each app's part of the demo practice
     "alliance.web.worker",  # `alliance worker` runs every app's tasks
     "alliance.web.api.api",  # the JSON/FHIR API routes
     "alliance.web.api.routes*",

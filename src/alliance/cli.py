@@ -80,32 +80,16 @@ def demo(
     _ensure_demo_key(home)
     setup_django("demo")
     from django.core.management import call_command
-    from django.utils import timezone
 
     from alliance.web.accounts.models import Organisation
-    from alliance.web.collaboration.demo import load_demo_collaboration
-    from alliance.web.insights.demo import load_demo_measures, refresh_demo_signals
-    from alliance.web.intake.demo import load_demo_pages
-    from alliance.web.journal.demo import load_demo_journal
-    from alliance.web.outcomes.demo import load_demo_outcomes
-    from alliance.web.practice.demo import DEMO_PASSWORD, demo_logins, load_demo_practice
-    from alliance.web.research.demo import load_demo_consents
+    from alliance.web.demo import load_demo
+    from alliance.web.practice.demo import DEMO_PASSWORD, demo_logins
 
     console.print("Applying migrations…")
     call_command("migrate", interactive=False, verbosity=0)
     if not Organisation.objects.exists():
         with console.status("Loading the demo practice…"):
-            load_started = timezone.now()
-            organisation = load_demo_practice()
-            load_demo_measures(organisation)
-            load_demo_consents(organisation)
-            load_demo_collaboration(organisation)
-            load_demo_journal(organisation)
-            load_demo_pages(organisation)
-            load_demo_outcomes(organisation)
-            # Once the practice's history is complete: its norms as a nightly run sees them,
-            # every alert dated by the session that raised it.
-            refresh_demo_signals(organisation, since=load_started)
+            load_demo()
         console.print("Loaded the demo practice [bold]Riverside Counselling & Coaching[/bold].")
     else:
         console.print("The database already holds data; reusing it.")

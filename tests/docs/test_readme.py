@@ -1,4 +1,5 @@
-"""The README documents every command and setting, and CI runs the README's test command."""
+"""The README documents every command and setting, counts what the demo holds, and CI runs
+the README's test command."""
 
 from __future__ import annotations
 
@@ -48,3 +49,43 @@ def test_every_setting_is_documented():
     assert names, "no settings found"
     for name in names:
         assert f"`{name}`" in README, f"setting {name} is missing from the README"
+
+
+def _quick_start_number(pattern: str) -> tuple[int, ...]:
+    quick_start = " ".join(README.split("## Quick start", 1)[1].split("\n## ", 1)[0].split())
+    found = re.search(pattern, quick_start)
+    assert found, f"the quick start no longer says {pattern!r}"
+    return tuple(int(n) for n in found.groups())
+
+
+def test_the_quick_start_counts_what_the_demo_loads(db):
+    from alliance.web.accounts.models import Role
+    from alliance.web.demo import load_demo
+    from alliance.web.outcomes.demo import EPISODES_PER_PRACTITIONER
+    from alliance.web.practice.models import PHASE_ORDER, Client, Episode
+    from alliance.web.research.datasets import consent_counts
+    from alliance.web.research.demo import ARCHIVE_CLIENTS
+
+    organisation = load_demo()
+    (total,) = _quick_start_number(r"(\d+) synthetic clients")
+    caseload, open_, just_ended = _quick_start_number(
+        r"caseload of (\d+) \((\d+) clients in open episodes, in all four phases, and (\d+) whose"
+    )
+    completed, per_practitioner = _quick_start_number(
+        r"(\d+) clients whose episodes ended over the last year \((\d+) per practitioner"
+    )
+    (archive,) = _quick_start_number(r"(\d+) past clients from earlier years")
+    consenting, of = _quick_start_number(r"(\d+) of the (\d+) consent to research")
+
+    practitioners = organisation.staff.filter(role=Role.PRACTITIONER).count()
+    episodes = Episode.objects.filter(organisation=organisation)
+    open_episodes = episodes.filter(ended_on__isnull=True)
+    assert total == of == Client.objects.filter(organisation=organisation).count()
+    assert total == practitioners * caseload + completed + archive
+    assert open_ == open_episodes.count() == practitioners * caseload - just_ended
+    assert {e.phase for e in open_episodes} == set(PHASE_ORDER)
+    assert episodes.filter(ended_on__isnull=False).count() == just_ended + completed + archive
+    assert completed == practitioners * per_practitioner
+    assert per_practitioner == EPISODES_PER_PRACTITIONER
+    assert archive == ARCHIVE_CLIENTS
+    assert consenting == consent_counts(organisation).consenting

@@ -9,7 +9,8 @@ where y_t is the score at session t counted from intake (t = session - intake se
 so missed sessions count as time) and x_1 the intake score. This is a log-linear recovery
 curve whose level and slope depend on the intake score continuously, instead of a handful
 of intake bands, and whose corridor (the tau = 0.1 and 0.9 quantiles) widens with time as
-the data say. Fitted with statsmodels' ``QuantReg`` (Koenker & Bassett 1978).
+the data say. Fitted with statsmodels' ``QuantReg`` (Koenker & Bassett 1978), or, when its
+iterations reach their limit, by the exact linear programme (``_quantile_fit``).
 
 Minimum: ``settings.min_completed_episodes`` (50) completed episodes, each with at least
 ``settings.min_administrations`` (3) administrations of the instrument. With fewer, the
@@ -42,6 +43,7 @@ import datetime as dt
 import json
 import math
 import statistics
+import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
@@ -57,6 +59,8 @@ from alliance.monitoring.signals import empty_signals, make_signals, session_par
 from alliance.monitoring.tidy import TOTAL, as_float
 
 METHOD = "quantile_loglinear"
+# Iterations of statsmodels' IRLS before the exact linear programme takes over.
+IRLS_MAX_ITER = 5000
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 
@@ -161,8 +165,6 @@ def fit_recovery_model(
     ``settings.min_administrations`` administrations, and needs
     ``settings.min_completed_episodes`` of them.
     """
-    from statsmodels.regression.quantile_regression import QuantReg
-
     p = params.get(instrument)
     if p is None or p.kind != "outcome":
         raise ValueError(f"{instrument!r} is not an outcome instrument")
@@ -183,8 +185,7 @@ def fit_recovery_model(
     y = o["score"].to_numpy()
     coefs: dict[str, tuple[float, float, float, float]] = {}
     for q in settings.corridor_quantiles:
-        res = QuantReg(y, X).fit(q=q, max_iter=5000)
-        coefs[_qkey(q)] = tuple(float(v) for v in res.params)  # type: ignore[assignment]
+        coefs[_qkey(q)] = tuple(float(v) for v in _quantile_fit(y, X, q))  # type: ignore[assignment]
     when = fitted_at or dt.datetime.now(dt.UTC)
     if when.tzinfo is None:
         raise ValueError("fitted_at must be timezone-aware")
@@ -199,6 +200,47 @@ def fit_recovery_model(
         n_observations=int(len(y)),
         max_session=int(as_float(o["t"].max())),
     )
+
+
+def _quantile_fit(y: NDArray[Any], X: NDArray[Any], q: float) -> NDArray[np.float64]:
+    """Return the coefficients of the ``q`` quantile regression of ``y`` on ``X``.
+
+    statsmodels' ``QuantReg`` (iteratively reweighted least squares) first; when it reaches
+    its iteration limit, which it can on integer scores with many ties, the exact
+    Koenker & Bassett (1978) linear programme, solved by HiGHS:
+
+        min  q 1'u + (1 - q) 1'v   subject to  X b + u - v = y,  u, v >= 0.
+
+    Both minimise the same check loss; the programme always ends, at an exact minimum.
+    """
+    from statsmodels.regression.quantile_regression import QuantReg
+    from statsmodels.tools.sm_exceptions import IterationLimitWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IterationLimitWarning)
+        res = QuantReg(y, X).fit(q=q, max_iter=IRLS_MAX_ITER)
+    for w in caught:  # pass on every other warning
+        if not issubclass(w.category, IterationLimitWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if not any(issubclass(w.category, IterationLimitWarning) for w in caught):
+        return np.asarray(res.params, dtype=float)
+    return _quantile_lp(y, X, q)
+
+
+def _quantile_lp(y: NDArray[Any], X: NDArray[Any], q: float) -> NDArray[np.float64]:
+    """Solve the quantile regression's linear programme exactly (see ``_quantile_fit``)."""
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    n, k = X.shape
+    eye = sparse.identity(n, format="csc")
+    a_eq = sparse.hstack([sparse.csc_matrix(X), eye, -eye], format="csc")
+    cost = np.concatenate([np.zeros(k), np.full(n, q), np.full(n, 1 - q)])
+    bounds = [(None, None)] * k + [(0, None)] * (2 * n)
+    out = linprog(cost, A_eq=a_eq, b_eq=np.asarray(y, dtype=float), bounds=bounds, method="highs")
+    if not out.success or out.x is None:
+        raise ValueError(f"the quantile regression (q = {q}) has no solution: {out.message}")
+    return np.asarray(out.x[:k], dtype=float)
 
 
 def fit_recovery_models(

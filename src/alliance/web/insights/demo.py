@@ -353,7 +353,8 @@ def load_demo_measures(organisation: Organisation) -> dict[str, str]:
             historical=True,
             read_back=False,
         )
-    # No refit: a fitted corridor needs 50 completed episodes; the demo has a handful, so its
-    # charts show the rational rule (``alliance refit-recovery`` fits one on real data).
+    # No refit here: a fitted corridor needs 50 completed episodes, and the caseload has only
+    # a few ended ones. alliance.web.demo.load_demo fits the corridors once the past clients
+    # and the completed episodes are loaded too.
     refresh_demo_signals(organisation, since=started)
     return {e.client.code: stories[e.pk] for e in episodes if e.pk in stories}

@@ -3,7 +3,9 @@
 Each practitioner gets a run of finished episodes over the last year: PHQ-9 and GAD-7 at
 the first and last sessions (and in between), the client's Alliance Check at every
 session (session 3 is the one the dashboards use), goals rated at the end, and a mix of
-planned and unplanned endings; five clients in six consent to research. A better session-3 alliance goes with a larger fall in
+planned and unplanned endings; five clients in six consent to research. Between its first
+and last session each episode's scores vary as real answers do (session-to-session noise,
+item noise), so that the research report's within-person models have variation to fit. A better session-3 alliance goes with a larger fall in
 scores, and practitioners whose alliances are better on average have better outcomes, so
 the fair-comparison model and the alliance split have something to find. Deterministic (fixed seed).
 """
@@ -26,6 +28,16 @@ from alliance.web.practice.models import Attendance, EndingType, Episode
 from alliance.web.research.actions import record_research_consent
 
 SEED = 15
+# The session-to-session and item noise of the episodes' answers has its own seed, so that the
+# episodes themselves (length, alliance, first and last scores) stay those of SEED.
+NOISE_SEED = 16
+# SD of a session's Alliance Check around the episode's level (0-10 item mean), and of a
+# PHQ-9 total around the episode's straight line: the size of the archive's (research.demo).
+ALLIANCE_SD = 0.45
+PHQ_SD = 1.5
+# A better alliance than usual at one session goes with fewer symptoms at the next, as in
+# the archive: the within-person lag the RI-CLPM looks for.
+LAG = 1.5
 EPISODES_PER_PRACTITIONER = 45
 # each practitioner's mean session-3 alliance: practitioners who form better alliances on
 # average have better outcomes (the between-practitioner part, Baldwin et al. 2007)
@@ -39,13 +51,33 @@ GOAL_TITLES = [
 
 
 # Session-to-session wobble of the client's Alliance Check around its level, in quarter
-# points, zero at session 3 (the session the dashboards use). Without it the practice's noise
-# estimate (monitoring.norms) would shrink towards zero and flag every ordinary dip.
+# points, zero at session 3 (the session the dashboards use), for an episode made without a
+# random generator. Without it the practice's noise estimate (monitoring.norms) would shrink
+# towards zero and flag every ordinary dip. The demo draws its wobble at random instead: a
+# wobble shared by every episode is no within-person variation at all (the RI-CLPM found its
+# within-person alliance variances not identified).
 _WOBBLE = (0.25, -0.5, 0.0, 0.5, -0.25, 0.25, -0.5, 0.25, 0.0, -0.25)
 
 
 def _wobble(alliance: float, k: int) -> float:
     return min(10.0, max(0.0, alliance + _WOBBLE[k % len(_WOBBLE)]))
+
+
+def _trajectory(
+    first: int, last: int, sessions: int, high: int, rng: random.Random | None, lag: list[float]
+) -> list[int]:
+    """Scores from ``first`` to ``last`` in equal steps; with ``rng``, the sessions between
+    vary around that line (SD ``PHQ_SD``) and fall by ``LAG`` per point of the previous
+    session's alliance above the episode's level (``lag``). The first and last stay exact:
+    the outcome pages compare them."""
+    scores = []
+    for k in range(sessions):
+        frac = k / (sessions - 1) if sessions > 1 else 1.0
+        value = first + (last - first) * frac
+        if rng is not None and 0 < k < sessions - 1:
+            value += rng.gauss(0, PHQ_SD) - LAG * lag[k - 1]
+        scores.append(round(min(high, max(0, value))))
+    return scores
 
 
 def _at(day: dt.date) -> dt.datetime:
@@ -65,31 +97,44 @@ def add_completed_episode(
     year_of_birth: int | None = None,
     goal: str | None = None,
     batch: list[Administration] | None = None,
+    rng: random.Random | None = None,
 ) -> Episode:
     """Create a client with one finished episode through the real action functions.
 
-    PHQ-9 and GAD-7 go from their first to their last value in equal steps over the
-    sessions; the Alliance Check is ``alliance`` at session 3 and wobbles around it. The answers are added
-    to ``batch`` for one `record_responses` call by the caller, or recorded at once.
+    PHQ-9 and GAD-7 go from their first to their last value over the sessions; the Alliance
+    Check is ``alliance`` at session 3 and wobbles around it. Without ``rng`` the scores
+    move in equal steps, the wobble is a fixed pattern and each form's items are as even as
+    possible; with it, the wobble, the scores between the first and last session and the
+    items vary at random (see ``_trajectory``). The answers are added to ``batch`` for one
+    `record_responses` call by the caller, or recorded at once.
     """
     own_batch = batch is None
     batch = [] if batch is None else batch
     client = actions.create_client(practitioner, year_of_birth=year_of_birth)
     episode = actions.start_episode(practitioner, client, started_on=started_on, service=service)
+    if rng is None:
+        alliances = [_wobble(alliance, k) for k in range(sessions)]
+    else:
+        alliances = [
+            alliance
+            if k == 2
+            else min(10.0, max(0.0, round((alliance + rng.gauss(0, ALLIANCE_SD)) * 4) / 4))
+            for k in range(sessions)
+        ]
+    deviations = [a - alliance for a in alliances]
+    phqs = _trajectory(*phq, sessions, 27, rng, deviations)
+    gads = _trajectory(*gad, sessions, 21, rng, [0.85 * d for d in deviations])
     last_day = started_on
     for k in range(sessions):
         day = started_on + dt.timedelta(days=7 * k)
         session = actions.record_session(
             practitioner, episode, starts_at=_at(day), attendance=Attendance.ATTENDED
         )
-        frac = k / (sessions - 1) if sessions > 1 else 1.0
-        p = round(phq[0] + (phq[1] - phq[0]) * frac)
-        g = round(gad[0] + (gad[1] - gad[0]) * frac)
         answered = session.starts_at + dt.timedelta(hours=2)
         for instrument_id, answers in (
-            ("phq9", phq9_answers(p)),
-            ("gad7", gad7_answers(g)),
-            ("alliance-check", alliance_answers(_wobble(alliance, k))),
+            ("phq9", phq9_answers(phqs[k], rng=rng)),
+            ("gad7", gad7_answers(gads[k], rng=rng)),
+            ("alliance-check", alliance_answers(alliances[k], rng=rng)),
         ):
             batch.append(
                 Administration.for_session(
@@ -137,6 +182,7 @@ def load_demo_outcomes(
     """Add finished episodes to each demo practitioner; return how many."""
     anchor = anchor or timezone.localdate()
     rng = random.Random(SEED)  # noqa: S311 - synthetic demo data, not security
+    noise = random.Random(NOISE_SEED)  # noqa: S311 - synthetic demo data, not security
     made = 0
     services = {"therapist": "therapy", "counsellor": "counselling", "coach": "coaching"}
     practitioners = User.objects.filter(organisation=organisation, role=Role.PRACTITIONER)
@@ -171,6 +217,7 @@ def load_demo_outcomes(
                     year_of_birth=anchor.year - rng.randint(19, 70),
                     goal=GOAL_TITLES[i % len(GOAL_TITLES)] if i % 2 == 0 else None,
                     batch=batch,
+                    rng=noise,
                 )
                 if i % 6 != 5:  # most clients consent to research; every sixth was not asked
                     record_research_consent(practitioner, episode.client, given_on=started)
