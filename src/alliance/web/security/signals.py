@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.http import HttpRequest
 
+from alliance.web.accounts.models import User
 from alliance.web.security import policy
 from alliance.web.security.middleware import SESSION_STARTED, SESSION_TOUCHED
 
 
 @receiver(user_logged_in, dispatch_uid="alliance_security_signed_in")
-def remember_sign_in(sender, request, user, **kwargs):
+def remember_sign_in(sender, request: HttpRequest, user: User, **kwargs: Any) -> None:
     session = getattr(request, "session", None)
     if session is None:
         return
