@@ -6,9 +6,11 @@ tests/web/test_privacy.py checks what each role is shown; this checks each funct
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.test import RequestFactory
 
-from alliance.web.accounts.access import require_role
+from alliance.web.accounts.access import require_role, staff_user
 from alliance.web.accounts.models import Role
 from alliance.web.practice.access import (
     can_read_clinical_text,
@@ -100,7 +102,18 @@ def test_practitioners_for_every_role(world, persona):
 def test_require_role_for_every_role(world, persona, role):
     user = user_of(world, persona)
     if ROLE_OF.get(persona) == role:
-        require_role(user, role)
+        assert require_role(user, role) == user.organisation_id
     else:
         with pytest.raises(Http404):
             require_role(user, role)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_staff_user_for_every_role(world, persona):
+    request = RequestFactory().get("/admin/")
+    request.user = user_of(world, persona)
+    if persona == "anonymous":
+        with pytest.raises(PermissionDenied):
+            staff_user(request)
+    else:
+        assert staff_user(request) == request.user

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
@@ -32,7 +32,7 @@ def create_table() -> None:
 @never_cache
 @csrf_protect
 @require_POST
-def floor(request):
+def floor(request: HttpRequest) -> HttpResponse:
     """Store one row and answer like the check does (a redirect), with nothing else around it."""
     with connection.cursor() as cursor:
         cursor.execute(

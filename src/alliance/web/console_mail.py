@@ -7,11 +7,12 @@ such as a new API token's secret; on standard error they stay visible and apart.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from django.core.mail.backends.console import EmailBackend as ConsoleBackend
 
 
 class EmailBackend(ConsoleBackend):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("stream", sys.stderr)
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ encrypts; every key decrypts, so a key is rotated by putting a new key first and
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -91,7 +92,7 @@ class EncryptedTextField(models.TextField):
 class EncryptedCharField(EncryptedTextField):
     """Short encrypted text (names, phone numbers, e-mail addresses) with a form length limit."""
 
-    def __init__(self, *args, max_length: int = 200, **kwargs):
+    def __init__(self, *args: Any, max_length: int = 200, **kwargs: Any) -> None:
         self.form_max_length = max_length
         super().__init__(*args, **kwargs)
 
@@ -100,7 +101,7 @@ class EncryptedCharField(EncryptedTextField):
         kwargs["max_length"] = self.form_max_length
         return name, path, args, kwargs
 
-    def formfield(self, **kwargs):
+    def formfield(self, **kwargs: Any):
         from django import forms
 
         kwargs.setdefault("max_length", self.form_max_length)

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -68,10 +69,10 @@ def client_address(remote_addr: str, forwarded_for: str, networks: tuple[Network
 class TrustedProxyMiddleware:
     """Set REMOTE_ADDR to the client's address when a trusted proxy forwarded the request."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest):
         networks = settings.ALLIANCE_TRUSTED_PROXIES
         if networks:
             meta = request.META

@@ -39,7 +39,7 @@ def run(bind: str, *, workers: int, threads: int) -> None:
     from gunicorn.app.base import BaseApplication
 
     class AllianceServer(BaseApplication):
-        def load_config(self):
+        def load_config(self) -> None:
             self.cfg.set("bind", bind)
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
@@ -15,13 +15,13 @@ from django.views.defaults import bad_request
 
 
 @require_GET
-def healthz(request):
+def healthz(request: HttpRequest) -> HttpResponse:
     """Answer that the process is up (used by load balancers and the benchmark floor)."""
     return HttpResponse("ok", content_type="text/plain")
 
 
 @require_GET
-def readyz(request):
+def readyz(request: HttpRequest) -> HttpResponse:
     """Answer 200 when this server reaches the database and the shared cache, else 503.
 
     For monitoring and a proxy's active health checks: a server that cannot reach either would
@@ -62,7 +62,7 @@ def _cache_answers() -> bool:
 
 
 @require_GET
-def favicon(request):
+def favicon(request: HttpRequest) -> HttpResponse:
     """Send browsers that ask for /favicon.ico on their own to the static icon (no 404)."""
     return HttpResponseRedirect(static("alliance/favicon.ico"))
 
@@ -83,7 +83,7 @@ def _too_large_message(exception) -> str:
     }
 
 
-def handle_bad_request(request, exception=None):
+def handle_bad_request(request: HttpRequest, exception=None) -> HttpResponse:
     """Say clearly when a request was refused for its size (413); otherwise Django's 400."""
     if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
         message = _too_large_message(exception)

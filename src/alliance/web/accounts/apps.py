@@ -6,5 +6,5 @@ class AccountsConfig(AppConfig):
     label = "accounts"
     verbose_name = "Organisations and staff"
 
-    def ready(self):
+    def ready(self) -> None:
         from alliance.web.accounts import signals  # noqa: F401

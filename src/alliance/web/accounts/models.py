@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -80,7 +80,7 @@ class PractitionerKind(models.TextChoices):
 
 
 class AllianceUserManager(UserManager):
-    def create_superuser(self, username, email=None, password=None, **extra_fields):
+    def create_superuser(self, username, email=None, password=None, **extra_fields: Any):
         # A superuser still belongs to an organisation; the CLI's createuser is the usual path.
         extra_fields.setdefault("role", Role.ADMIN)
         return super().create_superuser(username, email, password, **extra_fields)
@@ -133,7 +133,7 @@ class User(AbstractUser):
         return self.role == Role.RESEARCHER
 
     @classmethod
-    def from_db(cls, db, field_names, values, **kwargs):
+    def from_db(cls, db, field_names, values, **kwargs: Any):
         # **kwargs: Django 6.1 adds the keyword fetch_mode (django-stubs describes 6.1).
         user = super().from_db(db, field_names, values, **kwargs)
         # The address a reset link goes to is a credential too: remember it to see a change.
@@ -155,7 +155,7 @@ class User(AbstractUser):
         finally:
             self._rehashing = False
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Only clinic admins may use the Django admin; the flag follows the role.
         self.is_staff = self.role == Role.ADMIN or self.is_superuser
         # set_password() leaves the raw password in _password until the save: every later

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -14,6 +16,9 @@ from django.utils.http import urlsafe_base64_encode
 from alliance.web.audit.log import record
 from alliance.web.audit.models import AuditAction
 
+if TYPE_CHECKING:
+    from alliance.web.accounts.models import User
+
 RESET_MESSAGE = """Hello {name},
 
 {by} asked Alliance to let you set a password for your account ({username}).
@@ -25,7 +30,7 @@ The link works once. If you did not expect this, tell your clinic at once.
 """
 
 
-def reset_url(user, base: str | None = None) -> str:
+def reset_url(user: User, base: str | None = None) -> str:
     """Return the single-use link at which `user` sets their own password."""
     path = reverse(
         "password_reset_confirm",
@@ -37,7 +42,7 @@ def reset_url(user, base: str | None = None) -> str:
     return (base or settings.ALLIANCE_BASE_URL).rstrip("/") + path
 
 
-def send_reset_link(actor, user, *, base: str | None = None) -> None:
+def send_reset_link(actor, user: User, *, base: str | None = None) -> None:
     """E-mail `user` a link to set their password, and audit who sent it."""
     if not user.email:
         raise ValidationError(f"{user.get_username()} has no e-mail address to send a link to.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import QuerySet
 
 from alliance.web.accounts.access import get_or_404
@@ -18,6 +20,6 @@ def tokens_for_user(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, organisation_id=user.organisation_id)
 
 
-def token_for_user(user: User, public_id) -> ApiToken:
+def token_for_user(user: User, public_id: UUID | str) -> ApiToken:
     """Return the token with `public_id` if `user` may see and revoke it."""
     return get_or_404(tokens_for_user(user).select_related("user"), "token", public_id=public_id)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.http import HttpRequest
 from ninja import NinjaAPI, Swagger
 from ninja.operation import Operation
 from ninja.parser import Parser
@@ -39,7 +42,7 @@ class ObjectBodyParser(Parser):
     django-ninja turns a parser's exception into a 400; `errors` names the reason.
     """
 
-    def parse_body(self, request):
+    def parse_body(self, request: HttpRequest):
         data = safejson.loads(request.body)
         if not isinstance(data, dict):
             raise errors.NotAnObject(type(data).__name__ if data is not None else "null")
@@ -50,7 +53,7 @@ class AllianceApi(NinjaAPI):
     def get_openapi_operation_id(self, operation: Operation) -> str:
         return operation.view_func.__name__
 
-    def get_openapi_schema(self, *args, **kwargs):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any):
         schema = super().get_openapi_schema(*args, **kwargs)
         schema.setdefault("components", {}).setdefault("schemas", {})["OperationOutcome"] = (
             OPERATION_OUTCOME

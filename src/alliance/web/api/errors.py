@@ -84,7 +84,7 @@ def _field_of(location) -> str | None:
     return ".".join(parts) or None
 
 
-def _validation_errors(request, exc: ValidationError):
+def _validation_errors(request: HttpRequest, exc: ValidationError):
     errors: list[tuple[str | None, str]] = []
     for error in exc.errors:
         field = _field_of(error.get("loc", ()))
@@ -93,7 +93,7 @@ def _validation_errors(request, exc: ValidationError):
     return respond(request, 422, errors or [(None, "The request is not valid.")])
 
 
-def _django_validation(request, exc: DjangoValidationError):
+def _django_validation(request: HttpRequest, exc: DjangoValidationError):
     if hasattr(exc, "error_dict"):
         errors = [
             (None if field == "__all__" else field, message)
@@ -112,7 +112,7 @@ class NotAnObject(ValueError):
 _JSON_TYPES = {"list": "an array", "str": "a string", "int": "a number", "float": "a number"}
 
 
-def _http_error(request, exc: HttpError):
+def _http_error(request: HttpRequest, exc: HttpError):
     cause = exc.__cause__
     if exc.status_code == 400 and isinstance(cause, NotAnObject):
         found = _JSON_TYPES.get(str(cause), str(cause))

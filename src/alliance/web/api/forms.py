@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -27,7 +29,7 @@ class TokenForm(forms.Form):
         help_text=_("Required; at most 365 days."),
     )
 
-    def __init__(self, *args, actor: User, **kwargs):
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if actor.role == Role.ADMIN:
             # token_list answers 404 to anyone without an organisation.

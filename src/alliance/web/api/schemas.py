@@ -6,9 +6,11 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
+from django.http import HttpRequest
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
+from alliance.web.accounts.models import User
 from alliance.web.measures.actions import check_url
 from alliance.web.practice.access import can_read_clinical_text
 
@@ -75,7 +77,7 @@ class ClientIn(Schema):
     gender: Literal["", "female", "male", "non-binary", "other", "undisclosed"] = ""
 
 
-def client_out(user, client, readable: bool | None = None) -> dict:
+def client_out(user: User, client, readable: bool | None = None) -> dict:
     readable = can_read_clinical_text(user, client) if readable is None else readable
     return {
         "id": client.public_id,
@@ -141,7 +143,7 @@ class PhaseIn(Schema):
     reason: str = Field("", max_length=10000)
 
 
-def episode_out(user, episode, readable: bool | None = None) -> dict:
+def episode_out(user: User, episode, readable: bool | None = None) -> dict:
     client = episode.client
     readable = can_read_clinical_text(user, client) if readable is None else readable
     return {
@@ -201,7 +203,7 @@ class SessionIn(Schema):
     note: str = Field("", max_length=20000)
 
 
-def session_out(user, session, readable: bool | None = None) -> dict:
+def session_out(user: User, session, readable: bool | None = None) -> dict:
     client = session.episode.client
     readable = can_read_clinical_text(user, client) if readable is None else readable
     return {
@@ -235,13 +237,13 @@ class CheckOut(Schema):
     completed_at: dt.datetime | None = None
 
 
-def _may_see_link(request) -> bool:
+def _may_see_link(request: HttpRequest) -> bool:
     """The link answers the check: only a token that may write checks receives it."""
     token = getattr(request, "auth", None)
     return token is not None and token.allows("checks:write")
 
 
-def check_out(request, check) -> dict:
+def check_out(request: HttpRequest, check) -> dict:
 
     return {
         "id": check.public_id,
@@ -364,7 +366,7 @@ class ResolveIn(Schema):
     note: str = Field(max_length=10000, description="What was done about it.")
 
 
-def alert_out(user, alert, readable: bool | None = None) -> dict:
+def alert_out(user: User, alert, readable: bool | None = None) -> dict:
     client = alert.episode.client
     readable = can_read_clinical_text(user, client) if readable is None else readable
     return {
@@ -421,7 +423,7 @@ class GoalIn(Schema):
     status: Literal["proposed", "agreed", "achieved", "dropped"] = "agreed"
 
 
-def goal_out(user, goal, readable: bool | None = None) -> dict:
+def goal_out(user: User, goal, readable: bool | None = None) -> dict:
     readable = can_read_clinical_text(user, goal.episode.client) if readable is None else readable
     return {
         "id": goal.public_id,

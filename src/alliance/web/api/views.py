@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from alliance.web.accounts.access import AuthenticatedRequest
+from alliance.web.accounts.models import User
 from alliance.web.api import actions
 from alliance.web.api.access import token_for_user, tokens_for_user
 from alliance.web.api.forms import TokenForm
@@ -16,13 +18,13 @@ from alliance.web.api.models import TokenKind
 from alliance.web.forms import add_action_errors
 
 
-def _require_staff(user) -> None:
+def _require_staff(user: User) -> None:
     if user.organisation_id is None:
         raise Http404("No organisation")
 
 
 @login_required
-def token_list(request):
+def token_list(request: AuthenticatedRequest) -> HttpResponse:
     _require_staff(request.user)
     if request.method == "POST" and "revoke" in request.POST:
         return _revoke(request, request.POST["revoke"])
@@ -53,7 +55,7 @@ def token_list(request):
     )
 
 
-def _revoke(request, token_id):
+def _revoke(request: AuthenticatedRequest, token_id) -> HttpResponse:
     token = token_for_user(request.user, token_id)
     try:
         actions.revoke_token(request.user, token)

@@ -1,10 +1,14 @@
 from django.contrib import admin
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from alliance.web.audit.models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
     list_display = [
         "at",
         "actor_name",
@@ -17,25 +21,28 @@ class AuditEntryAdmin(admin.ModelAdmin):
     ]
     list_filter = ["action", "object_type"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
         qs = super().get_queryset(request)
-        return (
-            qs if request.user.is_superuser else qs.filter(organisation=request.user.organisation)
-        )
+        user = request.user
+        # The admin site lets in only active staff before this runs.
+        if isinstance(user, AnonymousUser):
+            raise PermissionDenied
+        return qs if user.is_superuser else qs.filter(organisation=user.organisation)
 
-    def has_module_permission(self, request):
-        return request.user.is_active and (
-            request.user.is_superuser or request.user.role == "admin"
-        )
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        if isinstance(user, AnonymousUser):
+            return False
+        return user.is_active and (user.is_superuser or user.role == "admin")
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return self.has_module_permission(request)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False

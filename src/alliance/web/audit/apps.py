@@ -6,7 +6,7 @@ class AuditConfig(AppConfig):
     label = "audit"
     verbose_name = "Audit log"
 
-    def ready(self):
+    def ready(self) -> None:
         from django.core.signals import request_finished, request_started
 
         from alliance.web.audit.log import clear_token

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from contextvars import ContextVar
+from typing import Any
 
 from alliance.web.audit.models import AuditAction, AuditEntry
 
@@ -17,7 +18,7 @@ def use_token(token) -> None:
     _current_token.set(token)
 
 
-def clear_token(**_kwargs) -> None:
+def clear_token(**_kwargs: Any) -> None:
     """Forget the request's token (connected to request_started and request_finished)."""
     _current_token.set(None)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -26,7 +28,7 @@ class AppendOnlyError(Exception):
 
 
 class AuditQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any):
         raise AppendOnlyError("audit entries cannot be changed")
 
     def delete(self):
@@ -67,10 +69,10 @@ class AuditEntry(models.Model):
         via = f" via token {self.token_prefix}…" if self.token_prefix else ""
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name}{via} {self.action} {self.object_type}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any):
         if self.pk is not None:
             raise AppendOnlyError("audit entries cannot be changed")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any):
         raise AppendOnlyError("audit entries cannot be deleted")

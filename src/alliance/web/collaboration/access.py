@@ -6,6 +6,8 @@ treating practitioner. Anyone else gets 404, so existence does not leak.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.http import Http404
 
 from alliance.web.accounts.access import get_or_404
@@ -14,7 +16,7 @@ from alliance.web.collaboration.models import ClientNote, Goal, PortalAccess, Ta
 from alliance.web.practice.access import can_write_clinical, clients_for_user, episodes_for_user
 
 
-def goal_for_user(user: User, public_id, *, write: bool = False) -> Goal:
+def goal_for_user(user: User, public_id: UUID | str, *, write: bool = False) -> Goal:
     """Return the goal with `public_id` if `user` may see it (or change it, with write)."""
     goal = get_or_404(
         Goal.objects.filter(episode__in=episodes_for_user(user)).select_related(
@@ -28,7 +30,7 @@ def goal_for_user(user: User, public_id, *, write: bool = False) -> Goal:
     return goal
 
 
-def task_for_user(user: User, public_id, *, write: bool = False) -> Task:
+def task_for_user(user: User, public_id: UUID | str, *, write: bool = False) -> Task:
     """Return the task with `public_id` if `user` may see it (or change it, with write)."""
     task = get_or_404(
         Task.objects.filter(episode__in=episodes_for_user(user)).select_related(
@@ -42,7 +44,9 @@ def task_for_user(user: User, public_id, *, write: bool = False) -> Task:
     return task
 
 
-def portal_access_for_user(user: User, public_id, *, write: bool = False) -> PortalAccess:
+def portal_access_for_user(
+    user: User, public_id: UUID | str, *, write: bool = False
+) -> PortalAccess:
     """Return the portal link with `public_id` if `user` may see it (or revoke it, with write)."""
     access = get_or_404(
         PortalAccess.objects.filter(client__in=clients_for_user(user)).select_related("client"),
@@ -54,7 +58,7 @@ def portal_access_for_user(user: User, public_id, *, write: bool = False) -> Por
     return access
 
 
-def client_note_for_user(user: User, public_id, *, write: bool = False) -> ClientNote:
+def client_note_for_user(user: User, public_id: UUID | str, *, write: bool = False) -> ClientNote:
     """Return the client's note with `public_id` if `user` may see it (or mark it, with write)."""
     note = get_or_404(
         ClientNote.objects.filter(client__in=clients_for_user(user)).select_related("client"),

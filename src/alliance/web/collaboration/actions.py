@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
@@ -50,7 +51,7 @@ def _require_active(episode: Episode, field: str = "__all__") -> None:
         raise ValidationError({field: "The episode has ended; it cannot change."})
 
 
-def add_goal(actor, episode: Episode, **fields) -> Goal:
+def add_goal(actor, episode: Episode, **fields: Any) -> Goal:
     """Add a goal to the episode, written with the client."""
     _require_active(episode, "title")
     values = {k: v for k, v in fields.items() if k in GOAL_FIELDS}
@@ -60,7 +61,7 @@ def add_goal(actor, episode: Episode, **fields) -> Goal:
     return goal
 
 
-def update_goal(actor, goal: Goal, **fields) -> Goal:
+def update_goal(actor, goal: Goal, **fields: Any) -> Goal:
     """Change a goal's wording, levels, weight or status."""
     with transaction.atomic():
         for name, value in fields.items():

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 
 from alliance.instruments import UnknownInstrumentError, load_instrument
+from alliance.web.accounts.access import staff_user
 from alliance.web.accounts.admin import ClinicAdminMixin
 from alliance.web.accounts.models import Organisation
 from alliance.web.collaboration.models import PortalSettings
@@ -37,17 +41,22 @@ class PortalSettingsAdmin(ClinicAdminMixin, admin.ModelAdmin):
     form = PortalSettingsForm
     list_display = ["organisation", "client_visible_instruments"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest):
         # A clinic admin sees only their own practice's settings.
         queryset = super().get_queryset(request)
-        if request.user.is_superuser:
+        if staff_user(request).is_superuser:
             return queryset
-        return queryset.filter(organisation_id=request.user.organisation_id)
+        return queryset.filter(organisation_id=staff_user(request).organisation_id)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj=None):
         return super().has_change_permission(request, obj)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "organisation" and not request.user.is_superuser:
-            kwargs["queryset"] = Organisation.objects.filter(pk=request.user.organisation_id)
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "organisation" and not staff_user(request).is_superuser:
+            organisation_id = staff_user(request).organisation_id
+            kwargs["queryset"] = (
+                Organisation.objects.filter(pk=organisation_id)
+                if organisation_id is not None
+                else Organisation.objects.none()
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch
 
+from alliance.web.accounts.models import User
 from alliance.web.collaboration.gas import GasPoint, gas_series, latest_ratings, sparkline
 from alliance.web.collaboration.models import (
     ClientNote,
@@ -94,7 +95,7 @@ def episode_collaboration(episodes) -> list[EpisodeCollaboration]:
     return [by_episode[e.pk] for e in episodes]
 
 
-def collaboration_panel(user, client, episodes) -> dict:
+def collaboration_panel(user: User, client, episodes) -> dict:
     """Return extra template context for the client page."""
     notes_by_client = defaultdict(list)
     for note in ClientNote.objects.filter(client=client, seen_at__isnull=True):

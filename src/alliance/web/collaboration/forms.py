@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +55,7 @@ class GoalForm(forms.ModelForm):
             )
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         form_field(self, "weight", forms.IntegerField).min_value = 1
         form_field(self, "weight", forms.IntegerField).max_value = 10
@@ -87,7 +89,7 @@ class GoalRatingForm(forms.Form):
         initial="practitioner",
     )
 
-    def __init__(self, *args, goals, sessions, **kwargs):
+    def __init__(self, *args: Any, goals, sessions, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.goals = list(goals)
         self.sessions = {str(s.public_id): s for s in sessions}
@@ -166,7 +168,7 @@ class RitualForm(forms.Form):
     opening = forms.ChoiceField(label=_("Opening ritual"), required=False)
     closing = forms.ChoiceField(label=_("Closing ritual"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         opening = form_field(self, "opening", forms.ChoiceField)
         opening.choices = [("", _("none")), *ritual_choices(RitualKind.OPENING)]

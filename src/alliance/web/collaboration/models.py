@@ -70,13 +70,14 @@ class Goal(OrganisationRecord):
 
     def level_text(self, level: int) -> str:
         """Return the description of attainment `level` (−2 … +2)."""
-        return {
+        texts: dict[int, str] = {
             -2: self.level_minus_2,
             -1: self.level_minus_1,
             0: self.level_0,
             1: self.level_plus_1,
             2: self.level_plus_2,
-        }[level]
+        }
+        return texts[level]
 
     @property
     def levels(self) -> list[tuple[int, StrOrPromise, str]]:

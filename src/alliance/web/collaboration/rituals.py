@@ -21,7 +21,7 @@ CATEGORIES = ("grounding", "check-in", "reflection", "appreciation")
 class RitualError(ValueError):
     """A ritual file is malformed."""
 
-    def __init__(self, path: Path, field: str, message: str):
+    def __init__(self, path: Path, field: str, message: str) -> None:
         self.path = path
         self.field = field
         super().__init__(f"{path.name}: {field}: {message}")

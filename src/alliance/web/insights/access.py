@@ -7,6 +7,8 @@ no alerts; researchers and other organisations see nothing. Anyone else gets 404
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -35,7 +37,7 @@ def can_act_on_alert(user: User, alert: Alert) -> bool:
     return alert.episode.practitioner_id == user.id
 
 
-def alert_for_user(user: User, public_id, *, write: bool = False) -> Alert:
+def alert_for_user(user: User, public_id: UUID | str, *, write: bool = False) -> Alert:
     """Return the alert with `public_id` if `user` may see it (or act on it, with write)."""
     alert = get_or_404(
         alerts_for_user(user).select_related("episode", "episode__client", "episode__practitioner"),

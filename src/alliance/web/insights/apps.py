@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -24,7 +26,7 @@ class InsightsConfig(AppConfig):
         )
 
 
-def _refresh_after_transcript(sender, episode, **kwargs) -> None:
+def _refresh_after_transcript(sender, episode, **kwargs: Any) -> None:
     """A confirmed (or withdrawn) transcript rupture moment updates the client's signals now."""
     # Imported when called: apps.py is loaded before the models that tasks.py needs.
     from alliance.web.insights.tasks import refresh_client_signals

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance.monitoring import risk_ranks
+from alliance.web.accounts.models import User
 from alliance.web.charts import sparkline
 from alliance.web.insights.access import alerts_for_user
 from alliance.web.insights.models import INFORMATION, AlertState, AlertType
@@ -43,7 +44,7 @@ def active_alerts_filter(now=None) -> Q:
     )
 
 
-def open_alert_count(user, now=None) -> int:
+def open_alert_count(user: User, now=None) -> int:
     """Count the alerts that need the user's attention: the one number the inbox, the
     caseload and self-care all show (``Alert.effective_state`` open or acknowledged;
     information, such as an early alliance in the practice's lowest quarter, is no alert)."""
@@ -55,7 +56,7 @@ def open_alert_count(user, now=None) -> int:
     )
 
 
-def caseload_risk(user, episodes, alliance_recent=None) -> dict[int, Risk]:
+def caseload_risk(user: User, episodes, alliance_recent=None) -> dict[int, Risk]:
     """Return each episode's risk (by episode pk); episodes keep their order on ties.
 
     ``alliance_recent`` maps an episode's pk to the client's last alliance totals (oldest

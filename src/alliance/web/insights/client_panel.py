@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from alliance.instruments import UnknownInstrumentError, load_instrument
 from alliance.monitoring import DEFAULT_SETTINGS, RecoveryModel, scale_params
 from alliance.monitoring import MonitoringSettings as EngineSettings
+from alliance.web.accounts.models import User
 from alliance.web.charts import (
     Band,
     Chart,
@@ -388,7 +389,7 @@ def episode_charts(episode, data, phases, alerts, models, settings) -> list[Char
     return blocks
 
 
-def client_insights(user, client, episodes) -> dict:
+def client_insights(user: User, client, episodes) -> dict:
     """Return extra template context for the client page (charts per episode, open alerts).
 
     ``episodes`` come from the client page with their sessions prefetched and each session's

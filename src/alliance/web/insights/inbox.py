@@ -158,12 +158,18 @@ def _view(alert: Alert, series: dict, now, with_chart: bool = True) -> AlertView
     )
 
 
-def inbox_cap(user) -> int:
-    row = PracticeMonitoringSettings.objects.filter(organisation_id=user.organisation_id).first()
+def inbox_cap(user: User) -> int:
+    organisation_id = user.organisation_id
+    settings_rows = PracticeMonitoringSettings.objects
+    row = (
+        settings_rows.filter(organisation_id=organisation_id).first()
+        if organisation_id is not None
+        else None
+    )
     return row.inbox_cap if row else PracticeMonitoringSettings._meta.get_field("inbox_cap").default
 
 
-def inbox_for_user(user, *, now: dt.datetime | None = None) -> list[PractitionerGroup]:
+def inbox_for_user(user: User, *, now: dt.datetime | None = None) -> list[PractitionerGroup]:
     """Return the user's inbox, one group per practitioner (supervisors see several)."""
     now = now or timezone.now()
     alerts = list(

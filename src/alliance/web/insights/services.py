@@ -187,7 +187,7 @@ def build_tables(scope: answers.Scope, episodes) -> Tables:
     cols: dict[str, list] = {name: [] for name in SCORE_SCHEMA}
     acknowledged: set[str] = set()
 
-    def add(ep, number, instrument, rater, subscale, score, critical, ended, day, phase):
+    def add(ep, number, instrument, rater, subscale, score, critical, ended, day, phase) -> None:
         cols["episode"].append(ep)
         cols["session"].append(number)
         cols["instrument"].append(instrument)

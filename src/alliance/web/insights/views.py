@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from alliance.web.accounts.access import require_role
+from alliance.web.accounts.access import AuthenticatedRequest, require_role
 from alliance.web.accounts.models import Role
 from alliance.web.forms import message_action_errors
 from alliance.web.insights import actions
@@ -20,7 +23,7 @@ from alliance.web.insights.inbox import inbox_for_user
 
 
 @login_required
-def inbox(request):
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
     require_role(request.user, Role.PRACTITIONER, Role.SUPERVISOR, Role.ADMIN)
     groups = inbox_for_user(request.user)
     return render(
@@ -35,7 +38,7 @@ def inbox(request):
     )
 
 
-def _done(request, error: ValidationError | None, success: str):
+def _done(request: HttpRequest, error: ValidationError | None, success: str) -> HttpResponse:
     if error is None:
         messages.success(request, success)
     else:
@@ -45,7 +48,7 @@ def _done(request, error: ValidationError | None, success: str):
 
 @login_required
 @require_POST
-def alert_acknowledge(request, alert_id):
+def alert_acknowledge(request: AuthenticatedRequest, alert_id: UUID) -> HttpResponse:
     alert = alert_for_user(request.user, alert_id, write=True)
     try:
         actions.acknowledge_alert(request.user, alert)
@@ -56,7 +59,7 @@ def alert_acknowledge(request, alert_id):
 
 @login_required
 @require_POST
-def alert_snooze(request, alert_id):
+def alert_snooze(request: AuthenticatedRequest, alert_id: UUID) -> HttpResponse:
     alert = alert_for_user(request.user, alert_id, write=True)
     form = SnoozeForm(request.POST)
     if not form.is_valid():
@@ -73,7 +76,7 @@ def alert_snooze(request, alert_id):
 
 @login_required
 @require_POST
-def alert_resolve(request, alert_id):
+def alert_resolve(request: AuthenticatedRequest, alert_id: UUID) -> HttpResponse:
     alert = alert_for_user(request.user, alert_id, write=True)
     form = ResolveForm(request.POST)
     if not form.is_valid():

@@ -11,6 +11,8 @@ to what the user may see, or raises Http404 — never 403 — so that existence 
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -19,7 +21,7 @@ from alliance.web.accounts.models import Organisation, Role, User
 from alliance.web.intake.models import IntakeRequest, IntakeStatus, PracticePage
 
 
-def _member(user) -> bool:
+def _member(user: User) -> bool:
     return bool(user.is_authenticated and user.organisation_id is not None)
 
 
@@ -97,7 +99,7 @@ def intake_for_user(user: User) -> QuerySet[IntakeRequest]:
     return IntakeRequest.objects.none()
 
 
-def intake_request_for_user(user: User, public_id) -> IntakeRequest:
+def intake_request_for_user(user: User, public_id: UUID | str) -> IntakeRequest:
     """Return the pending request with `public_id` if `user` may answer it, or 404."""
     return get_or_404(
         intake_for_user(user), "request", public_id=public_id, status=IntakeStatus.PENDING

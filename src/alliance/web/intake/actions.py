@@ -5,6 +5,8 @@ Audit entries never carry the words of an intake request.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -17,7 +19,7 @@ from alliance.web.practice import actions as practice_actions
 # --- practice pages ------------------------------------------------------------------------
 
 
-def update_page(actor: User, page: PracticePage, *, photo=None, remove_photo=False, **fields):
+def update_page(actor: User, page: PracticePage, *, photo=None, remove_photo=False, **fields: Any):
     """Save the practice page's text, photo and published flag."""
     with transaction.atomic():
         for name, value in fields.items():
@@ -35,7 +37,7 @@ def update_page(actor: User, page: PracticePage, *, photo=None, remove_photo=Fal
 # --- intake ----------------------------------------------------------------------------
 
 
-def submit_intake(page: PracticePage, **fields) -> IntakeRequest:
+def submit_intake(page: PracticePage, **fields: Any) -> IntakeRequest:
     """Store a prospective client's request from a public page (encrypted)."""
     if not fields.get("consent_to_contact"):
         raise ValidationError({"consent_to_contact": "We can only reply if you agree."})

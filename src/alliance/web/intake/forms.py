@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
@@ -162,7 +164,7 @@ class IntakeForm(forms.ModelForm):
             "preferred_times": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, page=None, **kwargs):
+    def __init__(self, *args: Any, page=None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["consent_to_contact"].required = True
         self.fields["consent_to_contact"].error_messages["required"] = _(
@@ -224,7 +226,7 @@ class DeclineForm(forms.Form):
 class AcceptForm(forms.Form):
     practitioner = forms.ChoiceField(label=_("Practitioner"), required=False)
 
-    def __init__(self, *args, practitioners=(), **kwargs):
+    def __init__(self, *args: Any, practitioners=(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.practitioners = {str(p.public_id): p for p in practitioners}
         form_field(self, "practitioner", forms.ChoiceField).choices = [

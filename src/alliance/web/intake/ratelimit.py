@@ -7,18 +7,19 @@ ALLIANCE_CACHE_URL), so `limit` holds for the whole deployment, not per worker.
 from __future__ import annotations
 
 from django.core.cache import cache
+from django.http import HttpRequest
 
 INTAKE_LIMIT = 5
 INTAKE_WINDOW_SECONDS = 3600
 
 
-def client_address(request) -> str:
+def client_address(request: HttpRequest) -> str:
     # REMOTE_ADDR, not X-Forwarded-For: a header the sender writes would let them reset it.
     # Behind a proxy, the proxy (or middleware) must set REMOTE_ADDR to the real address.
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def hit(scope: str, request, *, limit: int, window: int) -> bool:
+def hit(scope: str, request: HttpRequest, *, limit: int, window: int) -> bool:
     """Count one attempt; return True while the address has made at most `limit` in `window` seconds.
 
     Each attempt claims one of `limit` numbered slots, each kept for `window` seconds.

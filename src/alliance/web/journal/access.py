@@ -10,6 +10,8 @@ to what the user may see, or raises Http404 — never 403 — so that existence 
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import QuerySet
 
 from alliance.web.accounts.access import get_or_404
@@ -17,7 +19,7 @@ from alliance.web.accounts.models import Role, User
 from alliance.web.journal.models import JournalEntry, SelfCareCheckIn
 
 
-def _member(user) -> bool:
+def _member(user: User) -> bool:
     return bool(user.is_authenticated and user.organisation_id is not None)
 
 
@@ -47,7 +49,7 @@ def shared_with_user(user: User) -> QuerySet[JournalEntry]:
     )
 
 
-def entry_for_user(user: User, public_id, *, write: bool = False) -> JournalEntry:
+def entry_for_user(user: User, public_id: UUID | str, *, write: bool = False) -> JournalEntry:
     """Return the entry with `public_id` if `user` may read it (or change it, with write)."""
     readable = journal_for_user(user) if write else journal_for_user(user) | shared_with_user(user)
     return get_or_404(readable.select_related("author", "session"), "entry", public_id=public_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +29,7 @@ class JournalEntryForm(forms.Form):
         max_length=20000,
     )
 
-    def __init__(self, *args, sessions=(), **kwargs):
+    def __init__(self, *args: Any, sessions=(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sessions = {str(s.public_id): s for s in sessions}
         form_field(self, "session", forms.ChoiceField).choices = [("", _("— none —"))] + [

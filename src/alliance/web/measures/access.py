@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.http import Http404
 
 from alliance.web.accounts.access import get_or_404
+from alliance.web.accounts.models import User
 from alliance.web.measures.models import Check, MeasureResponse, PlanItem
 from alliance.web.practice.access import can_write_clinical, clients_for_user
 
 
-def check_for_user(user, public_id, *, write: bool = False) -> Check:
+def check_for_user(user: User, public_id: UUID | str, *, write: bool = False) -> Check:
     """Return the check if `user` may see its session (or change it, with write)."""
     check = get_or_404(
         Check.objects.select_related("session__episode__client", "organisation"),
@@ -22,7 +25,7 @@ def check_for_user(user, public_id, *, write: bool = False) -> Check:
     return check
 
 
-def response_for_user(user, public_id, *, write: bool = False) -> MeasureResponse:
+def response_for_user(user: User, public_id: UUID | str, *, write: bool = False) -> MeasureResponse:
     """Return the response if `user` may see its session (or act on it, with write)."""
     response = get_or_404(
         MeasureResponse.objects.select_related("session__episode__client"),
@@ -35,7 +38,7 @@ def response_for_user(user, public_id, *, write: bool = False) -> MeasureRespons
     return response
 
 
-def plan_item_for_user(user, public_id) -> PlanItem:
+def plan_item_for_user(user: User, public_id: UUID | str) -> PlanItem:
     """Return the plan line if `user` may change its episode."""
     item = get_or_404(
         PlanItem.objects.select_related("episode__client"),

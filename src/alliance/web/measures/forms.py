@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -42,7 +43,7 @@ class RatingWidget(forms.RadioSelect):
 class InstrumentForm(forms.Form):
     """One instrument's items as radio groups; required items enforced with a clear message."""
 
-    def __init__(self, *args, instrument: Instrument, lang: str, **kwargs):
+    def __init__(self, *args: Any, instrument: Instrument, lang: str, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", instrument.id)
         super().__init__(*args, **kwargs)
         self.instrument = instrument
@@ -114,7 +115,7 @@ class PlanItemForm(forms.Form):
         help_text=gettext_lazy("Only for “Every Nth session”."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         library = load_library()
         form_field(self, "instrument_id", forms.ChoiceField).choices = [

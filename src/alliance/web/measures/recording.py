@@ -15,6 +15,7 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 from django.conf import settings
@@ -54,7 +55,7 @@ class Administration:
     source: str = ""  # overrides the batch's source (the demo mixes checks and ratings)
 
     @classmethod
-    def for_session(cls, session, instrument_id: str, answers, **fields) -> Administration:
+    def for_session(cls, session, instrument_id: str, answers, **fields: Any) -> Administration:
         fields.setdefault("label", f"session {session.number}")
         return cls(session.pk, session.organisation_id, instrument_id, answers, **fields)
 

@@ -6,6 +6,8 @@ own line.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -90,6 +92,6 @@ def report_clients_for_user(user: User) -> QuerySet[Client]:
     )
 
 
-def report_client_for_user(user: User, public_id) -> Client:
+def report_client_for_user(user: User, public_id: UUID | str) -> Client:
     """Return the client whose progress report `user` may make: their treating practitioner."""
     return client_for_user(user, public_id, write=True)

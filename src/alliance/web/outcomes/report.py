@@ -7,12 +7,13 @@ from pathlib import Path
 
 from django.contrib.staticfiles import finders
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from alliance.instruments import Instrument, InstrumentError, load_instrument
+from alliance.web.accounts.models import User
 from alliance.web.audit.log import record
 from alliance.web.collaboration.gas import gas_series, latest_ratings
 from alliance.web.collaboration.models import Goal, GoalRating, GoalStatus
@@ -152,7 +153,7 @@ def _goals(episode: Episode) -> dict:
     return {"rows": rows, "t_score": series[-1].t_score if series else None, "series": series}
 
 
-def build(user, client, episode_id, *, include_notes: bool) -> dict:
+def build(user: User, client, episode_id, *, include_notes: bool) -> dict:
     """Everything the progress report shows for one episode of ``client``."""
     episode = _episode(client, episode_id)
     sessions = list(episode.sessions.order_by("number"))
@@ -173,14 +174,14 @@ def build(user, client, episode_id, *, include_notes: bool) -> dict:
     }
 
 
-def record_report(user, client, action: str, include_notes: bool) -> None:
+def record_report(user: User, client, action: str, include_notes: bool) -> None:
     """Audit one view or download of a client's progress report."""
     what = "PDF" if action == "export" else "page"
     notes = "with session notes" if include_notes else "without session notes"
     record(user, action, client, summary=f"progress report ({what}, {notes}) for {client.code}")
 
 
-def render_pdf(request, context: dict) -> bytes:
+def render_pdf(request: HttpRequest, context: dict) -> bytes:
     """Render the report's HTML to PDF with WeasyPrint (its print stylesheet applies)."""
     from weasyprint import CSS, HTML, URLFetcher
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from alliance.outcomes.practice import BENCHMARKS, MIN_CELL
+from alliance.web.accounts.access import AuthenticatedRequest
 from alliance.web.outcomes import access, dashboards, report
 from alliance.web.outcomes.data import outcome_table
 from alliance.web.outcomes.forms import DashboardForm, ReportForm
@@ -19,7 +22,7 @@ TITLES = {
 }
 
 
-def _dashboard(request, page: str):
+def _dashboard(request: AuthenticatedRequest, page: str) -> HttpResponse:
     practitioners = list(access.dashboard_practitioners(request.user, page))
     form = DashboardForm(request.GET or None)
     min_sessions, covariates = form.settings()
@@ -59,22 +62,22 @@ def _dashboard(request, page: str):
 
 
 @login_required
-def mine(request):
+def mine(request: AuthenticatedRequest) -> HttpResponse:
     return _dashboard(request, "mine")
 
 
 @login_required
-def supervision(request):
+def supervision(request: AuthenticatedRequest) -> HttpResponse:
     return _dashboard(request, "supervision")
 
 
 @login_required
-def practice(request):
+def practice(request: AuthenticatedRequest) -> HttpResponse:
     return _dashboard(request, "practice")
 
 
 @login_required
-def research(request):
+def research(request: AuthenticatedRequest) -> HttpResponse:
     access.require_outcome_research(request.user)
     table = report.consented_table(request.user.organisation)
     return render(
@@ -85,13 +88,13 @@ def research(request):
 
 
 @login_required
-def report_list(request):
+def report_list(request: AuthenticatedRequest) -> HttpResponse:
     clients = access.report_clients_for_user(request.user).order_by("code")
     return render(request, "outcomes/report_list.html", {"clients": clients})
 
 
 @login_required
-def progress_report(request, client_id):
+def progress_report(request: AuthenticatedRequest, client_id: UUID) -> HttpResponse:
     client = access.report_client_for_user(request.user, client_id)
     form = ReportForm(request.GET or None)
     episode_id, include_notes = report.options(form)
@@ -102,7 +105,7 @@ def progress_report(request, client_id):
 
 @login_required
 @require_POST
-def progress_report_pdf(request, client_id):
+def progress_report_pdf(request: AuthenticatedRequest, client_id: UUID) -> HttpResponse:
     # A POST: each download writes an audit entry, and a PDF is not a page to link to.
     client = access.report_client_for_user(request.user, client_id)
     episode_id, include_notes = report.options(ReportForm(request.POST))

@@ -6,9 +6,10 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from alliance.web.accounts.access import require_role
+from alliance.web.accounts.access import AuthenticatedRequest, require_role
 from alliance.web.accounts.models import Role
 from alliance.web.insights.caseload import caseload_risk, open_alert_count, sort_by_risk
 from alliance.web.practice.access import clients_for_user, episodes_for_user
@@ -19,14 +20,14 @@ CASELOAD_ROLES = (Role.PRACTITIONER, Role.SUPERVISOR, Role.ADMIN)
 
 
 @login_required
-def home(request):
+def home(request: AuthenticatedRequest) -> HttpResponse:
     if request.user.role == Role.RESEARCHER:
         return render(request, "practice/researcher_home.html")
     return redirect("caseload")
 
 
 @login_required
-def caseload(request):
+def caseload(request: AuthenticatedRequest) -> HttpResponse:
     require_role(request.user, *CASELOAD_ROLES)
     # Any: the page hangs its display values (counts, the critical flag, risk) on each episode.
     episodes: list[Any] = list(
@@ -95,7 +96,7 @@ def caseload(request):
 
 
 @login_required
-def client_list(request):
+def client_list(request: AuthenticatedRequest) -> HttpResponse:
     require_role(request.user, *CASELOAD_ROLES)
     clients = (
         clients_for_user(request.user)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from alliance.web.accounts.access import require_role
+from alliance.web.accounts.access import AuthenticatedRequest, require_role
 from alliance.web.accounts.models import Role
 from alliance.web.audit.log import record
 from alliance.web.collaboration.client_panel import collaboration_flags, collaboration_panel
@@ -33,7 +35,7 @@ from alliance.web.transcripts.panel import client_consent_panel
 
 
 @login_required
-def client_new(request):
+def client_new(request: AuthenticatedRequest) -> HttpResponse:
     require_role(request.user, Role.PRACTITIONER)
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -69,7 +71,7 @@ def _last_check(sessions):
 
 
 @login_required
-def client_detail(request, client_id):
+def client_detail(request: AuthenticatedRequest, client_id: UUID) -> HttpResponse:
     client = client_for_user(request.user, client_id)
     # Any: the page hangs its display values (sessions by phase, latest rows, words) on each
     # episode, and each session's scored rows on the session.

@@ -7,9 +7,13 @@ the scores up to and including it.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from alliance.web.accounts.access import AuthenticatedRequest
 from alliance.web.audit.log import record
 from alliance.web.collaboration.client_panel import episode_collaboration
 from alliance.web.collaboration.models import ClientNote
@@ -23,6 +27,7 @@ from alliance.web.practice.access import (
     episode_for_user,
     session_for_user,
 )
+from alliance.web.practice.models import Episode, Session
 
 
 def _latest_by_kind(rows_by_session, sessions):
@@ -41,14 +46,14 @@ def _latest_by_kind(rows_by_session, sessions):
 
 
 @login_required
-def session_prep(request, session_id):
+def session_prep(request: AuthenticatedRequest, session_id: UUID) -> HttpResponse:
     session = session_for_user(request.user, session_id)
     record(request.user, "view", session, summary=f"prep for session {session.number}")
     return _prep(request, session.episode, session.number, session, up_to=session.number)
 
 
 @login_required
-def episode_prep(request, episode_id):
+def episode_prep(request: AuthenticatedRequest, episode_id: UUID) -> HttpResponse:
     episode = episode_for_user(request.user, episode_id)
     last = episode.sessions.order_by("-number").first()
     number = last.number + 1 if last else 1
@@ -56,7 +61,14 @@ def episode_prep(request, episode_id):
     return _prep(request, episode, number, None, up_to=number - 1)
 
 
-def _prep(request, episode, number, session, *, up_to):
+def _prep(
+    request: AuthenticatedRequest,
+    episode: Episode,
+    number: int,
+    session: Session | None,
+    *,
+    up_to: int,
+) -> HttpResponse:
     """Render the prep screen for session ``number`` with the scores of sessions 1…``up_to``.
 
     ``session`` is the session itself when it is already logged, else None.

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliance.instruments import load_instrument
-from alliance.web.accounts.access import require_role
-from alliance.web.accounts.models import Role
+from alliance.web.accounts.access import AuthenticatedRequest, require_role
+from alliance.web.accounts.models import Role, User
 from alliance.web.forms import add_action_errors
 from alliance.web.insights.caseload import open_alert_count
 from alliance.web.journal import actions
@@ -36,7 +37,7 @@ class Load:
     open_alerts: int
 
 
-def caseload_load(user, *, today: dt.date | None = None) -> Load:
+def caseload_load(user: User, *, today: dt.date | None = None) -> Load:
     """Count the practitioner's active clients, this week's sessions and open alerts."""
     today = today or timezone.localdate()
     monday = today - dt.timedelta(days=today.weekday())
@@ -52,7 +53,7 @@ def caseload_load(user, *, today: dt.date | None = None) -> Load:
 
 
 @login_required
-def self_care(request):
+def self_care(request: AuthenticatedRequest) -> HttpResponse:
     require_role(request.user, Role.PRACTITIONER)
     checkins = list(checkins_for_user(request.user).order_by("week_of")[:104])
     this_week = actions.week_of(timezone.localdate())
@@ -71,7 +72,7 @@ def self_care(request):
 
 
 @login_required
-def self_care_check_in(request):
+def self_care_check_in(request: AuthenticatedRequest) -> HttpResponse:
     require_role(request.user, Role.PRACTITIONER)
     instrument = load_instrument(actions.SELF_CARE_INSTRUMENT)
     lang = getattr(request, "LANGUAGE_CODE", "en")

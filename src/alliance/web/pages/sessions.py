@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from alliance.web.accounts.access import AuthenticatedRequest
 from alliance.web.audit.log import record
 from alliance.web.forms import add_action_errors
 from alliance.web.journal.access import journal_marker
@@ -25,7 +29,7 @@ from alliance.web.transcripts.panel import session_panel_context
 
 
 @login_required
-def session_new(request, episode_id):
+def session_new(request: AuthenticatedRequest, episode_id: UUID) -> HttpResponse:
     episode = episode_for_user(request.user, episode_id, write=True)
     now = timezone.localtime().replace(second=0, microsecond=0)
     form = SessionForm(
@@ -51,7 +55,7 @@ def session_new(request, episode_id):
 
 
 @login_required
-def session_detail(request, session_id):
+def session_detail(request: AuthenticatedRequest, session_id: UUID) -> HttpResponse:
     session = session_for_user(request.user, session_id)
     client = session.episode.client
     record(request.user, "view", session, summary=f"session {session.number} of {client.code}")
@@ -75,7 +79,7 @@ def session_detail(request, session_id):
 
 
 @login_required
-def session_edit(request, session_id):
+def session_edit(request: AuthenticatedRequest, session_id: UUID) -> HttpResponse:
     session = session_for_user(request.user, session_id, write=True)
     form = SessionForm(request.POST or None, instance=session)
     if request.method == "POST" and form.is_valid():

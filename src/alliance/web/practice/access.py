@@ -7,6 +7,8 @@ another caseload's records does not leak. Each condition stands on its own line.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -67,7 +69,7 @@ def can_read_clinical_text(user: User, client: Client) -> bool:
     return False
 
 
-def client_for_user(user: User, public_id, *, write: bool = False) -> Client:
+def client_for_user(user: User, public_id: UUID | str, *, write: bool = False) -> Client:
     """Return the client with `public_id` if `user` may see it (or change it, with write)."""
     client = get_or_404(
         clients_for_user(user).select_related("practitioner"), "client", public_id=public_id
@@ -82,7 +84,7 @@ def episodes_for_user(user: User) -> QuerySet[Episode]:
     return Episode.objects.filter(client__in=clients_for_user(user))
 
 
-def episode_for_user(user: User, public_id, *, write: bool = False) -> Episode:
+def episode_for_user(user: User, public_id: UUID | str, *, write: bool = False) -> Episode:
     """Return the episode with `public_id` if `user` may see it (or change it, with write)."""
     episode = get_or_404(
         episodes_for_user(user).select_related("client", "practitioner"),
@@ -99,7 +101,7 @@ def sessions_for_user(user: User) -> QuerySet[Session]:
     return Session.objects.filter(episode__client__in=clients_for_user(user))
 
 
-def session_for_user(user: User, public_id, *, write: bool = False) -> Session:
+def session_for_user(user: User, public_id: UUID | str, *, write: bool = False) -> Session:
     """Return the session with `public_id` if `user` may see it (or change it, with write)."""
     session = get_or_404(
         sessions_for_user(user).select_related(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -37,7 +38,7 @@ def next_client_code(organisation) -> str:
     return f"{prefix}-{highest + 1:04d}"
 
 
-def create_client(actor: User, *, practitioner: User | None = None, **fields) -> Client:
+def create_client(actor: User, *, practitioner: User | None = None, **fields: Any) -> Client:
     """Add a client to the actor's organisation, with a generated code unless one is given."""
     organisation = actor.organisation
     assert organisation is not None  # staff who add clients belong to a practice
@@ -61,7 +62,7 @@ def create_client(actor: User, *, practitioner: User | None = None, **fields) ->
     return client
 
 
-def start_episode(actor: User, client: Client, **fields) -> Episode:
+def start_episode(actor: User, client: Client, **fields: Any) -> Episode:
     """Open an episode of care for `client` in the engagement phase."""
     with transaction.atomic():
         episode = Episode.objects.create(
@@ -103,7 +104,7 @@ def validate_session_date(episode: Episode, starts_at: dt.datetime) -> None:
         )
 
 
-def record_session(actor: User, episode: Episode, **fields) -> Session:
+def record_session(actor: User, episode: Episode, **fields: Any) -> Session:
     """Log a session; it gets the next number in the episode and the episode's phase."""
     validate_session_date(episode, fields["starts_at"])
     with transaction.atomic():
@@ -124,7 +125,7 @@ def record_session(actor: User, episode: Episode, **fields) -> Session:
     return session
 
 
-def update_session(actor: User, session: Session, **fields) -> Session:
+def update_session(actor: User, session: Session, **fields: Any) -> Session:
     """Change a session's details; the number and the episode never change."""
     if "starts_at" in fields:
         validate_session_date(session.episode, fields["starts_at"])

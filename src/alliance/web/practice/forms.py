@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -21,14 +22,14 @@ from alliance.web.practice.vocabulary import term
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class DateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
@@ -94,7 +95,7 @@ class EpisodeForm(forms.ModelForm):
             "referral_reason": _("Referral reason (encrypted)"),
         }
 
-    def __init__(self, *args, kind: object = None, **kwargs):
+    def __init__(self, *args: Any, kind: object = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The reason someone comes, in the words of the practitioner's kind of practice.
         if kind is not None:

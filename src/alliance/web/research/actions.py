@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -239,7 +240,7 @@ class ModelFitError(ValueError):
     were built, so that the page can show what the model may name.
     """
 
-    def __init__(self, message: str, *, variables: Sequence[dict] = ()):
+    def __init__(self, message: str, *, variables: Sequence[dict] = ()) -> None:
         super().__init__(message)
         self.variables = list(variables)
 
@@ -298,7 +299,7 @@ def _check_data(frame: pd.DataFrame, observed: list[str], missing: str, grouped:
 
 
 def _fit_frame(
-    frame: pd.DataFrame, syntax: str, *, ordered: list[str], group: str | None, **options
+    frame: pd.DataFrame, syntax: str, *, ordered: list[str], group: str | None, **options: Any
 ) -> SemFit:
     """Check the model against the frame, then fit it; raise ``ModelFitError`` on bad input."""
     missing, std_lv = options["missing"], options["std_lv"]

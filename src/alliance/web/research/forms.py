@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -38,7 +39,9 @@ class ConsentedDataForm(forms.Form):
         help_text=_("Leave all unticked to include every episode."),
     )
 
-    def __init__(self, *args, instruments: Iterable[tuple[str, str]] = (), **kwargs):
+    def __init__(
+        self, *args: Any, instruments: Iterable[tuple[str, str]] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         form_field(self, "instruments", forms.MultipleChoiceField).choices = list(instruments)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -83,7 +84,7 @@ class ResearchConsent(OrganisationRecord):
             return f"research consent withdrawn on {self.withdrawn_on}"
         return f"research consent given on {self.given_on}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any):
         if self.pk is not None:
             raise AppendOnlyError("research consent is history: add a row, do not change one")
         super().save(*args, **kwargs)

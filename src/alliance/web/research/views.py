@@ -9,6 +9,7 @@ never a client's code, name or note.
 from __future__ import annotations
 
 import math
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from alliance.web.accounts.access import AuthenticatedRequest
 from alliance.web.practice.access import client_for_user
 from alliance.web.research import actions
 from alliance.web.research.access import can_change_research_consent, require_research_access
@@ -52,7 +54,7 @@ def _attachment(content: bytes | str, name: str, content_type: str) -> HttpRespo
 
 
 @login_required
-def research_home(request):
+def research_home(request: AuthenticatedRequest) -> HttpResponse:
     organisation = require_research_access(request.user)
     return render(
         request,
@@ -70,7 +72,7 @@ def research_home(request):
 
 
 @login_required
-def research_export(request):
+def research_export(request: AuthenticatedRequest) -> HttpResponse:
     organisation = require_research_access(request.user)
     form = ExportForm(request.POST or None, instruments=_instrument_choices(organisation))
     if request.method == "POST" and form.is_valid():
@@ -91,7 +93,7 @@ def research_export(request):
 
 
 @login_required
-def research_report(request):
+def research_report(request: AuthenticatedRequest) -> HttpResponse:
     organisation = require_research_access(request.user)
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -160,7 +162,7 @@ def _variables(organisation, initial: dict) -> list[dict]:
 
 
 @login_required
-def research_fit(request):
+def research_fit(request: AuthenticatedRequest) -> HttpResponse:
     """Fit a lavaan-syntax model to the consenting clients' data; show it or download JSON."""
     organisation = require_research_access(request.user)
     choices = _instrument_choices(organisation)
@@ -202,7 +204,7 @@ def research_fit(request):
 
 @login_required
 @require_POST
-def research_consent(request, client_id):
+def research_consent(request: AuthenticatedRequest, client_id: UUID) -> HttpResponse:
     client = client_for_user(request.user, client_id, write=True)
     if not can_change_research_consent(request.user, client):
         raise Http404("No such client")

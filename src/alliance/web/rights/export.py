@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from alliance.interop.fhir import bundle, validate_resource
+from alliance.web.accounts.models import User
 from alliance.web.audit.log import record
 from alliance.web.measures import answers
 from alliance.web.rights import registry
@@ -33,7 +34,7 @@ def _value(value):
     return value
 
 
-def _person(user) -> str:
+def _person(user: User) -> str:
     return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +27,7 @@ class ErasureForm(forms.Form):
         help_text=_("This cannot be undone."),
     )
 
-    def __init__(self, *args, client=None, **kwargs):
+    def __init__(self, *args: Any, client=None, **kwargs: Any) -> None:
         self.client = client
         super().__init__(*args, **kwargs)
         self.fields["confirm_code"].widget.attrs.update(

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from alliance.web.accounts.access import require_role
+from alliance.web.accounts.access import AuthenticatedRequest, require_role
 from alliance.web.accounts.models import Role
 from alliance.web.forms import add_action_errors
 from alliance.web.practice.models import Client
@@ -24,7 +25,7 @@ from alliance.web.rights.retention import cutoff, due_clients
 
 
 @login_required
-def client_export(request, client_id):
+def client_export(request: AuthenticatedRequest, client_id: UUID) -> HttpResponse:
     client = access.exportable_client_for_user(request.user, client_id)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
@@ -38,7 +39,9 @@ def client_export(request, client_id):
     return response
 
 
-def _confirm(request, client, *, template_context: dict, done_url: str):
+def _confirm(
+    request: HttpRequest, client, *, template_context: dict, done_url: str
+) -> HttpResponse:
     """Show what erasing or anonymising `client` removes and keeps; on a valid POST, do it."""
     form = ErasureForm(request.POST or None, client=client, prefix="erase")
     if request.method == "POST" and form.is_valid():
@@ -77,7 +80,7 @@ def _confirm(request, client, *, template_context: dict, done_url: str):
 
 
 @login_required
-def client_erase(request, client_id):
+def client_erase(request: AuthenticatedRequest, client_id: UUID) -> HttpResponse:
     client = access.erasable_client_for_user(request.user, client_id)
     return _confirm(
         request,
@@ -91,7 +94,7 @@ def client_erase(request, client_id):
 
 
 @login_required
-def data_requests(request):
+def data_requests(request: AuthenticatedRequest) -> HttpResponse:
     """The admin's page for a client's erasure request, found by code (counts only)."""
     require_role(request.user, Role.ADMIN)
     code = request.POST.get("code") or request.GET.get("code") or ""
@@ -121,9 +124,11 @@ def data_requests(request):
 
 
 @login_required
-def retention_settings(request):
+def retention_settings(request: AuthenticatedRequest) -> HttpResponse:
     require_role(request.user, Role.ADMIN)
     organisation = request.user.organisation
+    if organisation is None:  # never: require_role refused a user without one
+        raise Http404("Not found")
     initial = {
         "retention_years": organisation.retention_years,
         "retention_action": organisation.retention_action,

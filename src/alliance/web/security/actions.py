@@ -7,7 +7,9 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from alliance.web.accounts.access import AuthenticatedRequest
 from alliance.web.accounts.credentials import credential_changed
+from alliance.web.accounts.models import User
 from alliance.web.audit.log import record
 from alliance.web.audit.models import AuditAction
 from alliance.web.security import policy
@@ -28,7 +30,7 @@ class TwoFactorError(Exception):
     """A second-factor change that is not allowed; the message says why."""
 
 
-def start_enrolment(user) -> TOTPDevice:
+def start_enrolment(user: User) -> TOTPDevice:
     """Return the user's pending authenticator device, creating one with a fresh secret."""
     pending = policy.totp_device(user, confirmed=False)
     if pending is not None:
@@ -36,7 +38,7 @@ def start_enrolment(user) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
 
 
-def _new_recovery_codes(user) -> list[str]:
+def _new_recovery_codes(user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
@@ -44,7 +46,7 @@ def _new_recovery_codes(user) -> list[str]:
     return codes
 
 
-def confirm_enrolment(request, device: TOTPDevice, code: str) -> list[str]:
+def confirm_enrolment(request: AuthenticatedRequest, device: TOTPDevice, code: str) -> list[str]:
     """Confirm `device` with a code from the app; return the new recovery codes.
 
     The session counts as verified from here on, and its key changes.
@@ -68,7 +70,7 @@ def confirm_enrolment(request, device: TOTPDevice, code: str) -> list[str]:
 
 
 @transaction.atomic
-def regenerate_recovery_codes(user) -> list[str]:
+def regenerate_recovery_codes(user: User) -> list[str]:
     """Replace the user's recovery codes with ten new ones."""
     if not policy.is_enrolled(user):
         raise TwoFactorError("Set up two-factor authentication first.")
@@ -77,7 +79,7 @@ def regenerate_recovery_codes(user) -> list[str]:
     return codes
 
 
-def verify_second_step(request, code: str):
+def verify_second_step(request: AuthenticatedRequest, code: str):
     """Check a code from the app or a recovery code; on success mark the session verified.
 
     Return the device that accepted the code, or None.
@@ -111,7 +113,7 @@ def verify_second_step(request, code: str):
     return device
 
 
-def disable_two_factor(request, code: str) -> None:
+def disable_two_factor(request: AuthenticatedRequest, code: str) -> None:
     """Remove the user's second factor after checking a current code from the app."""
     user = request.user
     if policy.requires_two_factor(user):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest
 from django.shortcuts import redirect
 
 
@@ -13,11 +14,11 @@ def require_second_factor(site=admin.site) -> None:
     """Make `site` require a session verified with a second factor."""
     plain_has_permission = site.has_permission
 
-    def has_permission(request):
+    def has_permission(request: HttpRequest):
         verified = getattr(request.user, "is_verified", None)
         return plain_has_permission(request) and callable(verified) and verified()
 
-    def login(request, extra_context=None):
+    def login(request: HttpRequest, extra_context=None):
         if request.user.is_authenticated:
             # Signed in without the admin's rights: nothing here for them (and no redirect loop).
             return redirect("home")

@@ -8,7 +8,7 @@ class SecurityConfig(AppConfig):
     label = "security"
     verbose_name = "Sign-in security"
 
-    def ready(self):
+    def ready(self) -> None:
         from alliance.web.security import admin_site, checks, signals  # noqa: F401
 
         admin_site.require_second_factor()

@@ -6,12 +6,15 @@ of `accounts`, which records into it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import render
 
-from alliance.web.accounts.access import require_role
+from alliance.web.accounts.access import AuthenticatedRequest, require_role
 from alliance.web.accounts.models import Role, User
 from alliance.web.audit.models import AuditAction, AuditEntry
 from alliance.web.forms import form_field
@@ -30,14 +33,14 @@ class AuditFilterForm(forms.Form):
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Until"
     )
 
-    def __init__(self, *args, organisation, **kwargs):
+    def __init__(self, *args: Any, organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         actor = form_field(self, "actor", forms.ModelChoiceField)
         actor.queryset = User.objects.filter(organisation=organisation)
 
 
 @login_required
-def audit_log(request):
+def audit_log(request: AuthenticatedRequest) -> HttpResponse:
     require_role(request.user, Role.ADMIN)
     form = AuditFilterForm(request.GET or None, organisation=request.user.organisation)
     entries = AuditEntry.objects.filter(organisation=request.user.organisation)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.checks import Warning, register
 
@@ -9,7 +11,7 @@ from alliance.web.security.files import open_paths, private_paths, sqlite_files
 
 
 @register(deploy=True)
-def check_private_files(app_configs=None, **kwargs):
+def check_private_files(app_configs=None, **kwargs: Any):
     """Warn about ALLIANCE_HOME, the SQLite files, the data key and backups open to others."""
     database = settings.DATABASES["default"]
     extra = []

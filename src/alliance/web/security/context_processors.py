@@ -3,20 +3,23 @@ whether the signed-in user still owes their second step (then base.html shows no
 
 from __future__ import annotations
 
+from django.http import HttpRequest
+
+from alliance.web.accounts.models import User
 from alliance.web.security import policy
 
 # The pages where a user lands after signing in.
 HOME_PAGES = {"home", "caseload"}
 
 
-def owes_second_factor(state: str, user) -> bool:
+def owes_second_factor(state: str, user: User) -> bool:
     """True while the user must still enter a code, or must first enrol a device."""
     if state == policy.REQUIRED:
         return True
     return state == policy.ENROLLED and not getattr(user, "is_verified", lambda: False)()
 
 
-def two_factor(request) -> dict:
+def two_factor(request: HttpRequest) -> dict:
     """Say whether the second step is pending; offer enrolment on the home page."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

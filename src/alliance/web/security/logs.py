@@ -47,7 +47,7 @@ class RedactTokens(logging.Filter):
 class RedactingLogger(Logger):
     """gunicorn's logger with RedactTokens on its access and error log handlers."""
 
-    def setup(self, cfg):
+    def setup(self, cfg) -> None:
         super().setup(cfg)
         for log in (self.error_log, self.access_log):
             for handler in log.handlers:

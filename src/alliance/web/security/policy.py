@@ -13,7 +13,7 @@ import time
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from alliance.web.accounts.models import Role
+from alliance.web.accounts.models import Role, User
 
 SESSION_STATE = "alliance_two_factor"
 SESSION_DISMISSED = "alliance_two_factor_dismissed"
@@ -24,7 +24,7 @@ REQUIRED = "required"
 OPTIONAL = "optional"
 
 
-def requires_two_factor(user) -> bool:
+def requires_two_factor(user: User) -> bool:
     """Return whether `user` may not use Alliance without a second factor."""
     if user.is_superuser:
         return True
@@ -34,7 +34,9 @@ def requires_two_factor(user) -> bool:
     return bool(organisation is not None and organisation.two_factor_for_all_staff)
 
 
-def totp_device(user, *, confirmed: bool = True, for_update: bool = False) -> TOTPDevice | None:
+def totp_device(
+    user: User, *, confirmed: bool = True, for_update: bool = False
+) -> TOTPDevice | None:
     """Return the user's authenticator-app device (confirmed or pending), if any.
 
     `for_update` locks the row (inside a transaction) so that one code cannot be used twice
@@ -44,33 +46,33 @@ def totp_device(user, *, confirmed: bool = True, for_update: bool = False) -> TO
     return (devices.select_for_update() if for_update else devices).first()
 
 
-def recovery_device(user, *, for_update: bool = False) -> StaticDevice | None:
+def recovery_device(user: User, *, for_update: bool = False) -> StaticDevice | None:
     """Return the user's device holding recovery codes, if any."""
     devices = StaticDevice.objects.filter(user=user, confirmed=True).order_by("-id")
     return (devices.select_for_update() if for_update else devices).first()
 
 
-def is_enrolled(user) -> bool:
+def is_enrolled(user: User) -> bool:
     """Return whether `user` has a confirmed authenticator app."""
     enrolled: bool = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     return enrolled
 
 
-def compute_state(user) -> str:
+def compute_state(user: User) -> str:
     """Return ENROLLED, REQUIRED (not enrolled but must be) or OPTIONAL."""
     if is_enrolled(user):
         return ENROLLED
     return REQUIRED if requires_two_factor(user) else OPTIONAL
 
 
-def remember_state(session, user) -> str:
+def remember_state(session, user: User) -> str:
     """Compute the user's state now and keep it in `session`."""
     state = compute_state(user)
     session[SESSION_STATE] = {"state": state, "at": int(time.time())}
     return state
 
 
-def session_state(session, user) -> str:
+def session_state(session, user: User) -> str:
     """Return the state kept in `session`, recomputing it when missing or stale."""
     kept = session.get(SESSION_STATE)
     if isinstance(kept, dict) and time.time() - kept.get("at", 0) < STATE_MAX_AGE:

@@ -4,10 +4,13 @@ audit the sign-in as what it is so far."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.http import HttpRequest
 
+from alliance.web.accounts.models import User
 from alliance.web.audit.log import record
 from alliance.web.audit.models import AuditAction
 from alliance.web.security import policy
@@ -15,7 +18,7 @@ from alliance.web.security.middleware import SESSION_STARTED, SESSION_TOUCHED
 
 
 @receiver(user_logged_in, dispatch_uid="alliance_security_signed_in")
-def remember_sign_in(sender, request, user, **kwargs):
+def remember_sign_in(sender, request: HttpRequest, user: User, **kwargs: Any) -> None:
     session = getattr(request, "session", None)
     if session is None:
         state = policy.compute_state(user)

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,14 +18,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from alliance.web.accounts.access import require_role
+from alliance.web.accounts.access import AuthenticatedRequest, require_role
 from alliance.web.accounts.models import Role
 from alliance.web.security import actions, policy
 from alliance.web.security.forms import CodeForm, PracticeTwoFactorForm, SecondStepForm
 from alliance.web.security.qr import qr_svg
 
 
-def _next_url(request, default: str = "home") -> str:
+def _next_url(request: HttpRequest, default: str = "home") -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     # Only a path on this site: a bare word would be taken for a view name by redirect().
     if candidate.startswith("/") and url_has_allowed_host_and_scheme(
@@ -34,7 +35,7 @@ def _next_url(request, default: str = "home") -> str:
     return reverse(default)
 
 
-def _show_codes(request, codes: list[str], *, fresh_enrolment: bool):
+def _show_codes(request: HttpRequest, codes: list[str], *, fresh_enrolment: bool) -> HttpResponse:
     return render(
         request,
         "security/recovery_codes_shown.html",
@@ -44,16 +45,20 @@ def _show_codes(request, codes: list[str], *, fresh_enrolment: bool):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def verify(request):
+def verify(request: AuthenticatedRequest) -> HttpResponse:
     """The second step of signing in: a code from the app or a recovery code."""
     user = request.user
     state = policy.remember_state(request.session, user)
-    if state != policy.ENROLLED or user.is_verified():
+    # django-otp's OTPMiddleware gives the request's user is_verified() at run time;
+    # the User model (and its stub) has no such method.
+    if state != policy.ENROLLED or user.is_verified():  # type: ignore[attr-defined]
         return redirect(_next_url(request))
     credentials = {"username": user.get_username()}
     if not AxesProxyHandler.is_allowed(request, credentials):
         logout(request)
-        return get_lockout_response(request, None, credentials)
+        # django-axes is untyped; its lockout response is an HttpResponse.
+        lockout: HttpResponse = get_lockout_response(request, None, credentials)
+        return lockout
     form = SecondStepForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if actions.verify_second_step(request, form.cleaned_data["code"]):
@@ -62,13 +67,14 @@ def verify(request):
         user_login_failed.send(sender=__name__, credentials=credentials, request=request)
         if getattr(request, "axes_locked_out", False):
             logout(request)
-            return get_lockout_response(request, None, credentials)
+            lockout = get_lockout_response(request, None, credentials)
+            return lockout
         form.add_error("code", actions.WRONG_CODE)
     return render(request, "security/verify.html", {"form": form, "next": _next_url(request)})
 
 
 @login_required
-def overview(request):
+def overview(request: AuthenticatedRequest) -> HttpResponse:
     """One's own second factor: whether it is set up, and what can be done."""
     user = request.user
     state = policy.remember_state(request.session, user)
@@ -86,7 +92,7 @@ def overview(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def enrol(request):
+def enrol(request: AuthenticatedRequest) -> HttpResponse:
     """Set up an authenticator app: scan the QR code (or type the key), confirm a code."""
     user = request.user
     if policy.is_enrolled(user):
@@ -117,7 +123,7 @@ def enrol(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def recovery_codes(request):
+def recovery_codes(request: AuthenticatedRequest) -> HttpResponse:
     """Replace one's recovery codes; the new ones are shown once."""
     if not policy.is_enrolled(request.user):
         return redirect("two_factor")
@@ -129,7 +135,7 @@ def recovery_codes(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def disable(request):
+def disable(request: AuthenticatedRequest) -> HttpResponse:
     """Turn one's second factor off, confirmed with a current code; not when it is required."""
     user = request.user
     if not policy.is_enrolled(user):
@@ -149,7 +155,7 @@ def disable(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dismiss(request):
+def dismiss(request: AuthenticatedRequest) -> HttpResponse:
     """Hide the invitation to set up a second factor until the next sign-in."""
     if request.method == "POST":
         request.session[policy.SESSION_DISMISSED] = True
@@ -158,10 +164,12 @@ def dismiss(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def practice_setting(request):
+def practice_setting(request: AuthenticatedRequest) -> HttpResponse:
     """Clinic admins: require a second factor from every member of staff, or from admins only."""
     require_role(request.user, Role.ADMIN)
     organisation = request.user.organisation
+    if organisation is None:  # never: require_role refused a user without one
+        raise Http404("Not found")
     form = PracticeTwoFactorForm(
         request.POST or None,
         initial={"two_factor_for_all_staff": organisation.two_factor_for_all_staff},

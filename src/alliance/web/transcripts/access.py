@@ -9,6 +9,8 @@ sees that a transcript exists and nothing of what was said, and a researcher see
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -27,7 +29,7 @@ def transcripts_for_user(user: User) -> QuerySet[Transcript]:
     return Transcript.objects.filter(session__episode__client__in=clients_for_user(user))
 
 
-def transcript_for_user(user: User, public_id, *, write: bool = False) -> Transcript:
+def transcript_for_user(user: User, public_id: UUID | str, *, write: bool = False) -> Transcript:
     """Return the transcript with `public_id` if `user` may see it (or change it, with write)."""
     transcript = get_or_404(
         transcripts_for_user(user).select_related(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -84,7 +86,7 @@ class UploadForm(forms.Form):
 class SpeakerRolesForm(forms.Form):
     """One role choice per speaker label of the transcript."""
 
-    def __init__(self, *args, speakers: list[dict], **kwargs):
+    def __init__(self, *args: Any, speakers: list[dict], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.labels: dict[str, str] = {}
         for n, speaker in enumerate(speakers):

@@ -5,15 +5,19 @@ Each view fetches through `access`, validates with a form, calls one action, ren
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from alliance.web.accounts.access import AuthenticatedRequest
 from alliance.web.audit.log import record
 from alliance.web.forms import add_action_errors
 from alliance.web.practice.access import client_for_user, session_for_user
@@ -34,7 +38,7 @@ from alliance.web.transcripts.models import Transcript
 
 
 @login_required
-def consent(request, client_id):
+def consent(request: AuthenticatedRequest, client_id: UUID) -> HttpResponse:
     client = client_for_user(request.user, client_id, write=True)
     current = actions.active_consent(client)
     form = ConsentForm(request.POST or None, initial={"given_on": timezone.localdate()})
@@ -63,7 +67,7 @@ def consent(request, client_id):
 
 @login_required
 @require_POST
-def consent_withdraw(request, client_id):
+def consent_withdraw(request: AuthenticatedRequest, client_id: UUID) -> HttpResponse:
     client = client_for_user(request.user, client_id, write=True)
     try:
         actions.withdraw_transcript_consent(request.user, client)
@@ -77,7 +81,7 @@ def consent_withdraw(request, client_id):
 
 
 @login_required
-def transcript_new(request, session_id):
+def transcript_new(request: AuthenticatedRequest, session_id: UUID) -> HttpResponse:
     session = session_for_user(request.user, session_id, write=True)
     client = session.episode.client
     existing = Transcript.objects.filter(session=session).first()
@@ -112,7 +116,7 @@ def transcript_new(request, session_id):
 
 
 @login_required
-def transcript_detail(request, transcript_id):
+def transcript_detail(request: AuthenticatedRequest, transcript_id: UUID) -> HttpResponse:
     transcript = transcript_for_user(request.user, transcript_id)
     session = transcript.session
     can_read = can_read_transcript_text(request.user, transcript)
@@ -135,7 +139,7 @@ def transcript_detail(request, transcript_id):
 
 
 @login_required
-def transcript_roles(request, transcript_id):
+def transcript_roles(request: AuthenticatedRequest, transcript_id: UUID) -> HttpResponse:
     transcript = transcript_for_user(request.user, transcript_id, write=True)
     form = SpeakerRolesForm(request.POST or None, speakers=transcript.analysis.get("speakers", []))
     if request.method == "POST" and form.is_valid():
@@ -155,7 +159,7 @@ def transcript_roles(request, transcript_id):
 
 @login_required
 @require_POST
-def transcript_decide(request, transcript_id):
+def transcript_decide(request: AuthenticatedRequest, transcript_id: UUID) -> HttpResponse:
     transcript = transcript_for_user(request.user, transcript_id, write=True)
     form = DecisionForm(request.POST)
     anchor = ""
@@ -176,7 +180,7 @@ def transcript_decide(request, transcript_id):
 
 
 @login_required
-def transcript_delete(request, transcript_id):
+def transcript_delete(request: AuthenticatedRequest, transcript_id: UUID) -> HttpResponse:
     transcript = transcript_for_user(request.user, transcript_id, write=True)
     session = transcript.session
     if request.method == "POST":

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -17,7 +19,7 @@ class WebhooksConfig(AppConfig):
         alert_resolved.connect(_alert_resolved, dispatch_uid="webhooks-alert-resolved")
 
 
-def _alerts_opened(sender, organisation, alerts, **kwargs) -> None:
+def _alerts_opened(sender, organisation, alerts, **kwargs: Any) -> None:
     """Each alert opened (or open again) is an `alert.opened` event."""
     # Imported when called: apps.py is loaded before the models that events.py needs.
     from alliance.web.webhooks.events import alerts_opened
@@ -25,7 +27,7 @@ def _alerts_opened(sender, organisation, alerts, **kwargs) -> None:
     alerts_opened(organisation, alerts)
 
 
-def _alert_resolved(sender, alert, **kwargs) -> None:
+def _alert_resolved(sender, alert, **kwargs: Any) -> None:
     """An alert a practitioner resolved is an `alert.resolved` event."""
     # Imported when called: apps.py is loaded before the models that events.py needs.
     from alliance.web.webhooks.events import alert_resolved

@@ -18,7 +18,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from alliance.web.webhooks.forms import is_public_address, private_allowed
@@ -75,23 +75,25 @@ def _resolve(hostname: str, port: int) -> str:
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """HTTP to a checked address, with the URL's host name in the Host header."""
 
-    def __init__(self, host: str, address: str, port: int, **kwargs):
+    def __init__(self, host: str, address: str, port: int, **kwargs: Any) -> None:
         super().__init__(host, port, **kwargs)
         self._address = address
 
-    def connect(self):
+    def connect(self) -> None:
         self.sock = socket.create_connection((self._address, self.port), self.timeout)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """HTTPS to a checked address; the certificate is still verified for the host name."""
 
-    def __init__(self, host: str, address: str, port: int, *, context: ssl.SSLContext, **kwargs):
+    def __init__(
+        self, host: str, address: str, port: int, *, context: ssl.SSLContext, **kwargs: Any
+    ) -> None:
         super().__init__(host, port, context=context, **kwargs)
         self._address = address
         self._pinned_context = context
 
-    def connect(self):
+    def connect(self) -> None:
         sock = socket.create_connection((self._address, self.port), self.timeout)
         self.sock = self._pinned_context.wrap_socket(sock, server_hostname=self.host)
 

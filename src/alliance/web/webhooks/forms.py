@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
@@ -115,7 +116,7 @@ class EndpointForm(forms.Form):
         label=_("Active (send events to this endpoint)"), required=False, initial=True
     )
 
-    def __init__(self, *args, editing: bool = False, **kwargs):
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not editing:
             # A new endpoint is always active; deactivating is an edit.

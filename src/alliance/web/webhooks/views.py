@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from alliance.web.accounts.access import AuthenticatedRequest
 from alliance.web.forms import add_action_errors
 from alliance.web.webhooks import actions
 from alliance.web.webhooks.access import delivery_for_admin, endpoint_for_admin, endpoints_for_admin
@@ -19,7 +23,7 @@ from alliance.web.webhooks.models import DeliveryStatus
 from alliance.web.webhooks.signing import SIGNATURE_HEADER
 
 
-def _show_secret(request, endpoint, secret: str, *, new: bool):
+def _show_secret(request: HttpRequest, endpoint, secret: str, *, new: bool) -> HttpResponse:
     # Rendered straight from the POST, never stored in the session or cached.
     return render(
         request,
@@ -29,7 +33,7 @@ def _show_secret(request, endpoint, secret: str, *, new: bool):
 
 
 @login_required
-def webhook_list(request):
+def webhook_list(request: AuthenticatedRequest) -> HttpResponse:
     endpoints = endpoints_for_admin(request.user).annotate(
         n_failed=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.FAILED)),
         n_pending=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.PENDING)),
@@ -39,7 +43,7 @@ def webhook_list(request):
 
 @login_required
 @never_cache
-def webhook_new(request):
+def webhook_new(request: AuthenticatedRequest) -> HttpResponse:
     endpoints_for_admin(request.user)  # admins only
     form = EndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -58,7 +62,7 @@ def webhook_new(request):
 
 
 @login_required
-def webhook_detail(request, endpoint_id):
+def webhook_detail(request: AuthenticatedRequest, endpoint_id: UUID) -> HttpResponse:
     endpoint = endpoint_for_admin(request.user, endpoint_id)
     deliveries = endpoint.deliveries.prefetch_related("attempt_log")
     page = Paginator(deliveries, 50).get_page(request.GET.get("page"))
@@ -70,7 +74,7 @@ def webhook_detail(request, endpoint_id):
 
 
 @login_required
-def webhook_edit(request, endpoint_id):
+def webhook_edit(request: AuthenticatedRequest, endpoint_id: UUID) -> HttpResponse:
     endpoint = endpoint_for_admin(request.user, endpoint_id)
     initial = {
         "url": endpoint.url,
@@ -90,7 +94,9 @@ def webhook_edit(request, endpoint_id):
     return render(request, "webhooks/form.html", {"form": form, "endpoint": endpoint})
 
 
-def _confirm(request, endpoint, *, title, text, button, danger=False, delivery=None):
+def _confirm(
+    request: HttpRequest, endpoint, *, title, text, button, danger=False, delivery=None
+) -> HttpResponse:
     return render(
         request,
         "webhooks/confirm.html",
@@ -106,7 +112,7 @@ def _confirm(request, endpoint, *, title, text, button, danger=False, delivery=N
 
 
 @login_required
-def webhook_delete(request, endpoint_id):
+def webhook_delete(request: AuthenticatedRequest, endpoint_id: UUID) -> HttpResponse:
     endpoint = endpoint_for_admin(request.user, endpoint_id)
     if request.method == "POST":
         actions.delete_endpoint(request.user, endpoint)
@@ -127,7 +133,7 @@ def webhook_delete(request, endpoint_id):
 
 @login_required
 @never_cache
-def webhook_rotate(request, endpoint_id):
+def webhook_rotate(request: AuthenticatedRequest, endpoint_id: UUID) -> HttpResponse:
     endpoint = endpoint_for_admin(request.user, endpoint_id)
     if request.method == "POST":
         secret = actions.rotate_secret(request.user, endpoint)
@@ -146,7 +152,7 @@ def webhook_rotate(request, endpoint_id):
 
 
 @login_required
-def webhook_ping(request, endpoint_id):
+def webhook_ping(request: AuthenticatedRequest, endpoint_id: UUID) -> HttpResponse:
     endpoint = endpoint_for_admin(request.user, endpoint_id)
     if request.method == "POST":
         try:
@@ -172,7 +178,7 @@ def webhook_ping(request, endpoint_id):
 
 
 @login_required
-def webhook_redeliver(request, delivery_id):
+def webhook_redeliver(request: AuthenticatedRequest, delivery_id: UUID) -> HttpResponse:
     delivery = delivery_for_admin(request.user, delivery_id)
     endpoint = delivery.endpoint
     if request.method == "POST":

@@ -8,6 +8,7 @@ from typing import Literal
 
 from ninja import Query, Router
 
+from alliance.web.accounts.access import AuthenticatedRequest
 from alliance.web.api.pagination import paginate
 from alliance.web.api.routes.common import DATE_FROM, DATE_TO, ERRORS, LIMIT_DESCRIPTION, auth
 from alliance.web.api.routes.practice import date_range, text_readable_ids
@@ -20,7 +21,7 @@ router = Router(tags=["alerts"])
 
 @router.get("/alerts", response={200: AlertPage, **ERRORS}, auth=auth("alerts:read"))
 def list_alerts(
-    request,
+    request: AuthenticatedRequest,
     episode: uuid.UUID | None = None,
     state: Literal["open", "acknowledged", "snoozed", "resolved"] | None = None,
     date_from: dt.date | None = DATE_FROM,
@@ -44,7 +45,7 @@ def list_alerts(
 
 
 @router.get("/alerts/{alert_id}", response={200: AlertOut, **ERRORS}, auth=auth("alerts:read"))
-def get_alert(request, alert_id: uuid.UUID):
+def get_alert(request: AuthenticatedRequest, alert_id: uuid.UUID):
     """Read one alert with its evidence."""
     return alert_out(request.user, alert_for_user(request.user, alert_id))
 
@@ -54,7 +55,7 @@ def get_alert(request, alert_id: uuid.UUID):
     response={200: AlertOut, **ERRORS},
     auth=auth("alerts:write"),
 )
-def acknowledge_alert(request, alert_id: uuid.UUID):
+def acknowledge_alert(request: AuthenticatedRequest, alert_id: uuid.UUID):
     """Say the alert has been seen (the treating practitioner only)."""
     alert = alert_for_user(request.user, alert_id, write=True)
     actions.acknowledge_alert(request.user, alert)
@@ -64,7 +65,7 @@ def acknowledge_alert(request, alert_id: uuid.UUID):
 @router.post(
     "/alerts/{alert_id}/resolve", response={200: AlertOut, **ERRORS}, auth=auth("alerts:write")
 )
-def resolve_alert(request, alert_id: uuid.UUID, payload: ResolveIn):
+def resolve_alert(request: AuthenticatedRequest, alert_id: uuid.UUID, payload: ResolveIn):
     """Close the alert with a note of what was done (the treating practitioner only)."""
     alert = alert_for_user(request.user, alert_id, write=True)
     actions.resolve_alert(request.user, alert, note=payload.note)

@@ -23,6 +23,8 @@ from alliance.interop.fhir import (
     questionnaire,
     validate_resource,
 )
+from alliance.web.accounts.access import AuthenticatedRequest
+from alliance.web.accounts.models import User
 from alliance.web.api.errors import FHIR_MEDIA_TYPE, ApiError
 from alliance.web.api.idempotency import idempotent
 from alliance.web.api.routes.common import auth
@@ -99,7 +101,9 @@ def searchset(resources: list[dict]) -> dict:
     auth=auth("fhir:read"),
     openapi_extra=_doc({200: "A searchset Bundle of Questionnaires"}),
 )
-def search_questionnaires(request, name: str | None = Query(None, max_length=200)):
+def search_questionnaires(
+    request: AuthenticatedRequest, name: str | None = Query(None, max_length=200)
+):
     """Search the instrument library by Questionnaire name or instrument id (starts with, any case)."""
     found = []
     for instrument in load_library().values():
@@ -117,7 +121,7 @@ def search_questionnaires(request, name: str | None = Query(None, max_length=200
     auth=auth("fhir:read"),
     openapi_extra=_doc({200: "The instrument as a Questionnaire"}),
 )
-def read_questionnaire(request, questionnaire_id: str):
+def read_questionnaire(request: AuthenticatedRequest, questionnaire_id: str):
     """Read one instrument as a FHIR R4 Questionnaire."""
     library = load_library()
     if questionnaire_id not in library:
@@ -125,7 +129,7 @@ def read_questionnaire(request, questionnaire_id: str):
     return fhir_response(questionnaire(library[questionnaire_id]))
 
 
-def _session_of(user, reference: str | None, index: int):
+def _session_of(user: User, reference: str | None, index: int):
     target = (reference or "").removeprefix("Encounter/")
     try:
         session_id = uuid.UUID(target)
@@ -147,7 +151,7 @@ def _session_of(user, reference: str | None, index: int):
         {201: "The stored response, as a QuestionnaireResponse"}, body=True, idempotent_key=True
     ),
 )
-def create_questionnaire_response(request):
+def create_questionnaire_response(request: AuthenticatedRequest):
     """Store a scored response from a QuestionnaireResponse whose encounter is an Alliance session."""
     content_type = request.content_type or ""
     if content_type not in (FHIR_MEDIA_TYPE, "application/json"):
@@ -209,7 +213,7 @@ def create_questionnaire_response(request):
     auth=auth("fhir:read"),
     openapi_extra=_doc({200: "One stored response"}),
 )
-def read_questionnaire_response(request, response_id: str):
+def read_questionnaire_response(request: AuthenticatedRequest, response_id: str):
     """Read one stored response as a QuestionnaireResponse."""
     try:
         public_id = uuid.UUID(response_id)
@@ -234,7 +238,7 @@ def _uuid_param(value: str | None, name: str):
     openapi_extra=_doc({200: "A searchset Bundle of QuestionnaireResponses"}),
 )
 def search_questionnaire_responses(
-    request,
+    request: AuthenticatedRequest,
     patient: str | None = Query(None, max_length=200, description="Client id (Patient/<id>)."),
     episode: str | None = Query(None, max_length=200, description="Episode id."),
     encounter: str | None = Query(None, max_length=200, description="Session id (Encounter/<id>)."),

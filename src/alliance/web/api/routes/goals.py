@@ -6,6 +6,7 @@ import uuid
 
 from ninja import Query, Router
 
+from alliance.web.accounts.access import AuthenticatedRequest
 from alliance.web.api.idempotency import idempotent
 from alliance.web.api.pagination import paginate
 from alliance.web.api.routes.common import (
@@ -29,7 +30,7 @@ router = Router(tags=["goals"])
     "/episodes/{episode_id}/goals", response={200: GoalPage, **ERRORS}, auth=auth("goals:read")
 )
 def list_goals(
-    request,
+    request: AuthenticatedRequest,
     episode_id: uuid.UUID,
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=200, description=LIMIT_DESCRIPTION),
@@ -52,7 +53,7 @@ def list_goals(
     auth=auth("goals:write"),
     openapi_extra=IDEMPOTENCY,
 )
-def create_goal(request, episode_id: uuid.UUID, payload: GoalIn):
+def create_goal(request: AuthenticatedRequest, episode_id: uuid.UUID, payload: GoalIn):
     """Add a goal, written with the client, to an episode you treat."""
     episode = episode_for_user(request.user, episode_id, write=True)
 
@@ -64,6 +65,6 @@ def create_goal(request, episode_id: uuid.UUID, payload: GoalIn):
 
 
 @router.get("/goals/{goal_id}", response={200: GoalOut, **ERRORS}, auth=auth("goals:read"))
-def get_goal(request, goal_id: uuid.UUID):
+def get_goal(request: AuthenticatedRequest, goal_id: uuid.UUID):
     """Read one goal."""
     return goal_out(request.user, goal_for_user(request.user, goal_id))

@@ -7,6 +7,7 @@ import uuid
 
 from ninja import Query, Router
 
+from alliance.web.accounts.access import AuthenticatedRequest
 from alliance.web.api.errors import ApiError
 from alliance.web.api.idempotency import idempotent
 from alliance.web.api.pagination import paginate
@@ -39,7 +40,7 @@ router = Router()
     tags=["checks"],
     openapi_extra=IDEMPOTENCY,
 )
-def create_check(request, session_id: uuid.UUID):
+def create_check(request: AuthenticatedRequest, session_id: uuid.UUID):
     """Bundle the measures due at the session into a check; answer with the client's link.
 
     An open check of the session is returned (200) rather than duplicated (201 when new);
@@ -68,7 +69,7 @@ def create_check(request, session_id: uuid.UUID):
     auth=auth("checks:read"),
     tags=["checks"],
 )
-def get_check(request, check_id: uuid.UUID):
+def get_check(request: AuthenticatedRequest, check_id: uuid.UUID):
     """Read a check and, while it is open, its link (only the treating practitioner)."""
     # The link is a credential for the client's answers: as on the web, only who may write.
     return check_out(request, check_for_user(request.user, check_id, write=True))
@@ -100,7 +101,7 @@ def _rows_for(responses: list[MeasureResponse]) -> dict[int, object]:
     tags=["responses"],
 )
 def list_responses(
-    request,
+    request: AuthenticatedRequest,
     episode: uuid.UUID | None = None,
     instrument: str | None = INSTRUMENT,
     date_from: dt.date | None = DATE_FROM,
@@ -128,7 +129,7 @@ def list_responses(
     auth=auth("responses:read"),
     tags=["responses"],
 )
-def get_response(request, response_id: uuid.UUID):
+def get_response(request: AuthenticatedRequest, response_id: uuid.UUID):
     """Read one scored response."""
     response = response_for_user(request.user, response_id)
     return response_out(_rows_for([response])[response.pk])

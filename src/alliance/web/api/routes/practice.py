@@ -9,7 +9,8 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import Query, Router
 
-from alliance.web.accounts.models import Role
+from alliance.web.accounts.access import AuthenticatedRequest
+from alliance.web.accounts.models import Role, User
 from alliance.web.api.errors import ApiError
 from alliance.web.api.idempotency import idempotent
 from alliance.web.api.pagination import paginate
@@ -56,7 +57,7 @@ from alliance.web.rights.export import build_client_export
 router = Router(tags=["practice"])
 
 
-def text_readable_ids(user, clients) -> set[int]:
+def text_readable_ids(user: User, clients) -> set[int]:
     """Ids of `clients` whose clinical text `user` may read (one check per distinct client)."""
     return {c.pk for c in {c.pk: c for c in clients}.values() if can_read_clinical_text(user, c)}
 
@@ -87,7 +88,7 @@ def _start(day: dt.date) -> dt.datetime:
     "/clients", response={200: ClientPage, **ERRORS}, auth=auth("clients:read"), tags=["clients"]
 )
 def list_clients(
-    request,
+    request: AuthenticatedRequest,
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=200, description=LIMIT_DESCRIPTION),
 ):
@@ -112,7 +113,7 @@ def list_clients(
     tags=["clients"],
     openapi_extra=IDEMPOTENCY,
 )
-def create_client(request, payload: ClientIn):
+def create_client(request: AuthenticatedRequest, payload: ClientIn):
     """Add a client to your caseload (practitioners only)."""
     if request.user.role != Role.PRACTITIONER:
         raise Http404("Only practitioners add clients")
@@ -130,7 +131,7 @@ def create_client(request, payload: ClientIn):
     auth=auth("clients:read"),
     tags=["clients"],
 )
-def get_client(request, client_id: uuid.UUID):
+def get_client(request: AuthenticatedRequest, client_id: uuid.UUID):
     """Read one client."""
     return client_out(request.user, client_for_user(request.user, client_id))
 
@@ -151,7 +152,7 @@ def _episode_rows(queryset):
     tags=["episodes"],
 )
 def list_episodes(
-    request,
+    request: AuthenticatedRequest,
     client: uuid.UUID | None = None,
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=200, description=LIMIT_DESCRIPTION),
@@ -177,7 +178,7 @@ def list_episodes(
     tags=["episodes"],
     openapi_extra=IDEMPOTENCY,
 )
-def start_episode(request, client_id: uuid.UUID, payload: EpisodeIn):
+def start_episode(request: AuthenticatedRequest, client_id: uuid.UUID, payload: EpisodeIn):
     """Open an episode of care for a client you treat."""
     client = client_for_user(request.user, client_id, write=True)
 
@@ -194,7 +195,7 @@ def start_episode(request, client_id: uuid.UUID, payload: EpisodeIn):
     auth=auth("episodes:read"),
     tags=["episodes"],
 )
-def get_episode(request, episode_id: uuid.UUID):
+def get_episode(request: AuthenticatedRequest, episode_id: uuid.UUID):
     """Read one episode with its phase changes."""
     return episode_out(request.user, episode_for_user(request.user, episode_id))
 
@@ -205,7 +206,7 @@ def get_episode(request, episode_id: uuid.UUID):
     auth=auth("episodes:write"),
     tags=["episodes"],
 )
-def move_phase(request, episode_id: uuid.UUID, payload: PhaseIn):
+def move_phase(request: AuthenticatedRequest, episode_id: uuid.UUID, payload: PhaseIn):
     """Move the episode to another phase (a dated event; going back needs a reason)."""
     episode = episode_for_user(request.user, episode_id, write=True)
     actions.move_to_phase(
@@ -228,7 +229,7 @@ def move_phase(request, episode_id: uuid.UUID, payload: PhaseIn):
     tags=["sessions"],
 )
 def list_sessions(
-    request,
+    request: AuthenticatedRequest,
     episode: uuid.UUID | None = None,
     date_from: dt.date | None = DATE_FROM,
     date_to: dt.date | None = DATE_TO,
@@ -255,7 +256,7 @@ def list_sessions(
     tags=["sessions"],
     openapi_extra=IDEMPOTENCY,
 )
-def record_session(request, episode_id: uuid.UUID, payload: SessionIn):
+def record_session(request: AuthenticatedRequest, episode_id: uuid.UUID, payload: SessionIn):
     """Log a session; it gets the next number and the episode's phase."""
     episode = episode_for_user(request.user, episode_id, write=True)
     if timezone.is_naive(payload.starts_at):
@@ -274,7 +275,7 @@ def record_session(request, episode_id: uuid.UUID, payload: SessionIn):
     auth=auth("sessions:read"),
     tags=["sessions"],
 )
-def get_session(request, session_id: uuid.UUID):
+def get_session(request: AuthenticatedRequest, session_id: uuid.UUID):
     """Read one session."""
     return session_out(request.user, session_for_user(request.user, session_id))
 
@@ -285,7 +286,7 @@ def get_session(request, session_id: uuid.UUID):
     auth=auth("clients:export"),
     tags=["clients"],
 )
-def export_client(request, client_id: uuid.UUID):
+def export_client(request: AuthenticatedRequest, client_id: uuid.UUID):
     """Everything held about a client as JSON (scope clients:export; the treating practitioner only; audited)."""
 
     client = client_for_user(request.user, client_id, write=True)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+from uuid import UUID
+
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from alliance.web.accounts.access import AuthenticatedRequest
 from alliance.web.collaboration import actions
 from alliance.web.collaboration.access import goal_for_user, task_for_user
 from alliance.web.collaboration.forms import (
@@ -21,13 +26,21 @@ from alliance.web.collaboration.forms import (
 from alliance.web.collaboration.models import GoalStatus, RitualChoice
 from alliance.web.forms import add_action_errors
 from alliance.web.practice.access import episode_for_user
+from alliance.web.practice.models import Episode
 
 
-def _back(episode):
+def _back(episode: Episode) -> HttpResponse:
     return redirect(f"/clients/{episode.client.public_id}/#collab-{episode.public_id}")
 
 
-def _form_page(request, episode, form, title, submit, **extra):
+def _form_page(
+    request: HttpRequest,
+    episode: Episode,
+    form: forms.BaseForm,
+    title: str,
+    submit: str,
+    **extra: Any,
+) -> HttpResponse:
     return render(
         request,
         "collaboration/form.html",
@@ -43,7 +56,7 @@ def _form_page(request, episode, form, title, submit, **extra):
 
 
 @login_required
-def goal_new(request, episode_id):
+def goal_new(request: AuthenticatedRequest, episode_id: UUID) -> HttpResponse:
     episode = episode_for_user(request.user, episode_id, write=True)
     form = GoalForm(request.POST or None, initial={"status": GoalStatus.AGREED})
     if request.method == "POST" and form.is_valid():
@@ -57,7 +70,7 @@ def goal_new(request, episode_id):
 
 
 @login_required
-def goal_edit(request, goal_id):
+def goal_edit(request: AuthenticatedRequest, goal_id: UUID) -> HttpResponse:
     goal = goal_for_user(request.user, goal_id, write=True)
     form = GoalForm(request.POST or None, instance=goal)
     if request.method == "POST" and form.is_valid():
@@ -71,7 +84,7 @@ def goal_edit(request, goal_id):
 
 
 @login_required
-def goal_rate(request, episode_id):
+def goal_rate(request: AuthenticatedRequest, episode_id: UUID) -> HttpResponse:
     episode = episode_for_user(request.user, episode_id, write=True)
     goals = [g for g in episode.goals.all() if g.counts_for_gas]
     sessions = list(episode.sessions.order_by("number"))
@@ -101,7 +114,7 @@ def goal_rate(request, episode_id):
 
 
 @login_required
-def task_new(request, episode_id):
+def task_new(request: AuthenticatedRequest, episode_id: UUID) -> HttpResponse:
     episode = episode_for_user(request.user, episode_id, write=True)
     form = TaskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -116,7 +129,7 @@ def task_new(request, episode_id):
 
 @login_required
 @require_POST
-def task_status(request, task_id):
+def task_status(request: AuthenticatedRequest, task_id: UUID) -> HttpResponse:
     task = task_for_user(request.user, task_id, write=True)
     status = request.POST.get("status", "")
     try:
@@ -127,7 +140,7 @@ def task_status(request, task_id):
 
 
 @login_required
-def decision_new(request, episode_id):
+def decision_new(request: AuthenticatedRequest, episode_id: UUID) -> HttpResponse:
     episode = episode_for_user(request.user, episode_id, write=True)
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -141,7 +154,7 @@ def decision_new(request, episode_id):
 
 
 @login_required
-def ritual_choose(request, episode_id):
+def ritual_choose(request: AuthenticatedRequest, episode_id: UUID) -> HttpResponse:
     episode = episode_for_user(request.user, episode_id, write=True)
     current = {c.kind: c.ritual_id for c in RitualChoice.objects.filter(episode=episode)}
     form = RitualForm(request.POST or None, initial=current)

@@ -7,11 +7,12 @@ while the client is active and closes after PORTAL_IDLE of inactivity or on logg
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -31,11 +32,11 @@ def _key(access) -> str:
     return f"portal-{access.public_id}"
 
 
-def _closed(request, status=404):
+def _closed(request: HttpRequest, status=404) -> HttpResponse:
     return render(request, "collaboration/portal_closed.html", {"lang": "en"}, status=status)
 
 
-def _is_open(request, access) -> str:
+def _is_open(request: HttpRequest, access) -> str:
     """Return "open", "expired" (idle too long) or "closed" for this browser."""
     stamp = request.session.get(_key(access))
     if stamp is None:
@@ -48,7 +49,7 @@ def _is_open(request, access) -> str:
     return "open"
 
 
-def _pin_page(request, access, form, status=200, **extra):
+def _pin_page(request: HttpRequest, access, form, status=200, **extra: Any) -> HttpResponse:
     return render(
         request,
         "collaboration/portal_pin.html",
@@ -64,7 +65,7 @@ def _pin_page(request, access, form, status=200, **extra):
 
 @never_cache
 @csrf_protect
-def portal(request, portal_token: str):
+def portal(request: HttpRequest, portal_token: str) -> HttpResponse:
     access = actions.find_portal_access(portal_token)
     if access is None:
         return _closed(request)
@@ -89,7 +90,7 @@ def portal(request, portal_token: str):
         )
 
 
-def _unlock(request, access, token, *, expired: bool):
+def _unlock(request: HttpRequest, access, token: str, *, expired: bool) -> HttpResponse:
     form = PinForm(request.POST or None)
     if access.is_locked():
         return _pin_page(request, access, None, status=429, locked=True)
@@ -114,7 +115,7 @@ def _unlock(request, access, token, *, expired: bool):
     return _pin_page(request, access, form, expired=expired)
 
 
-def _act(request, access, token):
+def _act(request: HttpRequest, access, token: str) -> HttpResponse:
     context = portal_context(access)
     action = request.POST.get("action", "")
     if action == "tick":
@@ -145,7 +146,7 @@ def _act(request, access, token):
     return redirect("portal", portal_token=token)
 
 
-def _render_with(request, access, token, context, **forms):
+def _render_with(request: HttpRequest, access, token: str, context, **forms: Any) -> HttpResponse:
     return render(
         request,
         "collaboration/portal.html",
@@ -164,7 +165,7 @@ def _render_with(request, access, token, context, **forms):
 
 @never_cache
 @csrf_protect
-def portal_logout(request, portal_token: str):
+def portal_logout(request: HttpRequest, portal_token: str) -> HttpResponse:
     access = actions.find_portal_access(portal_token)
     if access is None:
         return _closed(request)

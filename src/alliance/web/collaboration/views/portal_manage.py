@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from alliance.web.accounts.access import AuthenticatedRequest
 from alliance.web.collaboration import actions
 from alliance.web.collaboration.access import client_note_for_user, portal_access_for_user
 from alliance.web.collaboration.models import PortalAccess
@@ -16,7 +20,7 @@ from alliance.web.practice.access import client_for_user
 
 @never_cache
 @login_required
-def portal_manage(request, client_id):
+def portal_manage(request: AuthenticatedRequest, client_id: UUID) -> HttpResponse:
     client = client_for_user(request.user, client_id, write=True)
     created = None
     if request.method == "POST":
@@ -36,7 +40,7 @@ def portal_manage(request, client_id):
 
 @login_required
 @require_POST
-def portal_revoke(request, portal_id):
+def portal_revoke(request: AuthenticatedRequest, portal_id: UUID) -> HttpResponse:
     access = portal_access_for_user(request.user, portal_id, write=True)
     actions.revoke_portal_access(request.user, access)
     return redirect("portal_manage", client_id=access.client.public_id)
@@ -44,7 +48,7 @@ def portal_revoke(request, portal_id):
 
 @login_required
 @require_POST
-def note_seen(request, note_id):
+def note_seen(request: AuthenticatedRequest, note_id: UUID) -> HttpResponse:
     note = client_note_for_user(request.user, note_id, write=True)
     actions.mark_note_seen(request.user, note)
     next_url = request.POST.get("next", "")

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from alliance.web.accounts.access import AuthenticatedRequest
 from alliance.web.intake import actions
 from alliance.web.intake.access import organisation_page_for_user, own_page_for_user
 from alliance.web.intake.forms import PracticePageForm
 from alliance.web.intake.markdown import render_markdown
 
 
-def _edit(request, page, *, redirect_to: str):
+def _edit(request: AuthenticatedRequest, page, *, redirect_to: str) -> HttpResponse:
     if request.method == "POST":
         form = PracticePageForm(request.POST, request.FILES)
         if form.is_valid():
@@ -39,12 +41,12 @@ def _edit(request, page, *, redirect_to: str):
 
 
 @login_required
-def practice_page_edit(request):
+def practice_page_edit(request: AuthenticatedRequest) -> HttpResponse:
     page = own_page_for_user(request.user)
     return _edit(request, page, redirect_to="practice_page_edit")
 
 
 @login_required
-def practice_page_edit_organisation(request):
+def practice_page_edit_organisation(request: AuthenticatedRequest) -> HttpResponse:
     page = organisation_page_for_user(request.user)
     return _edit(request, page, redirect_to="practice_page_edit_organisation")

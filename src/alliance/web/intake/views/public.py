@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,7 @@ from alliance.web.intake.access import (
 )
 from alliance.web.intake.forms import IntakeForm
 from alliance.web.intake.markdown import render_markdown
+from alliance.web.intake.models import PracticePage
 from alliance.web.intake.ratelimit import INTAKE_LIMIT, INTAKE_WINDOW_SECONDS, hit
 
 
@@ -26,7 +27,7 @@ def _sections(page) -> dict:
     }
 
 
-def _intake(request, page):
+def _intake(request: HttpRequest, page: PracticePage) -> tuple[IntakeForm, HttpResponse | None]:
     """Handle the intake form on `page`; return a redirect once sent, else the bound form."""
     if request.method != "POST":
         return IntakeForm(page=page), None
@@ -50,7 +51,7 @@ def _intake(request, page):
     return form, None
 
 
-def practice_page(request, org_slug):
+def practice_page(request: HttpRequest, org_slug: str) -> HttpResponse:
     page = published_organisation_page(org_slug)
     form, done = _intake(request, page)
     if done is not None:
@@ -65,7 +66,7 @@ def practice_page(request, org_slug):
     return render(request, "intake/public_page.html", context)
 
 
-def practitioner_page(request, org_slug, member):
+def practitioner_page(request: HttpRequest, org_slug: str, member: str) -> HttpResponse:
     page = published_member_page(org_slug, member)
     form, done = _intake(request, page)
     if done is not None:
@@ -74,7 +75,7 @@ def practitioner_page(request, org_slug, member):
     return render(request, "intake/public_page.html", context)
 
 
-def intake_sent(request, org_slug):
+def intake_sent(request: HttpRequest, org_slug: str) -> HttpResponse:
     try:
         organisation = Organisation.objects.get(slug=org_slug)
     except Organisation.DoesNotExist as exc:

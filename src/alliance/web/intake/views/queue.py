@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from alliance.web.accounts.access import require_role
+from alliance.web.accounts.access import AuthenticatedRequest, require_role
 from alliance.web.accounts.models import Role, User
 from alliance.web.forms import message_action_errors
 from alliance.web.intake import actions
@@ -18,14 +21,14 @@ from alliance.web.intake.forms import AcceptForm, DeclineForm
 from alliance.web.intake.models import IntakeStatus
 
 
-def _practitioners(user):
+def _practitioners(user: User):
     return User.objects.filter(
         organisation_id=user.organisation_id, role=Role.PRACTITIONER, is_active=True
     )
 
 
 @login_required
-def intake_queue(request):
+def intake_queue(request: AuthenticatedRequest) -> HttpResponse:
     require_role(request.user, Role.PRACTITIONER, Role.ADMIN)
     requests = intake_for_user(request.user).select_related("practitioner", "decided_by")
     pending = [r for r in requests if r.status == IntakeStatus.PENDING]
@@ -45,7 +48,7 @@ def intake_queue(request):
 
 @login_required
 @require_POST
-def intake_accept(request, intake_id):
+def intake_accept(request: AuthenticatedRequest, intake_id: UUID) -> HttpResponse:
     intake = intake_request_for_user(request.user, intake_id)
     form = AcceptForm(request.POST, practitioners=_practitioners(request.user))
     form.is_valid()
@@ -65,7 +68,7 @@ def intake_accept(request, intake_id):
 
 @login_required
 @require_POST
-def intake_decline(request, intake_id):
+def intake_decline(request: AuthenticatedRequest, intake_id: UUID) -> HttpResponse:
     intake = intake_request_for_user(request.user, intake_id)
     form = DeclineForm(request.POST)
     if not form.is_valid():

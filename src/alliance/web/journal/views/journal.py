@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from alliance.web.accounts.access import AuthenticatedRequest
+from alliance.web.accounts.models import User
 from alliance.web.forms import add_action_errors
 from alliance.web.journal import actions
 from alliance.web.journal.access import entry_for_user, journal_for_user, shared_with_user
@@ -16,7 +21,7 @@ from alliance.web.journal.forms import JournalEntryForm, JournalSearchForm
 from alliance.web.practice.access import sessions_for_user
 
 
-def _own_sessions(user):
+def _own_sessions(user: User):
     """Sessions the user treated, most recent first, for linking a reflection."""
     return (
         sessions_for_user(user)
@@ -27,7 +32,7 @@ def _own_sessions(user):
 
 
 @login_required
-def journal(request):
+def journal(request: AuthenticatedRequest) -> HttpResponse:
     search = JournalSearchForm(request.GET or None)
     entries = search.filter(journal_for_user(request.user)).select_related(
         "session", "session__episode__client", "shared_with"
@@ -41,7 +46,7 @@ def journal(request):
 
 
 @login_required
-def journal_new(request):
+def journal_new(request: AuthenticatedRequest) -> HttpResponse:
     # "Write a reflection" on a session page links here with ?session=<its id>.
     initial = {"session": request.GET.get("session", "")}
     form = JournalEntryForm(
@@ -59,7 +64,7 @@ def journal_new(request):
 
 
 @login_required
-def journal_entry(request, entry_id):
+def journal_entry(request: AuthenticatedRequest, entry_id: UUID) -> HttpResponse:
     entry = entry_for_user(request.user, entry_id)
     is_author = entry.author_id == request.user.id
     return render(
@@ -70,7 +75,7 @@ def journal_entry(request, entry_id):
 
 
 @login_required
-def journal_edit(request, entry_id):
+def journal_edit(request: AuthenticatedRequest, entry_id: UUID) -> HttpResponse:
     entry = entry_for_user(request.user, entry_id, write=True)
     initial = {
         "written_on": entry.written_on,
@@ -95,7 +100,7 @@ def journal_edit(request, entry_id):
 
 @login_required
 @require_POST
-def journal_share(request, entry_id):
+def journal_share(request: AuthenticatedRequest, entry_id: UUID) -> HttpResponse:
     entry = entry_for_user(request.user, entry_id, write=True)
     try:
         if request.POST.get("share") == "yes":

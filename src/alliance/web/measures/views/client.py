@@ -6,6 +6,7 @@ These pages show nothing about the client or the practitioner beyond the practic
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.cache import never_cache
@@ -20,7 +21,7 @@ def _language(check) -> str:
     return check.session.episode.client.preferred_language or "en"
 
 
-def _closed(request, state: str, organisation=None, status: int = 200):
+def _closed(request: HttpRequest, state: str, organisation=None, status: int = 200) -> HttpResponse:
     return render(
         request,
         "measures/client_closed.html",
@@ -35,7 +36,7 @@ def _closed(request, state: str, organisation=None, status: int = 200):
 
 @never_cache
 @csrf_protect
-def client_check(request, token: str):
+def client_check(request: HttpRequest, token: str) -> HttpResponse:
     check = actions.find_check(token)
     if check is None:
         return _closed(request, "unknown", status=404)
@@ -84,12 +85,12 @@ def client_check(request, token: str):
         )
 
 
-def _forget_steps(request, key: str) -> None:
+def _forget_steps(request: HttpRequest, key: str) -> None:
     if key in request.session:
         del request.session[key]
 
 
-def _submit(request, check, token, stored, key):
+def _submit(request: HttpRequest, check, token: str, stored, key) -> HttpResponse:
     try:
         state, _responses = actions.submit_check(check, stored)
     except ValidationError:
@@ -103,7 +104,7 @@ def _submit(request, check, token, stored, key):
 
 
 @never_cache
-def client_check_thanks(request, token: str):
+def client_check_thanks(request: HttpRequest, token: str) -> HttpResponse:
     check = actions.find_check(token)
     if check is None or check.state != "answered":
         return _closed(request, "unknown", status=404)

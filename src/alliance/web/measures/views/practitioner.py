@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from uuid import UUID
 
 import qrcode
 import qrcode.image.svg
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alliance.instruments import load_instrument
+from alliance.web.accounts.access import AuthenticatedRequest
 from alliance.web.forms import add_action_errors
 from alliance.web.measures import actions
 from alliance.web.measures.access import check_for_user, plan_item_for_user, response_for_user
@@ -36,7 +38,7 @@ def _qr_svg(url: str) -> str:
 
 @login_required
 @require_POST
-def check_create(request, session_id):
+def check_create(request: AuthenticatedRequest, session_id: UUID) -> HttpResponse:
     session = session_for_user(request.user, session_id, write=True)
     try:
         check, _token = actions.create_check(request.user, session)
@@ -50,7 +52,7 @@ def check_create(request, session_id):
 
 
 @login_required
-def check_detail(request, check_id):
+def check_detail(request: AuthenticatedRequest, check_id: UUID) -> HttpResponse:
     check = check_for_user(request.user, check_id, write=True)
     url = actions.check_url(request, check.token) if check.is_open else ""
     instruments = [load_instrument(i) for i in check.instrument_ids]
@@ -72,7 +74,7 @@ def check_detail(request, check_id):
 
 @login_required
 @require_POST
-def check_revoke(request, check_id):
+def check_revoke(request: AuthenticatedRequest, check_id: UUID) -> HttpResponse:
     check = check_for_user(request.user, check_id, write=True)
     try:
         actions.revoke_check(request.user, check)
@@ -83,7 +85,7 @@ def check_revoke(request, check_id):
 
 @login_required
 @require_POST
-def check_email(request, check_id):
+def check_email(request: AuthenticatedRequest, check_id: UUID) -> HttpResponse:
     check = check_for_user(request.user, check_id, write=True)
     try:
         actions.email_check(request.user, check, actions.check_url(request, check.token))
@@ -96,7 +98,7 @@ def check_email(request, check_id):
 
 @login_required
 @require_POST
-def check_tablet(request, check_id):
+def check_tablet(request: AuthenticatedRequest, check_id: UUID) -> HttpResponse:
     """Hand this device to the client: log the practitioner out, then open the check."""
     check = check_for_user(request.user, check_id, write=True)
     if not check.is_open:
@@ -108,7 +110,7 @@ def check_tablet(request, check_id):
 
 
 @login_required
-def session_rate(request, session_id):
+def session_rate(request: AuthenticatedRequest, session_id: UUID) -> HttpResponse:
     session = session_for_user(request.user, session_id, write=True)
     instrument = load_instrument("alliance-check-practitioner")
     form = InstrumentForm(request.POST or None, instrument=instrument, lang="en")
@@ -132,7 +134,7 @@ def session_rate(request, session_id):
 
 
 @login_required
-def episode_plan(request, episode_id):
+def episode_plan(request: AuthenticatedRequest, episode_id: UUID) -> HttpResponse:
     episode = episode_for_user(request.user, episode_id, write=True)
     actions.ensure_default_plan(episode)
     form = PlanItemForm(request.POST or None)
@@ -151,7 +153,7 @@ def episode_plan(request, episode_id):
 
 @login_required
 @require_POST
-def plan_item_remove(request, item_id):
+def plan_item_remove(request: AuthenticatedRequest, item_id: UUID) -> HttpResponse:
     item = plan_item_for_user(request.user, item_id)
     episode = item.episode
     actions.remove_plan_item(request.user, item)
@@ -160,14 +162,14 @@ def plan_item_remove(request, item_id):
 
 @login_required
 @require_POST
-def response_acknowledge(request, response_id):
+def response_acknowledge(request: AuthenticatedRequest, response_id: UUID) -> HttpResponse:
     response = response_for_user(request.user, response_id, write=True)
     actions.acknowledge_critical(request.user, response)
     return redirect("client", client_id=response.session.episode.client.public_id)
 
 
 @login_required
-def response_fhir(request, response_id):
+def response_fhir(request: AuthenticatedRequest, response_id: UUID) -> HttpResponse:
     """Download one response as a FHIR R4 QuestionnaireResponse."""
 
     response = response_for_user(request.user, response_id)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from alliance.web.accounts.access import AuthenticatedRequest
 from alliance.web.forms import add_action_errors
 from alliance.web.practice import actions
 from alliance.web.practice.access import client_for_user, episode_for_user
@@ -15,7 +19,7 @@ from alliance.web.practice.vocabulary import words
 
 
 @login_required
-def episode_new(request, client_id):
+def episode_new(request: AuthenticatedRequest, client_id: UUID) -> HttpResponse:
     client = client_for_user(request.user, client_id, write=True)
     form = EpisodeForm(
         request.POST or None, initial={"started_on": timezone.localdate()}, kind=request.user
@@ -35,7 +39,7 @@ def episode_new(request, client_id):
 
 
 @login_required
-def episode_phase(request, episode_id):
+def episode_phase(request: AuthenticatedRequest, episode_id: UUID) -> HttpResponse:
     episode = episode_for_user(request.user, episode_id, write=True)
     initial = {"to_phase": episode.next_phase or episode.phase, "changed_on": timezone.localdate()}
     form = PhaseForm(request.POST or None, initial=initial)
@@ -57,7 +61,7 @@ def episode_phase(request, episode_id):
 
 
 @login_required
-def episode_end(request, episode_id):
+def episode_end(request: AuthenticatedRequest, episode_id: UUID) -> HttpResponse:
     episode = episode_for_user(request.user, episode_id, write=True)
     form = EndEpisodeForm(request.POST or None, initial={"ended_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():

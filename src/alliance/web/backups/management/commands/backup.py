@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -12,10 +13,10 @@ from alliance.web.backups.archive import BackupError, create_backup
 class Command(BaseCommand):
     help = "Write an encrypted, consistent backup of the whole database."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--output", "-o", type=Path, default=None, help="Backup file to write.")
 
-    def handle(self, *args, output=None, **options):
+    def handle(self, *args: Any, output=None, **options: Any):
         try:
             result = create_backup(output)
         except BackupError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -12,11 +13,11 @@ from alliance.web.backups.archive import BackupError, restore_backup
 class Command(BaseCommand):
     help = "Verify a backup (header, key, checksum), then replace the whole database with it."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("file", type=Path, help="Backup file written by `alliance backup`.")
         parser.add_argument("--yes", action="store_true", help="Do not ask for confirmation.")
 
-    def handle(self, *args, file, yes=False, **options):
+    def handle(self, *args: Any, file, yes=False, **options: Any):
         def confirm(header) -> bool:
             if yes:
                 return True

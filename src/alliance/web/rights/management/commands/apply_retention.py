@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 
@@ -11,12 +13,12 @@ class Command(BaseCommand):
         "retention years ago (and who have no open episode)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--dry-run", action="store_true", help="Show what would happen; change nothing."
         )
 
-    def handle(self, *args, dry_run: bool = False, **options):
+    def handle(self, *args: Any, dry_run: bool = False, **options: Any) -> None:
         from alliance.web.commands.client_data import run_retention
 
         run_retention(dry_run, self.stdout.write)
