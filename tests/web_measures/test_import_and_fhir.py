@@ -129,3 +129,40 @@ def test_export_commands_print_valid_fhir(world):
     assert bundle.exit_code == 0, bundle.output
     data = json.loads(bundle.output)
     assert data["resourceType"] == "Bundle" and len(data["entry"]) == 1
+
+
+def said(result) -> str:
+    """The command's output with rich's line wrapping undone."""
+    return " ".join(result.output.split())
+
+
+def run_import(path, org, *options: str):
+    return runner.invoke(
+        app, ["import", "responses", str(path), "--organisation", org.slug, *options]
+    )
+
+
+def test_an_administration_with_no_value_at_all_is_refused(world, tmp_path):
+    make_session(world.episode, days_after_start=8)
+    code = world.client.code
+    path = write_csv(tmp_path, [f"{code},2,phq9,9,"])
+    result = run_import(path, world.org)
+    assert result.exit_code == 1
+    assert (
+        f"{path}:2: phq9 for client '{code}' at session 2 has no answered item "
+        "(every value is empty)"
+    ) in said(result)
+    assert not MeasureResponse.objects.filter(session__number=2).exists()
+    # An empty value beside answered items is an unanswered item, as the format says.
+    partial = write_csv(tmp_path, phq9_rows(code, 2, [1] * 8) + [f"{code},2,phq9,9,"])
+    assert run_import(partial, world.org).exit_code == 0
+    assert MeasureResponse.objects.get(session__number=2, instrument_id="phq9").answers["9"] is None
+
+
+def test_a_huge_cell_is_cut_in_the_message(world, tmp_path):
+    huge = "9" * 100_000
+    path = write_csv(tmp_path, [f"{world.client.code},1,phq9,1,{huge}"])
+    result = run_import(path, world.org)
+    assert result.exit_code == 1
+    assert f"{path}:2: value '{'9' * 40}…' is not a number" in said(result)
+    assert len(result.output) < 1000

@@ -5,9 +5,11 @@ Columns (header row required, any order, extra columns ignored)::
     client_code, session_number | session_date, instrument, item, value
 
 ``session_number`` is a positive integer, ``session_date`` an ISO date (YYYY-MM-DD);
-give at least one. An empty ``value`` is an unanswered item. Every row is checked and
-every bad row is reported with its line number (the header is line 1); rows are then
-grouped into administrations, one per (client, session, instrument).
+give at least one, or both when they name the same session. An empty ``value`` is an
+unanswered item, but an administration needs at least one answered item. Every row is
+checked and every bad row is reported with its line number (the header is line 1); rows are
+then grouped into administrations, one per (client, session, instrument). A cell echoed in a
+message is cut to 40 characters.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class CsvAdministration:
     instrument: str
     values: dict[str, float | None]
     lines: tuple[int, ...]
+    item_lines: dict[str, int] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, int | None, date | None, str]:
@@ -91,6 +94,19 @@ class CsvParseResult:
             for n, a in enumerate(self.administrations)
             for item, value in a.values.items()
         ]
+
+
+MAX_ECHO = 40
+
+
+def cut(cell: str) -> str:
+    """A cell cut to MAX_ECHO characters with an ellipsis, for a message."""
+    return cell if len(cell) <= MAX_ECHO else cell[:MAX_ECHO] + "…"
+
+
+def shown(cell: str) -> str:
+    """A cell quoted for a message, cut to MAX_ECHO characters with an ellipsis."""
+    return repr(cut(cell))
 
 
 class CsvFormatError(ValueError):
@@ -166,13 +182,40 @@ def parse_responses_csv(
         # Windows (\r\n) and old Mac (\r) line endings read like Unix ones.
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     layout = _Layout.from_header(text.split("\n", 1)[0], delimiter)
+    parsed = None
     if engine == "auto":
-        fast = _parse_fast(text, layout, lib)
-        if fast is not None:
-            return fast
+        parsed = _parse_fast(text, layout, lib)
     elif engine != "python":
-        raise ValueError(f"engine must be 'auto' or 'python', not {engine!r}")
-    return _parse_python(io.StringIO(text, newline=""), layout, lib)
+        raise ValueError(f"engine must be 'auto' or 'python', not {shown(engine)}")
+    if parsed is None:
+        parsed = _parse_python(io.StringIO(text, newline=""), layout, lib)
+    return _refuse_unanswered(parsed)
+
+
+def _refuse_unanswered(parsed: CsvParseResult) -> CsvParseResult:
+    """Report every line of an administration whose values are all empty (nothing was answered)."""
+    empty = [a for a in parsed.administrations if all(v is None for v in a.values.values())]
+    if not empty:
+        return parsed
+    errors = list(parsed.errors)
+    for a in empty:
+        session = (
+            f"session {a.session_number}"
+            if a.session_number is not None
+            else f"session on {a.session_date}"
+        )
+        reason = (
+            f"{a.instrument} for client {shown(a.client_code)} at {session} has no answered "
+            "item (every value is empty)"
+        )
+        errors.extend(RowError(line, reason) for line in a.lines)
+    errors.sort(key=lambda e: e.line)
+    return CsvParseResult(
+        administrations=[a for a in parsed.administrations if a not in empty],
+        errors=errors,
+        rows_read=parsed.rows_read,
+        incomplete=[*parsed.incomplete, *(a.key for a in empty)],
+    )
 
 
 _INT_RE = re.compile(r"[0-9]{1,9}")
@@ -224,7 +267,7 @@ class _Layout:
         if missing:
             raise CsvFormatError(
                 f"line 1: missing column(s) {', '.join(missing)}; expected client_code, "
-                f"session_number or session_date, instrument, item, value (got {', '.join(header)})"
+                f"session_number or session_date, instrument, item, value (got {', '.join(cut(h) for h in header)})"
             )
         if not any(c in header for c in SESSION_COLUMNS):
             raise CsvFormatError("line 1: need a session_number or a session_date column")
@@ -250,14 +293,14 @@ def _check_row(
         if _INT_RE.fullmatch(raw_num) and int(raw_num) >= 1:
             snum = int(raw_num)
         else:
-            reasons.append(f"session_number {raw_num!r} is not a positive whole number")
+            reasons.append(f"session_number {shown(raw_num)} is not a positive whole number")
     if raw_date:
         try:
             if not _DATE_RE.fullmatch(raw_date):
                 raise ValueError
             sdate = date.fromisoformat(raw_date)
         except ValueError:
-            reasons.append(f"session_date {raw_date!r} is not a date (YYYY-MM-DD)")
+            reasons.append(f"session_date {shown(raw_date)} is not a date (YYYY-MM-DD)")
     if not raw_num and not raw_date:
         reasons.append("session_number or session_date is required")
     item = None
@@ -265,28 +308,28 @@ def _check_row(
     if not inst_id:
         reasons.append("instrument is empty")
     elif inst is None:
-        reasons.append(f"unknown instrument {inst_id!r}")
+        reasons.append(f"unknown instrument {shown(inst_id)}")
     elif inst.has_item(item_id) and inst.item(item_id).id == item_id:
         item = inst.item(item_id)
     else:
-        reasons.append(f"{inst_id} has no item {item_id!r}")
+        reasons.append(f"{inst_id} has no item {shown(item_id)}")
     value: float | None = None
     if raw_value:
         text = raw_value.replace(",", ".") if decimal_comma else raw_value
         number = float(text) if _NUM_RE.fullmatch(text) else math.nan
         if not math.isfinite(number):
-            reasons.append(f"value {raw_value!r} is not a number")
+            reasons.append(f"value {shown(raw_value)} is not a number")
         else:
             value = number
             if item is not None and not item.answers.accepts(value):
                 reasons.append(
-                    f"value {raw_value} is not allowed for {inst_id} item {item_id} ({describe_allowed(item)})"
+                    f"value {cut(raw_value)} is not allowed for {inst_id} item {item_id} ({describe_allowed(item)})"
                 )
     return reasons, snum, sdate, inst, value
 
 
 def _dup_reason(inst_id: str, item_id: str, client: str, first_line: int) -> str:
-    return f"{inst_id} item {item_id} for client {client!r} at this session already given on line {first_line}"
+    return f"{inst_id} item {item_id} for client {shown(client)} at this session already given on line {first_line}"
 
 
 def _csv_problem(exc: csv.Error) -> str:
@@ -369,6 +412,7 @@ def _parse_python(fh: IO[str], layout: _Layout, lib: Mapping[str, Instrument]) -
             instrument=k[3],
             values=_ordered(lib[k[3]], g["values"]),
             lines=tuple(sorted(g["lines"].values())),
+            item_lines=dict(g["lines"]),
         )
         for k, g in groups.items()
         if k not in bad_keys
@@ -538,10 +582,13 @@ def _parse_fast(text: str, layout: _Layout, lib: Mapping[str, Instrument]) -> Cs
     errors.sort(key=lambda e: e.line)
 
     grouped = good.group_by(keycols, maintain_order=True).agg(
-        pl.col("item").sort_by("_pos"), pl.col("value").sort_by("_pos"), pl.col("line").sort()
+        pl.col("item").sort_by("_pos"),
+        pl.col("value").sort_by("_pos"),
+        pl.col("line").sort(),
+        pl.col("line").sort_by("_pos").alias("_item_lines"),
     )
     administrations, incomplete = [], []
-    for client, snum, sdate, inst_id, item_ids, values, lines in grouped.iter_rows():
+    for client, snum, sdate, inst_id, item_ids, values, lines, item_lines in grouped.iter_rows():
         key = (client, snum, sdate, inst_id)
         if key in bad_keys:
             incomplete.append(key)
@@ -554,6 +601,7 @@ def _parse_fast(text: str, layout: _Layout, lib: Mapping[str, Instrument]) -> Cs
                 instrument=inst_id,
                 values=dict(zip(item_ids, values, strict=True)),
                 lines=tuple(lines),
+                item_lines=dict(zip(item_ids, item_lines, strict=True)),
             )
         )
     return CsvParseResult(
