@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.urls import reverse
+from django.utils import timezone
 from typer.testing import CliRunner
 
 from alliance.cli import app
@@ -157,6 +159,32 @@ def test_an_administration_with_no_value_at_all_is_refused(world, tmp_path):
     partial = write_csv(tmp_path, phq9_rows(code, 2, [1] * 8) + [f"{code},2,phq9,9,"])
     assert run_import(partial, world.org).exit_code == 0
     assert MeasureResponse.objects.get(session__number=2, instrument_id="phq9").answers["9"] is None
+
+
+def test_a_session_date_that_is_not_the_numbered_sessions_date_is_refused(world, tmp_path):
+    session = make_session(world.episode, days_after_start=8)
+    day = timezone.localtime(session.starts_at).date()
+    code = world.client.code
+    path = tmp_path / "both.csv"
+    header = "client_code,session_number,session_date,instrument,item,value\n"
+    wrong = day + dt.timedelta(days=1)
+    path.write_text(header + "".join(f"{code},2,{wrong},gad7,{i},1\n" for i in range(1, 8)))
+    result = run_import(path, world.org)
+    assert result.exit_code == 1
+    assert (
+        f"{path}:2: session_number 2 and session_date {wrong} disagree: session 2 of client "
+        f"{code} is on {day}"
+    ) in said(result)
+    path.write_text(header + "".join(f"{code},2,{day},gad7,{i},1\n" for i in range(1, 8)))
+    assert run_import(path, world.org).exit_code == 0
+
+
+def test_an_unknown_client_is_named_as_such(world, tmp_path):
+    path = write_csv(tmp_path, phq9_rows("XX-9999", 1, [0] * 9))
+    result = run_import(path, world.org)
+    assert result.exit_code == 1
+    assert f"{path}:2: unknown client XX-9999" in said(result)
+    assert "no session" not in said(result)
 
 
 def test_a_huge_cell_is_cut_in_the_message(world, tmp_path):

@@ -9,14 +9,19 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
-from alliance.interop.responses_csv import CsvAdministration, RowError, parse_responses_csv
+from alliance.interop.responses_csv import (
+    CsvAdministration,
+    RowError,
+    cut,
+    parse_responses_csv,
+)
 from alliance.web.measures.models import MeasureResponse, Rater, Source
 from alliance.web.measures.recording import (
     Administration,
     InvalidAdministration,
     record_responses,
 )
-from alliance.web.practice.models import Session
+from alliance.web.practice.models import Client, Session
 
 
 class SessionRef(NamedTuple):
@@ -24,6 +29,8 @@ class SessionRef(NamedTuple):
     organisation_id: int
     starts_at: dt.datetime
     episode_start: dt.date
+    number: int
+    day: dt.date
 
 
 @dataclass
@@ -63,30 +70,43 @@ def import_responses(
         "episode__client__code",
         "episode__started_on",
     )
+    clients = set(Client.objects.filter(organisation=organisation).values_list("code", flat=True))
     by_number: dict[tuple[str, int], SessionRef] = {}
     by_date: dict[tuple[str, dt.date | None], list[SessionRef]] = {}
     tz = timezone.get_current_timezone()
     for session_id, organisation_id, starts_at, number, code, episode_start in rows.iterator(
         chunk_size=10000
     ):
-        ref = SessionRef(session_id, organisation_id, starts_at, episode_start)
+        day = timezone.localtime(starts_at, tz).date()
+        ref = SessionRef(session_id, organisation_id, starts_at, episode_start, number, day)
         # A client may have several episodes; session numbers then refer to the newest one.
         key = (code, number)
         if key not in by_number or by_number[key].episode_start < episode_start:
             by_number[key] = ref
-        by_date.setdefault((code, timezone.localtime(starts_at, tz).date()), []).append(ref)
+        by_date.setdefault((code, day), []).append(ref)
     resolved: list[tuple[SessionRef, CsvAdministration]] = []
     for admin in parsed.administrations:
-        if admin.session_number is not None:
+        code = cut(admin.client_code)
+        if admin.client_code not in clients:
+            session = None
+            problem = f"unknown client {code}"
+        elif admin.session_number is not None:
             session = by_number.get((admin.client_code, admin.session_number))
-            problem = f"no session {admin.session_number} for client {admin.client_code}"
+            problem = f"no session {admin.session_number} for client {code}"
+            if session is not None and admin.session_date not in (None, session.day):
+                problem = (
+                    f"session_number {admin.session_number} and session_date "
+                    f"{admin.session_date} disagree: session {admin.session_number} of client "
+                    f"{code} is on {session.day}"
+                )
+                session = None
         else:
             matches = by_date.get((admin.client_code, admin.session_date), [])
             session = matches[0] if len(matches) == 1 else None
             problem = (
-                f"client {admin.client_code} has {len(matches)} sessions on {admin.session_date}"
+                f"client {code} has {len(matches)} sessions on {admin.session_date}"
                 if matches
-                else f"no session on {admin.session_date} for client {admin.client_code}"
+                else f"no session on {admin.session_date} for client {code}"
             )
         if session is None:
             report.errors.extend(RowError(line, problem) for line in admin.lines)
