@@ -10,7 +10,7 @@ from django.utils import timezone
 from typer.testing import CliRunner
 
 from alliance.cli import app
-from alliance.interop.fhir import validate_resource
+from alliance.interop.fhir import questionnaire_response, validate_resource
 from alliance.web.measures.fhir import import_fhir, response_to_fhir
 from alliance.web.measures.importing import import_responses
 from alliance.web.measures.models import MeasureResponse
@@ -144,6 +144,28 @@ def run_import(path, org, *options: str):
     )
 
 
+def test_reimport_with_a_different_answer_is_a_bad_row_not_a_duplicate(world, tmp_path):
+    make_session(world.episode, days_after_start=8)
+    code = world.client.code
+    first = write_csv(tmp_path, phq9_rows(code, 2, [1] * 8 + [0]))
+    assert run_import(first, world.org).exit_code == 0
+    again = run_import(first, world.org)  # the same answers: no duplicate, no complaint
+    assert again.exit_code == 0, again.output
+    assert "0 responses imported, 1 already present, 0 bad row(s) skipped." in said(again)
+    changed = write_csv(tmp_path, phq9_rows(code, 2, [1] * 8 + [3]))
+    refused = run_import(changed, world.org)
+    assert refused.exit_code == 1
+    message = f"{code} session 2 already has a different phq9 answer (item 9: 0 stored, 3 here)"
+    assert f"{changed}:10: {message}" in said(refused)
+    assert "Nothing imported: 1 bad row(s)." in said(refused)
+    skipped = run_import(changed, world.org, "--skip-invalid")
+    assert skipped.exit_code == 0, skipped.output
+    assert f"{changed}:10: {message}" in said(skipped)
+    assert "0 responses imported, 0 already present, 1 bad row(s) skipped." in said(skipped)
+    stored = MeasureResponse.objects.get(session__number=2, instrument_id="phq9")
+    assert stored.answers["9"] == 0
+
+
 def test_an_administration_with_no_value_at_all_is_refused(world, tmp_path):
     make_session(world.episode, days_after_start=8)
     code = world.client.code
@@ -194,3 +216,30 @@ def test_a_huge_cell_is_cut_in_the_message(world, tmp_path):
     assert result.exit_code == 1
     assert f"{path}:2: value '{'9' * 40}…' is not a number" in said(result)
     assert len(result.output) < 1000
+
+
+def test_fhir_reimport_with_a_different_answer_is_refused(world, tmp_path):
+    session = make_session(world.episode, days_after_start=8)
+    from alliance.web.measures.actions import record_response
+
+    original = record_response(
+        world.owner, session, "gad7", {str(i): 2.0 for i in range(1, 8)}, source="check"
+    )
+    resource = response_to_fhir(original)
+    path = tmp_path / "gad7.json"
+    path.write_text(json.dumps(resource))
+    args = ["import", "fhir", str(path), "--organisation", world.org.slug]
+    same = runner.invoke(app, args)
+    assert same.exit_code == 0, same.output
+    assert "0 responses imported, 1 already present." in said(same)
+    answers = {str(i): 2.0 for i in range(1, 7)} | {"7": 3.0}
+    resource = questionnaire_response(
+        "gad7", answers, encounter=f"Encounter/{session.public_id}", response_id="r-7"
+    )
+    path.write_text(json.dumps(resource))
+    changed = runner.invoke(app, args)
+    assert changed.exit_code == 2
+    assert (
+        f"response 1 (r-7): {world.client.code} session 2 already has a "
+        "different gad7 answer (item 7: 2 stored, 3 here); nothing imported"
+    ) in said(changed)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from alliance.interop.fhir import FhirError, parse_questionnaire_responses, questionnaire_response
+from alliance.web.measures.importing import answer_differences, conflict_reason
 from alliance.web.measures.models import MeasureResponse, Rater, Source
 from alliance.web.measures.recording import Administration, record_responses
 from alliance.web.practice.models import Session
@@ -67,7 +68,9 @@ def import_fhir(data, organisation, *, actor=None) -> tuple[int, int]:
     """Store QuestionnaireResponses whose encounter is `Encounter/<session public id>`.
 
     All resources are checked before anything is written; the answers are recorded as a
-    historical import (see `record_responses`). Returns (created, already present).
+    historical import (see `record_responses`). A response already stored with the same
+    answers counts as present; one with different answers refuses the whole file. Returns
+    (created, already present).
     """
 
     parsed = parse_questionnaire_responses(data)
@@ -91,16 +94,34 @@ def import_fhir(data, organisation, *, actor=None) -> tuple[int, int]:
         targets.append((index, session, item))
     present = 0
     fresh = []
-    seen = set()
+    seen: dict[tuple[int, str], dict[str, float | None]] = {}
     for index, session, item in targets:
         key = (session.pk, item.instrument)
-        if (
-            key in seen
-            or session.responses.filter(instrument_id=item.instrument, rater=Rater.CLIENT).exists()
-        ):
+        stored = seen.get(key)
+        if stored is None:
+            stored = (
+                session.responses.filter(instrument_id=item.instrument, rater=Rater.CLIENT)
+                .values_list("answers", flat=True)
+                .first()
+            )
+        if stored is not None:
+            # The same answers again are no duplicate; different ones refuse the import
+            # rather than vanish (an import is history, not a correction).
+            differences = answer_differences(stored, item.values)
+            if differences:
+                where = f"response {index}" + (
+                    f" ({item.resource_id[:40]})" if item.resource_id else ""
+                )
+                reason = conflict_reason(
+                    session.episode.client.code,
+                    f"session {session.number}",
+                    item.instrument,
+                    differences,
+                )
+                raise FhirError(f"{where}: {reason}; nothing imported")
             present += 1
             continue
-        seen.add(key)
+        seen[key] = dict(item.values)
         fresh.append(
             Administration.for_session(
                 session,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -33,6 +33,46 @@ class SessionRef(NamedTuple):
     day: dt.date
 
 
+def _number(value: float | None) -> str:
+    if value is None:
+        return "empty"
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def answer_differences(
+    stored: Mapping[str, object], given: Mapping[str, float | None]
+) -> list[tuple[str, str]]:
+    """Items whose stored and given answers differ, each with its 'item: stored, here' text.
+
+    Both are compared as stored: values as floats, an item left out the same as None, so an
+    identical re-import has no differences.
+    """
+
+    def as_stored(value: object) -> float | None:
+        if isinstance(value, int | float | str):
+            return float(value)
+        return None  # JSON null: unanswered
+
+    differences = []
+    for item in dict.fromkeys([*stored, *given]):
+        before, after = as_stored(stored.get(item)), as_stored(given.get(item))
+        if before != after:
+            differences.append(
+                (item, f"item {item}: {_number(before)} stored, {_number(after)} here")
+            )
+    return differences
+
+
+def conflict_reason(
+    client_code: str, session: str, instrument: str, differences: list[tuple[str, str]]
+) -> str:
+    """The message for answers that contradict a response already stored for that session."""
+    shown = "; ".join(text for _item, text in differences[:3])
+    if len(differences) > 3:
+        shown += f"; and {len(differences) - 3} more"
+    return f"{cut(client_code)} {session} already has a different {instrument} answer ({shown})"
+
+
 @dataclass
 class ImportReport:
     rows_read: int = 0
@@ -56,8 +96,9 @@ def import_responses(
     Every row is checked first — the file's own validity and whether each client and
     session exist in `organisation`. If any row is bad nothing is written, unless
     `skip_invalid`, which imports the good administrations and reports the rest. A
-    response that already exists (same session, instrument and rater) is left as it is,
-    so importing the same file again creates no duplicates.
+    response that already exists (same session, instrument and rater) is left as it is:
+    the same answers again count as already present, so importing the same file again
+    creates no duplicates; different answers are a bad row on the lines that differ.
     """
     parsed = parse_responses_csv(source)
     report = ImportReport(rows_read=parsed.rows_read, errors=list(parsed.errors))
@@ -112,22 +153,38 @@ def import_responses(
             report.errors.extend(RowError(line, problem) for line in admin.lines)
         else:
             resolved.append((session, admin))
+    existing: dict[tuple[int, str], dict[str, object]] = {
+        (session_id, instrument_id): answers
+        for session_id, instrument_id, answers in MeasureResponse.objects.filter(
+            organisation=organisation, rater=Rater.CLIENT
+        )
+        .values_list("session_id", "instrument_id", "answers")
+        .iterator(chunk_size=10000)
+    }
+    fresh: list[tuple[SessionRef, CsvAdministration]] = []
+    for session, admin in resolved:
+        stored = existing.get((session.id, admin.instrument))
+        if stored is None:
+            existing[(session.id, admin.instrument)] = dict(admin.values)
+            fresh.append((session, admin))
+            continue
+        # The same answers again are no duplicate; different ones are a bad row, never
+        # silently dropped (nor written over: an import is history, not a correction).
+        differences = answer_differences(stored, admin.values)
+        if not differences:
+            report.already_present += 1
+            continue
+        reason = conflict_reason(
+            admin.client_code, f"session {session.number}", admin.instrument, differences
+        )
+        differing = sorted(
+            {admin.item_lines[item] for item, _text in differences if item in admin.item_lines}
+        ) or [admin.lines[0]]
+        report.errors.extend(RowError(line, reason) for line in differing)
     report.errors.sort(key=lambda e: e.line)
     report.administrations = len(resolved)
     if report.errors and not skip_invalid:
         return report
-    existing = set(
-        MeasureResponse.objects.filter(organisation=organisation, rater=Rater.CLIENT).values_list(
-            "session_id", "instrument_id"
-        )
-    )
-    fresh: list[tuple[SessionRef, CsvAdministration]] = []
-    for session, admin in resolved:
-        if (session.id, admin.instrument) in existing:
-            report.already_present += 1
-        else:
-            existing.add((session.id, admin.instrument))
-            fresh.append((session, admin))
     if not fresh:
         report.imported = True
         return report
