@@ -245,11 +245,11 @@ def build_tables(scope: answers.Scope, episodes) -> Tables:
         if crit and total is None:
             # Too few items for a total, yet a critical item answered: the engine keeps only
             # scored rows, so the item's own row carries the flag and it is still an alert.
-            for item, value in _critical_items_answered(instrument, item_values):
-                add(ep, number, instrument, rater, item, value, True, ended, day, phase)
+            for critical_item, answer in _critical_items_answered(instrument, item_values):
+                add(ep, number, instrument, rater, critical_item, answer, True, ended, day, phase)
                 if ack is not None:
                     acknowledged.add(
-                        signal_key("critical", ep, session_part(number), instrument, item)
+                        signal_key("critical", ep, session_part(number), instrument, critical_item)
                     )
         for name, value in (subs or {}).items():
             if value is not None:
