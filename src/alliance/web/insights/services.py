@@ -258,6 +258,20 @@ def build_tables(scope: answers.Scope, episodes) -> Tables:
             value = (item_values or {}).get(item)
             if value is not None:
                 add(ep, number, instrument, rater, subscale, float(value), False, ended, day, phase)
+    # A critical answer kept aside on a check (the session had that instrument's answers
+    # already) is an alert like any other; resolving the held answers acknowledges it.
+    for ep_id, number, starts_at, phase, ended_on, held, resolved in answers.held_critical_answers(
+        scope
+    ):
+        ep, ended, day = str(ep_id), ended_on is not None, timezone.localdate(starts_at)
+        for instrument, item_values in (held or {}).items():
+            for critical_item, answer in _critical_items_answered(instrument, item_values):
+                client = answers.Rater.CLIENT
+                add(ep, number, instrument, client, critical_item, answer, True, ended, day, phase)
+                if resolved is not None:
+                    acknowledged.add(
+                        signal_key("critical", ep, session_part(number), instrument, critical_item)
+                    )
     scores = pl.DataFrame(cols, schema=SCORE_SCHEMA)
 
     now = timezone.now()
