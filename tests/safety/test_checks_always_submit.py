@@ -128,6 +128,12 @@ def test_an_issued_check_whose_measure_arrived_meanwhile_is_still_taken(
         session.number,
         "phq9",
     )
+    # The session page leads the practitioner to them.
+    session_page = login(world.owner).get(
+        reverse("session", kwargs={"session_id": session.public_id})
+    )
+    assert "answers kept aside: review them" in session_page.content.decode()
+    assert reverse("check", kwargs={"check_id": check.public_id}) in session_page.content.decode()
     # The practitioner finds them on the check's page; a colleague does not.
     page = login(world.owner).get(reverse("check", kwargs={"check_id": check.public_id}))
     assert (
