@@ -80,6 +80,16 @@ def test_the_api_refuses_what_the_web_forms_refuse(world, api_for):
     assert Session.objects.count() == sessions_before
 
 
+def test_a_malformed_id_is_not_found_like_a_foreign_one(world, api_for):
+    api = api_for(world.owner)
+    for path in ("/sessions/not-a-uuid", "/clients/123", "/episodes/x"):
+        got = api.get(f"{V1}{path}")
+        assert got.status_code == 404, (path, got.content)
+        assert got.json()["errors"][0]["message"] == "Not found, or not visible to you."
+    foreign = api.get(f"{V1}/clients/{world.foreign_client.public_id}")
+    assert foreign.status_code == 404 and foreign.json() == got.json()
+
+
 def test_validation_errors_name_the_field(world, api_for):
     api = api_for(world.owner)
     before = Session.objects.count()
