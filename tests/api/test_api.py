@@ -59,6 +59,37 @@ def test_clients_episodes_sessions_round_trip(world, api_for):
     assert AuditEntry.objects.filter(object_id=client_id).exists()
 
 
+def test_the_api_refuses_what_the_web_forms_refuse(world, api_for):
+    api = api_for(world.owner)
+    clients_before = Client.objects.count()
+    bad_email = api.post(f"{V1}/clients", {"name": "x", "email": "not-an-email"})
+    assert bad_email.status_code == 422
+    assert bad_email.json()["errors"][0]["field"] == "email"
+    assert "valid e-mail" in bad_email.json()["errors"][0]["message"]
+    too_old = api.post(f"{V1}/clients", {"name": "x", "year_of_birth": 1850})
+    assert too_old.status_code == 422 and too_old.json()["errors"][0]["field"] == "year_of_birth"
+    assert Client.objects.count() == clients_before
+    sessions_before = Session.objects.count()
+    for minutes in (1, 600):
+        refused = api.post(
+            f"{V1}/episodes/{world.episode.public_id}/sessions",
+            {"starts_at": "2030-01-01T10:00:00+00:00", "duration_minutes": minutes},
+        )
+        assert refused.status_code == 422, refused.content
+        assert refused.json()["errors"][0]["field"] == "duration_minutes"
+    assert Session.objects.count() == sessions_before
+
+
+def test_a_malformed_id_is_not_found_like_a_foreign_one(world, api_for):
+    api = api_for(world.owner)
+    for path in ("/sessions/not-a-uuid", "/clients/123", "/episodes/x"):
+        got = api.get(f"{V1}{path}")
+        assert got.status_code == 404, (path, got.content)
+        assert got.json()["errors"][0]["message"] == "Not found, or not visible to you."
+    foreign = api.get(f"{V1}/clients/{world.foreign_client.public_id}")
+    assert foreign.status_code == 404 and foreign.json() == got.json()
+
+
 def test_validation_errors_name_the_field(world, api_for):
     api = api_for(world.owner)
     before = Session.objects.count()

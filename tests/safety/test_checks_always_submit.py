@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from alliance.interop.fhir import questionnaire_response
 from alliance.web.audit.models import AuditEntry
+from alliance.web.insights.models import Alert
 from alliance.web.measures import actions
 from alliance.web.measures.fhir import import_fhir
 from alliance.web.measures.models import Check, HeldAnswers, MeasureResponse
@@ -120,6 +121,19 @@ def test_an_issued_check_whose_measure_arrived_meanwhile_is_still_taken(
     ).exists()
     [email] = [m for m in mail.outbox if "critical answer" in m.subject]
     assert world.client.code in email.subject and "PHQ-9 item 9" in email.body
+    # Kept aside or not, a critical answer is an alert in the inbox, at once.
+    alert = Alert.objects.get(episode=world.episode, type="critical")
+    assert (alert.state, alert.session_number, alert.instrument_id) == (
+        "open",
+        session.number,
+        "phq9",
+    )
+    # The session page leads the practitioner to them.
+    session_page = login(world.owner).get(
+        reverse("session", kwargs={"session_id": session.public_id})
+    )
+    assert "answers kept aside: review them" in session_page.content.decode()
+    assert reverse("check", kwargs={"check_id": check.public_id}) in session_page.content.decode()
     # The practitioner finds them on the check's page; a colleague does not.
     page = login(world.owner).get(reverse("check", kwargs={"check_id": check.public_id}))
     assert (
@@ -147,6 +161,7 @@ def test_answers_that_cannot_be_scored_are_held_not_lost(world, django_capture_o
     assert not MeasureResponse.objects.filter(session=session).exclude(rater="practitioner")
     assert Check.objects.get(pk=check.pk).state == "answered"
     assert [m.to for m in mail.outbox if "critical answer" in m.subject] == [["owner@example.org"]]
+    assert Alert.objects.filter(episode=world.episode, type="critical", state="open").exists()
 
 
 def test_the_critical_email_waits_for_the_commit(world, django_capture_on_commit_callbacks):

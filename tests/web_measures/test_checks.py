@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -181,6 +182,11 @@ def test_critical_answer_flags_notifies_and_shows_crisis_contacts(
     thanks = client.get(done["Location"]).content.decode()
     assert "If you are struggling right now" in thanks
     assert "Samaritans: 116 123" in thanks
+    # Anyone else who opens the used link later is thanked, never told what was answered.
+    later = Client().get(reverse("client_check", kwargs={"token": token}), follow=True)
+    assert later.status_code == 200 and "Thank you" in later.content.decode()
+    assert "If you are struggling" not in later.content.decode()
+    assert "better off dead" not in later.content.decode()
     phq9 = MeasureResponse.objects.get(session=session, instrument_id="phq9")
     assert phq9.critical and phq9.critical_items == ["9"]
     assert len(mail.outbox) == 1
@@ -356,3 +362,19 @@ def test_a_rating_scale_shows_what_its_ends_mean(therapy, client):
     assert '<span class="visually-hidden">0: Not at all; 10: Completely</span>' in body
     assert 'aria-describedby="id_alliance-check-1-ends"' in body
     assert 'id="id_alliance-check-1-ends"' in body
+
+
+def test_back_shows_the_answers_given_on_the_step_before(therapy, client):
+    _session, _check, token = therapy
+    url = reverse("client_check", kwargs={"token": token})
+    client.get(url)
+    client.post(url, prefixed("alliance-check", ALLIANCE))
+    assert "Part 2 of 3" in client.get(url).content.decode()
+    back = client.post(url, {"back": "1"}, follow=True).content.decode()
+    assert "Part 1 of 3" in back
+    # Each answer of part 1 is still chosen: item 1 was 8, item 5 was 0.
+    assert 'value="8" id="id_alliance-check-1_8" checked' in back
+    assert 'value="0" class="options" required id="id_alliance-check-5_0" checked' in back
+    # Next again without touching anything goes on to part 2.
+    client.post(url, prefixed("alliance-check", ALLIANCE))
+    assert "Part 2 of 3" in client.get(url).content.decode()

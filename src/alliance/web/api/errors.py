@@ -84,7 +84,14 @@ def _field_of(location) -> str | None:
     return ".".join(parts) or None
 
 
+NOT_FOUND = "Not found, or not visible to you."
+
+
 def _validation_errors(request: HttpRequest, exc: ValidationError):
+    # A malformed id in the path names no record: 404, as for one outside the caller's reach,
+    # so the answer never tells the two apart (docs/security-model.md).
+    if any(tuple(error.get("loc", ()))[:1] == ("path",) for error in exc.errors):
+        return respond(request, 404, [(None, NOT_FOUND)])
     errors: list[tuple[str | None, str]] = []
     for error in exc.errors:
         field = _field_of(error.get("loc", ()))
@@ -144,7 +151,7 @@ def install(api) -> None:
     )
     api.add_exception_handler(
         Http404,
-        lambda request, exc: respond(request, 404, [(None, "Not found, or not visible to you.")]),
+        lambda request, exc: respond(request, 404, [(None, NOT_FOUND)]),
     )
     api.add_exception_handler(
         ApiError, lambda request, exc: respond(request, exc.status, [(exc.field, exc.message)])

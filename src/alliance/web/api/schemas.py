@@ -196,7 +196,7 @@ class SessionPage(Page):
 
 class SessionIn(Schema):
     starts_at: Moment = Field(description="With a time zone, e.g. 2025-03-01T10:00:00+01:00.")
-    duration_minutes: int = Field(50, ge=1, le=600)
+    duration_minutes: int = Field(50, ge=5, le=480)
     format: Literal["in_person", "video", "phone"] = "in_person"
     interpreter_present: bool = False
     attendance: Literal["attended", "cancelled", "no_show"] = "attended"

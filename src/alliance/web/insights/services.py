@@ -23,12 +23,13 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
-from alliance.instruments import UnknownInstrumentError, load_instrument
+from alliance.instruments import Trigger, UnknownInstrumentError, load_instrument
 from alliance.monitoring import (
     DEFAULT_SETTINGS,
     PracticeNorms,
@@ -172,6 +173,27 @@ def _rupture_items(instrument_id: str) -> tuple[tuple[str, str], ...]:
     )
 
 
+@functools.cache
+def _critical_triggers(instrument_id: str) -> tuple[Trigger, ...]:
+    try:
+        return tuple(load_instrument(instrument_id).critical_items)
+    except UnknownInstrumentError:
+        return ()
+
+
+def _critical_items_answered(
+    instrument_id: str, item_values: dict[str, Any] | None
+) -> list[tuple[str, float]]:
+    """Return ``(item9, value)`` for each of the instrument's critical items this answer set
+    trips (PHQ-9 item 9 above 0), as the item rows the engine's critical rule reads."""
+    hits = []
+    for trigger in _critical_triggers(instrument_id):
+        value = (item_values or {}).get(str(trigger.item))
+        if value is not None and trigger.fires(float(value)):
+            hits.append((f"item{trigger.item}", float(value)))
+    return hits
+
+
 @dataclass
 class Tables:
     """The engine's inputs for some episodes, built from the database."""
@@ -220,6 +242,15 @@ def build_tables(scope: answers.Scope, episodes) -> Tables:
         add(ep, number, instrument, rater, "total", total, bool(crit), ended, day, phase)
         if crit and ack is not None:
             acknowledged.add(signal_key("critical", ep, session_part(number), instrument, TOTAL))
+        if crit and total is None:
+            # Too few items for a total, yet a critical item answered: the engine keeps only
+            # scored rows, so the item's own row carries the flag and it is still an alert.
+            for critical_item, answer in _critical_items_answered(instrument, item_values):
+                add(ep, number, instrument, rater, critical_item, answer, True, ended, day, phase)
+                if ack is not None:
+                    acknowledged.add(
+                        signal_key("critical", ep, session_part(number), instrument, critical_item)
+                    )
         for name, value in (subs or {}).items():
             if value is not None:
                 add(ep, number, instrument, rater, name, float(value), False, ended, day, phase)
@@ -227,6 +258,20 @@ def build_tables(scope: answers.Scope, episodes) -> Tables:
             value = (item_values or {}).get(item)
             if value is not None:
                 add(ep, number, instrument, rater, subscale, float(value), False, ended, day, phase)
+    # A critical answer kept aside on a check (the session had that instrument's answers
+    # already) is an alert like any other; resolving the held answers acknowledges it.
+    for ep_id, number, starts_at, phase, ended_on, held, resolved in answers.held_critical_answers(
+        scope
+    ):
+        ep, ended, day = str(ep_id), ended_on is not None, timezone.localdate(starts_at)
+        for instrument, item_values in (held or {}).items():
+            for critical_item, answer in _critical_items_answered(instrument, item_values):
+                client = answers.Rater.CLIENT
+                add(ep, number, instrument, client, critical_item, answer, True, ended, day, phase)
+                if resolved is not None:
+                    acknowledged.add(
+                        signal_key("critical", ep, session_part(number), instrument, critical_item)
+                    )
     scores = pl.DataFrame(cols, schema=SCORE_SCHEMA)
 
     now = timezone.now()

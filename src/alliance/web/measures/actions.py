@@ -393,6 +393,9 @@ def hold_answers(
                 log.exception("could not e-mail held answers of session %s", session.pk)
 
         transaction.on_commit(send)
+    if critical:
+        # A critical answer is an alert at once, kept aside or not (insights reads held ones).
+        transaction.on_commit(lambda: listeners.monitoring().refresh_episode(episode))
     return held
 
 

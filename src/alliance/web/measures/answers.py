@@ -19,13 +19,14 @@ from django.utils import timezone
 
 from alliance.interop.fhir import FhirError
 from alliance.web.measures.fhir import response_to_fhir
-from alliance.web.measures.models import Check, MeasureResponse, Rater
+from alliance.web.measures.models import Check, HeldAnswers, MeasureResponse, Rater
 
 __all__ = [
     "Rater",
     "check_states",
     "client_fhir_resources",
     "client_totals",
+    "held_critical_answers",
     "instruments_answered",
     "mark_critical_reviewed",
     "monitoring_rows",
@@ -112,6 +113,25 @@ def check_states(scope: Scope) -> Iterable[tuple]:
     """Return ``(episode public id, session number, completed, revoked, expires)`` per check."""
     return Check.objects.filter(**_scoped(scope)).values_list(
         "session__episode__public_id", "session__number", "completed_at", "revoked_at", "expires_at"
+    )
+
+
+def held_critical_answers(scope: Scope) -> list[tuple[Any, ...]]:
+    """Return the check answers kept aside (not stored as responses) that hold a critical item.
+
+    ``(episode public id, session number, session start, session phase, episode end,
+    {instrument: {item: value}}, resolved at)``; the client gave them, through a check link.
+    """
+    return list(
+        HeldAnswers.objects.filter(critical=True, **_scoped(scope)).values_list(
+            "session__episode__public_id",
+            "session__number",
+            "session__starts_at",
+            "session__phase",
+            "session__episode__ended_on",
+            "answers",
+            "resolved_at",
+        )
     )
 
 

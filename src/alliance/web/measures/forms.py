@@ -43,8 +43,20 @@ class RatingWidget(forms.RadioSelect):
 class InstrumentForm(forms.Form):
     """One instrument's items as radio groups; required items enforced with a clear message."""
 
-    def __init__(self, *args: Any, instrument: Instrument, lang: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        instrument: Instrument,
+        lang: str,
+        previous: Mapping[str, float | None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`previous`: answers given before (the client went back a step), shown chosen."""
         kwargs.setdefault("prefix", instrument.id)
+        if previous:
+            kwargs.setdefault(
+                "initial", {item: _fmt(v) for item, v in previous.items() if v is not None}
+            )
         super().__init__(*args, **kwargs)
         self.instrument = instrument
         self.lang = lang

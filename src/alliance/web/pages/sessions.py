@@ -6,6 +6,7 @@ from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -71,7 +72,8 @@ def session_detail(request: AuthenticatedRequest, session_id: UUID) -> HttpRespo
             "can_read_text": can_read_clinical_text(request.user, client),
             "rows": rows,
             "sources": sources_of(rows),
-            "checks": list(session.checks.all()),
+            # How many sets of answers each check kept aside, to lead the practitioner to them.
+            "checks": list(session.checks.annotate(held=Count("held_answers"))),
             **session_panel_context(session),
             "has_reflection": journal_marker(request.user, session),
         },

@@ -7,8 +7,10 @@ import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from alliance.web.accounts.models import User
 from alliance.web.audit.log import record
@@ -21,6 +23,9 @@ from alliance.web.practice.models import (
     Session,
 )
 from alliance.web.practice.summaries import refresh_summaries
+
+# How long a session may last, in minutes.
+MIN_SESSION_MINUTES, MAX_SESSION_MINUTES = 5, 480
 
 _CODE_NUMBER = re.compile(r"^(?P<prefix>.+)-(?P<number>\d+)$")
 
@@ -38,8 +43,33 @@ def next_client_code(organisation) -> str:
     return f"{prefix}-{highest + 1:04d}"
 
 
+def validate_client_fields(fields: dict[str, Any]) -> None:
+    """Refuse an e-mail address that is not one and a year of birth out of range, on every path
+    (the web form, the API) alike."""
+    email = (fields.get("email") or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError({"email": "Enter a valid e-mail address."}) from None
+    year = fields.get("year_of_birth")
+    this_year = timezone.localdate().year
+    if year is not None and not 1900 <= year <= this_year:
+        raise ValidationError(
+            {"year_of_birth": f"A year of birth lies between 1900 and {this_year}."}
+        )
+
+
+def validate_session_length(fields: dict[str, Any]) -> None:
+    """Refuse a session shorter than 5 or longer than 480 minutes, on every path alike."""
+    minutes = fields.get("duration_minutes")
+    if minutes is not None and not MIN_SESSION_MINUTES <= minutes <= MAX_SESSION_MINUTES:
+        raise ValidationError({"duration_minutes": "A session lasts between 5 and 480 minutes."})
+
+
 def create_client(actor: User, *, practitioner: User | None = None, **fields: Any) -> Client:
     """Add a client to the actor's organisation, with a generated code unless one is given."""
+    validate_client_fields(fields)
     organisation = actor.organisation
     assert organisation is not None  # staff who add clients belong to a practice
     practitioner = practitioner or actor
@@ -107,6 +137,7 @@ def validate_session_date(episode: Episode, starts_at: dt.datetime) -> None:
 def record_session(actor: User, episode: Episode, **fields: Any) -> Session:
     """Log a session; it gets the next number in the episode and the episode's phase."""
     validate_session_date(episode, fields["starts_at"])
+    validate_session_length(fields)
     with transaction.atomic():
         # Lock the episode row so that two sessions logged at once get distinct numbers.
         locked = Episode.objects.select_for_update().get(pk=episode.pk)
@@ -129,6 +160,7 @@ def update_session(actor: User, session: Session, **fields: Any) -> Session:
     """Change a session's details; the number and the episode never change."""
     if "starts_at" in fields:
         validate_session_date(session.episode, fields["starts_at"])
+    validate_session_length(fields)
     with transaction.atomic():
         for name, value in fields.items():
             setattr(session, name, value)

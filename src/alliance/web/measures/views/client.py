@@ -50,14 +50,23 @@ def client_check(request: HttpRequest, token: str) -> HttpResponse:
         stored: dict = request.session.get(key, {})
         pending = [i for i in check.instrument_ids if i not in stored]
         if request.method == "POST" and request.POST.get("back") and stored:
-            stored.pop(list(stored)[-1])
+            # Back to the step before, with the answers given there still chosen.
+            last = list(stored)[-1]
+            request.session[f"{key}-again"] = {last: stored.pop(last)}
             request.session[key] = stored
             return redirect("client_check", token=token)
         if not pending:  # every step answered but not yet stored (e.g. a retry)
             return _submit(request, check, token, stored, key)
         instrument = load_instrument(pending[0])
-        form = InstrumentForm(request.POST or None, instrument=instrument, lang=lang)
+        again = request.session.get(f"{key}-again", {})
+        form = InstrumentForm(
+            request.POST or None,
+            instrument=instrument,
+            lang=lang,
+            previous=again.get(instrument.id),
+        )
         if request.method == "POST" and form.is_valid():
+            request.session.pop(f"{key}-again", None)
             stored = {**stored, instrument.id: form.answers()}
             if len(stored) < len(check.instrument_ids):
                 request.session[key] = stored
@@ -86,8 +95,8 @@ def client_check(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _forget_steps(request: HttpRequest, key: str) -> None:
-    if key in request.session:
-        del request.session[key]
+    for name in (key, f"{key}-again"):
+        request.session.pop(name, None)
 
 
 def _submit(request: HttpRequest, check, token: str, stored, key) -> HttpResponse:
@@ -100,7 +109,13 @@ def _submit(request: HttpRequest, check, token: str, stored, key) -> HttpRespons
     # "held": stored aside for the practitioner; the client is thanked as for "stored".
     if state not in {"stored", "held", "answered"}:
         return _closed(request, state, check.organisation, status=410)
+    # Only the browser that sent the answers may be told what they said (the crisis lines).
+    request.session[_answered_here(check)] = True
     return redirect("client_check_thanks", token=token)
+
+
+def _answered_here(check) -> str:
+    return f"check-{check.public_id}-answered-here"
 
 
 @never_cache
@@ -109,7 +124,9 @@ def client_check_thanks(request: HttpRequest, token: str) -> HttpResponse:
     if check is None or check.state != "answered":
         return _closed(request, "unknown", status=404)
     with translation.override(_language(check)):
-        critical = (
+        # Anyone else holding the used link (a forwarded e-mail, a shared tablet's history)
+        # is thanked, never told that the answers held a critical item.
+        critical = request.session.get(_answered_here(check), False) and (
             check.responses.filter(critical=True).exists()
             or check.held_answers.filter(critical=True).exists()
         )
