@@ -124,8 +124,8 @@ def render(
     chart_id: str,
     width: int = 640,
     height: int = 260,
-    compact=False,
-    narrow=False,
+    compact: bool = False,
+    narrow: bool = False,
 ) -> SafeString:
     """Return the chart as inline SVG markup.
 

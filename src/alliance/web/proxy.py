@@ -11,11 +11,12 @@ the header is ignored, so nobody can pick their own address by sending it.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -41,7 +42,9 @@ def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None
         return None
 
 
-def _trusted(address, networks: tuple[Network, ...]) -> bool:
+def _trusted(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address, networks: tuple[Network, ...]
+) -> bool:
     return any(address in network for network in networks)
 
 
@@ -69,10 +72,10 @@ def client_address(remote_addr: str, forwarded_for: str, networks: tuple[Network
 class TrustedProxyMiddleware:
     """Set REMOTE_ADDR to the client's address when a trusted proxy forwarded the request."""
 
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         networks = settings.ALLIANCE_TRUSTED_PROXIES
         if networks:
             meta = request.META

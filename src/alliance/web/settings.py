@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -320,7 +320,7 @@ if MODE == "production":
 CACHE_TABLE = "alliance_cache"
 
 
-def cache_from_url(url: str | None) -> dict:
+def cache_from_url(url: str | None) -> dict[str, Any]:
     """The default cache for ALLIANCE_CACHE_URL: the database cache, or Django's RedisCache."""
     if not url:
         return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}

@@ -67,7 +67,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(static("alliance/favicon.ico"))
 
 
-def _too_large_message(exception) -> str:
+def _too_large_message(exception: Exception) -> str:
     if isinstance(exception, TooManyFieldsSent):
         return _("The form sent more than %(n)s fields.") % {
             "n": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
@@ -83,7 +83,7 @@ def _too_large_message(exception) -> str:
     }
 
 
-def handle_bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+def handle_bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Say clearly when a request was refused for its size (413); otherwise Django's 400."""
     if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
         message = _too_large_message(exception)

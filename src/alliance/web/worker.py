@@ -3,6 +3,8 @@ background refreshes): `alliance worker`, an entry point above all the apps."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from alliance.web.webhooks.tasks import requeue_stranded
 
 
@@ -17,7 +19,7 @@ def run_worker(
     from django.core.management import call_command
 
     requeued = requeue_stranded()
-    options: dict = {
+    options: dict[str, Any] = {
         "queue_name": "*",
         "interval": interval,
         "batch": batch,

@@ -42,7 +42,7 @@ def reset_url(user: User, base: str | None = None) -> str:
     return (base or settings.ALLIANCE_BASE_URL).rstrip("/") + path
 
 
-def send_reset_link(actor, user: User, *, base: str | None = None) -> None:
+def send_reset_link(actor: User | None, user: User, *, base: str | None = None) -> None:
     """E-mail `user` a link to set their password, and audit who sent it."""
     if not user.email:
         raise ValidationError(f"{user.get_username()} has no e-mail address to send a link to.")

@@ -15,6 +15,6 @@ if TYPE_CHECKING:
 
 
 @receiver(user_logged_out)
-def audit_logout(sender, request: HttpRequest, user: User, **kwargs: Any) -> None:
+def audit_logout(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     if user is not None:
         record(user, "logout", user, summary="logged out")

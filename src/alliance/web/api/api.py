@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import NinjaAPI, Swagger
+from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 from ninja.parser import Parser
 
@@ -42,7 +43,7 @@ class ObjectBodyParser(Parser):
     django-ninja turns a parser's exception into a 400; `errors` names the reason.
     """
 
-    def parse_body(self, request: HttpRequest):
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         data = safejson.loads(request.body)
         if not isinstance(data, dict):
             raise errors.NotAnObject(type(data).__name__ if data is not None else "null")
@@ -53,7 +54,7 @@ class AllianceApi(NinjaAPI):
     def get_openapi_operation_id(self, operation: Operation) -> str:
         return operation.view_func.__name__
 
-    def get_openapi_schema(self, *args: Any, **kwargs: Any):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPISchema:
         schema = super().get_openapi_schema(*args, **kwargs)
         schema.setdefault("components", {}).setdefault("schemas", {})["OperationOutcome"] = (
             OPERATION_OUTCOME

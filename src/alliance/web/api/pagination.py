@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from django.core import signing
 from django.db.models import Q, QuerySet
@@ -14,15 +15,15 @@ _SALT = "alliance.api.cursor"
 MAX_LIMIT = 200
 
 
-def _encode(value) -> str:
+def _encode(value: object) -> str:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return str(value)
 
 
 def paginate(
-    queryset: QuerySet, *, order: str, cursor: str | None, limit: int
-) -> tuple[list, str | None]:
+    queryset: QuerySet[Any], *, order: str, cursor: str | None, limit: int
+) -> tuple[list[Any], str | None]:
     """Return one page of `queryset` ordered by (`order`, public_id) and the next cursor.
 
     The cursor is signed so that it cannot be forged, and names the last row by its sort

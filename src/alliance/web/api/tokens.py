@@ -60,7 +60,7 @@ class TokenAuth(HttpBearer):
         super().__init__()
         self.scope = scope
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: HttpRequest) -> ApiToken:
         header = request.headers.get(self.header, "")
         if not header:
             raise TokenError("Authentication required: send 'Authorization: Bearer <token>'.")

@@ -55,7 +55,7 @@ def token_list(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _revoke(request: AuthenticatedRequest, token_id) -> HttpResponse:
+def _revoke(request: AuthenticatedRequest, token_id: str) -> HttpResponse:
     token = token_for_user(request.user, token_id)
     try:
         actions.revoke_token(request.user, token)

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from alliance.web.accounts.models import Organisation
 from alliance.web.collaboration import actions
 from alliance.web.collaboration.models import GoalStatus, Who
 from alliance.web.practice.models import Episode
@@ -39,7 +40,7 @@ DEMO_GOALS = [
 DEMO_LEVELS = [(-2, -1), (-1, -1), (0, 0), (1, 0)]
 
 
-def load_demo_collaboration(organisation, max_episodes: int = 3) -> dict[str, int]:
+def load_demo_collaboration(organisation: Organisation, max_episodes: int = 3) -> dict[str, int]:
     """Add goals (rated over sessions), tasks, a decision, rituals and a client note.
 
     Applied to the first `max_episodes` active episodes with sessions; returns the counts.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -43,7 +44,7 @@ class Ritual:
         return self.texts.get(lang) or self.texts["en"]
 
 
-def _texts(path: Path, data: dict, field: str) -> dict:
+def _texts(path: Path, data: dict[str, Any], field: str) -> dict[str, str]:
     value = data.get(field)
     if not isinstance(value, dict) or not value:
         raise RitualError(path, field, "must map language codes to text, e.g. {en: ...}")

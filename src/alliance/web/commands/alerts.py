@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from alliance.web.bootstrap import setup_django
+
+if TYPE_CHECKING:
+    from alliance.web.accounts.models import Organisation
+    from alliance.web.insights.services import UpsertSummary
 
 console = Console()
 err = Console(stderr=True)
@@ -33,7 +39,7 @@ def monitor_all_command() -> None:
     with _progress() as progress:
         task = progress.add_task("Monitoring", total=len(organisations))
 
-        def tick(organisation, summary) -> None:
+        def tick(organisation: Organisation, summary: UpsertSummary) -> None:
             progress.update(task, advance=1, description=f"Monitoring {organisation.slug}")
 
         total = monitor_all(organisations, progress=tick)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -33,7 +33,7 @@ def human_size(size: int) -> str:
 
 
 @contextlib.contextmanager
-def _progress(label: str) -> Iterator:
+def _progress(label: str) -> Iterator[Callable[[int, int | None], None]]:
     """Yield a progress callback that shows a rich bar once the work is large enough."""
     bar = Progress(
         TextColumn(label),
@@ -43,7 +43,7 @@ def _progress(label: str) -> Iterator:
         console=console,
         transient=True,
     )
-    state: dict = {}
+    state: dict[str, Any] = {}
 
     def update(done: int, total: int | None) -> None:
         if "task" not in state:

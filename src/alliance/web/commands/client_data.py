@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from alliance.web.bootstrap import setup_django
+
+if TYPE_CHECKING:
+    from alliance.web.rights.retention import RetentionRun
 
 console = Console()
 err = Console(stderr=True)
@@ -55,7 +66,7 @@ def export_client_command(
     err.print(f"Wrote everything held about {found.code} to {output}.")
 
 
-def run_retention(dry_run: bool, write) -> list:
+def run_retention(dry_run: bool, write: Callable[[str], object]) -> list[RetentionRun]:
     """Apply the retention rule, reporting per organisation through `write(line)`."""
     from alliance.web.rights.retention import apply_retention
 
@@ -67,14 +78,14 @@ def run_retention(dry_run: bool, write) -> list:
         console=err,
         transient=True,
     )
-    state = {}
+    state: dict[str, TaskID] = {}
 
     def on_start(total: int) -> None:
         if total >= PROGRESS_FROM:
             progress.start()
             state["task"] = progress.add_task("Retention", total=total)
 
-    def on_client(run, code: str) -> None:
+    def on_client(run: RetentionRun, code: str) -> None:
         if "task" in state:
             progress.update(state["task"], advance=1, description=f"{run.organisation.slug}")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -11,12 +11,15 @@ from rich.progress import Progress
 
 from alliance.web.bootstrap import setup_django
 
+if TYPE_CHECKING:
+    from alliance.web.accounts.models import Organisation
+
 console = Console()
 err = Console(stderr=True)
 import_app = typer.Typer(help="Import historical data.", no_args_is_help=True)
 
 
-def _organisation(slug: str):
+def _organisation(slug: str) -> Organisation:
     from alliance.web.accounts.models import Organisation
 
     organisation = Organisation.objects.filter(slug=slug).first()

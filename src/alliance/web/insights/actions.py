@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from alliance.web.accounts.models import User
 from alliance.web.audit.log import record
 from alliance.web.insights.models import Alert, AlertState, AlertType, ResolvedBy
 from alliance.web.insights.signals import alert_resolved
@@ -27,7 +28,7 @@ def _acknowledge_critical_responses(alert: Alert, now: dt.datetime) -> None:
     refresh_summaries([alert.episode_id])  # the caseload's critical flag
 
 
-def acknowledge_alert(actor, alert: Alert) -> Alert:
+def acknowledge_alert(actor: User, alert: Alert) -> Alert:
     """Say the alert has been seen; it stays in the inbox until resolved."""
     if alert.state == AlertState.RESOLVED:
         raise ValidationError("This alert is already resolved.")
@@ -46,7 +47,7 @@ def acknowledge_alert(actor, alert: Alert) -> Alert:
     return alert
 
 
-def snooze_alert(actor, alert: Alert, *, reason: str, until: dt.datetime) -> Alert:
+def snooze_alert(actor: User, alert: Alert, *, reason: str, until: dt.datetime) -> Alert:
     """Hide the alert until `until` (at most four weeks), with a reason. Never for critical."""
     if alert.type == AlertType.CRITICAL:
         raise ValidationError("A critical answer cannot be snoozed.")
@@ -79,7 +80,7 @@ def snooze_alert(actor, alert: Alert, *, reason: str, until: dt.datetime) -> Ale
     return alert
 
 
-def resolve_alert(actor, alert: Alert, *, note: str) -> Alert:
+def resolve_alert(actor: User, alert: Alert, *, note: str) -> Alert:
     """Close the alert with a note of what was done (kept encrypted)."""
     note = (note or "").strip()
     if not note:

@@ -1,5 +1,7 @@
 """Django admin for a clinic admin's monitoring thresholds (their own organisation only)."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 
@@ -9,12 +11,12 @@ from alliance.web.insights.models import PracticeMonitoringSettings
 from alliance.web.insights.services import thresholds_in_use
 
 
-class PracticeMonitoringSettingsForm(forms.ModelForm):
+class PracticeMonitoringSettingsForm(forms.ModelForm[PracticeMonitoringSettings]):
     class Meta:
         model = PracticeMonitoringSettings
         fields = ["settings", "inbox_cap"]
 
-    def clean_settings(self):
+    def clean_settings(self) -> dict[str, Any]:
         """Refuse unknown names and invalid thresholds with the engine's own message."""
         value = self.cleaned_data["settings"] or {}
         if not isinstance(value, dict):
@@ -27,13 +29,15 @@ class PracticeMonitoringSettingsForm(forms.ModelForm):
 
 
 @admin.register(PracticeMonitoringSettings)
-class PracticeMonitoringSettingsAdmin(OrganisationSettingsAdminMixin, admin.ModelAdmin):
+class PracticeMonitoringSettingsAdmin(
+    OrganisationSettingsAdminMixin, admin.ModelAdmin[PracticeMonitoringSettings]
+):
     form = PracticeMonitoringSettingsForm
     list_display = ["organisation", "inbox_cap", "updated_at"]
     readonly_fields = ["thresholds_in_use"]
 
     @admin.display(description="Rupture-alert thresholds in use")
-    def thresholds_in_use(self, obj):
+    def thresholds_in_use(self, obj: PracticeMonitoringSettings | None) -> str:
         """Which noise SD each alliance instrument's alerts use: the practice's or a default."""
         from django.utils.html import format_html_join
 

@@ -1,6 +1,11 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from alliance.web.practice.models import Episode
 
 
 class InsightsConfig(AppConfig):
@@ -26,7 +31,7 @@ class InsightsConfig(AppConfig):
         )
 
 
-def _refresh_after_transcript(sender, episode, **kwargs: Any) -> None:
+def _refresh_after_transcript(sender: Any, episode: Episode, **kwargs: Any) -> None:
     """A confirmed (or withdrawn) transcript rupture moment updates the client's signals now."""
     # Imported when called: apps.py is loaded before the models that tasks.py needs.
     from alliance.web.insights.tasks import refresh_client_signals

@@ -5,6 +5,8 @@ Every table carries `organisation` so that a large deployment can shard by organ
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -107,7 +109,7 @@ class Alert(OrganisationRecord):
         """Critical answers are never snoozable."""
         return not self.is_critical and self.state != AlertState.RESOLVED
 
-    def effective_state(self, now=None) -> str:
+    def effective_state(self, now: dt.datetime | None = None) -> str:
         """Return the state, with a snooze that has run out counted as open."""
         now = now or timezone.now()
         if self.state == AlertState.SNOOZED and (

@@ -20,7 +20,7 @@ def refresh_episode_alerts(episode_id: int) -> int:
     return refresh_episode(episode).created
 
 
-def refresh_episode_soon(episode) -> None:
+def refresh_episode_soon(episode: Episode) -> None:
     """Refresh an episode's alerts after this transaction: by the worker, or here and now.
 
     With ALLIANCE_MONITOR_IN_BACKGROUND (the default) the client's submission does not wait
@@ -35,7 +35,7 @@ def refresh_episode_soon(episode) -> None:
     transaction.on_commit(lambda: refresh_episode_alerts.enqueue(episode_id))
 
 
-def refresh_client_signals(episode) -> None:
+def refresh_client_signals(episode: Episode) -> None:
     """Refresh one client's episode signals now (the hook other features call after a write
     that changes what monitoring sees, e.g. measures' recording action after commit)."""
 

@@ -63,7 +63,7 @@ MEMBERS = {
 }
 
 
-def load_demo_pages(organisation: Organisation) -> dict:
+def load_demo_pages(organisation: Organisation) -> dict[str, int]:
     """Publish the practice's page and its members' pages; add one intake request."""
     staff = {u.username: u for u in User.objects.filter(organisation=organisation)}
     admin = next((u for u in staff.values() if u.role == Role.ADMIN), None)

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from alliance.web.accounts.access import get_or_404
 from alliance.web.accounts.models import Role, User
 from alliance.web.journal.models import JournalEntry, SelfCareCheckIn
+from alliance.web.practice.models import Session
 
 
 def _member(user: User) -> bool:
@@ -55,7 +56,7 @@ def entry_for_user(user: User, public_id: UUID | str, *, write: bool = False) ->
     return get_or_404(readable.select_related("author", "session"), "entry", public_id=public_id)
 
 
-def journal_marker(user: User, session) -> bool:
+def journal_marker(user: User, session: Session) -> bool:
     """Whether `user` wrote a reflection linked to `session` (shown only to its author)."""
     return journal_for_user(user).filter(session=session).exists()
 

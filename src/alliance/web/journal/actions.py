@@ -6,6 +6,7 @@ Audit entries never carry the words of a reflection.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,6 +17,7 @@ from alliance.scoring import score_response
 from alliance.web.accounts.models import Role, User
 from alliance.web.audit.log import record
 from alliance.web.journal.models import JournalEntry, SelfCareCheckIn
+from alliance.web.practice.models import Session
 
 SELF_CARE_INSTRUMENT = "who5"
 
@@ -24,7 +26,12 @@ SELF_CARE_INSTRUMENT = "who5"
 
 
 def write_entry(
-    author: User, *, text: str, written_on: dt.date, tags=(), session=None
+    author: User,
+    *,
+    text: str,
+    written_on: dt.date,
+    tags: Iterable[str] = (),
+    session: Session | None = None,
 ) -> JournalEntry:
     """Add a reflection to the author's journal."""
     if not text.strip():
@@ -44,7 +51,13 @@ def write_entry(
 
 
 def update_entry(
-    author: User, entry: JournalEntry, *, text: str, written_on: dt.date, tags=(), session=None
+    author: User,
+    entry: JournalEntry,
+    *,
+    text: str,
+    written_on: dt.date,
+    tags: Iterable[str] = (),
+    session: Session | None = None,
 ) -> JournalEntry:
     """Change one of the author's reflections."""
     if entry.author_id != author.id:
@@ -96,7 +109,9 @@ def week_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def record_checkin(practitioner: User, answers: dict, *, day: dt.date | None = None):
+def record_checkin(
+    practitioner: User, answers: Mapping[str, float | None], *, day: dt.date | None = None
+) -> SelfCareCheckIn:
     """Score and store this week's WHO-5; answering again in the same week replaces it."""
     if practitioner.role != Role.PRACTITIONER:
         raise ValidationError("Self-care check-ins are for practitioners.")

@@ -28,7 +28,9 @@ REFLECTIONS = [
 WHO5_WEEKS = [4, 4, 3, 4, 3, 3]  # the same answer on all five items, oldest week first
 
 
-def load_demo_journal(organisation: Organisation, *, today: dt.date | None = None) -> dict:
+def load_demo_journal(
+    organisation: Organisation, *, today: dt.date | None = None
+) -> dict[str, int]:
     """Add the therapist's reflections (one shared with their supervisor) and check-ins."""
     today = today or timezone.localdate()
     therapist = User.objects.filter(organisation=organisation, username="therapist").first()

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alliance.web.forms import form_field
-from alliance.web.journal.models import Tag
+from alliance.web.journal.models import JournalEntry, Tag
 from alliance.web.practice.forms import DateInput
+from alliance.web.practice.models import Session
 
 
 class JournalEntryForm(forms.Form):
@@ -29,7 +33,7 @@ class JournalEntryForm(forms.Form):
         max_length=20000,
     )
 
-    def __init__(self, *args: Any, sessions=(), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sessions: Iterable[Session] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sessions = {str(s.public_id): s for s in sessions}
         form_field(self, "session", forms.ChoiceField).choices = [("", _("— none —"))] + [
@@ -38,13 +42,13 @@ class JournalEntryForm(forms.Form):
         ]
         self.fields["written_on"].initial = timezone.localdate()
 
-    def clean_written_on(self):
-        day = self.cleaned_data["written_on"]
+    def clean_written_on(self) -> dt.date:
+        day: dt.date = self.cleaned_data["written_on"]
         if day > timezone.localdate():
             raise forms.ValidationError(_("A reflection cannot be dated in the future."))
         return day
 
-    def clean_session(self):
+    def clean_session(self) -> Session | None:
         key = self.cleaned_data.get("session") or ""
         return self.sessions.get(key)
 
@@ -56,7 +60,7 @@ class JournalSearchForm(forms.Form):
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
@@ -64,7 +68,7 @@ class JournalSearchForm(forms.Form):
             self.add_error("date_to", _("The end date is before the start date."))
         return data
 
-    def filter(self, entries):
+    def filter(self, entries: QuerySet[JournalEntry]) -> QuerySet[JournalEntry]:
         if not self.is_valid():
             return entries
         data = self.cleaned_data

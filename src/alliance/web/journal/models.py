@@ -5,6 +5,7 @@ Every table carries `organisation` so that a large deployment can shard by organ
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -72,7 +73,7 @@ class JournalEntry(OrganisationRecord):
         return [labels.get(tag, tag) for tag in self.tag_list]
 
     @staticmethod
-    def pack_tags(tags) -> str:
+    def pack_tags(tags: Iterable[str]) -> str:
         ordered = [tag for tag in Tag.values if tag in set(tags)]
         return "|" + "|".join(ordered) + "|" if ordered else ""
 

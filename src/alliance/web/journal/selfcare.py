@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from alliance.instruments import load_instrument
 from alliance.scoring import reliable_change
 from alliance.web.charts import Chart, HLine, Series, render
+from alliance.web.journal.models import SelfCareCheckIn
 
 
-def worsening(checkins) -> object | None:
+def worsening(checkins: Sequence[SelfCareCheckIn]) -> object | None:
     """Return the reliable change when the latest check-in is reliably worse than the best
     of the previous four (Jacobson–Truax, the instrument's threshold), else None."""
     if len(checkins) < 2:
@@ -24,7 +28,7 @@ def worsening(checkins) -> object | None:
     return None
 
 
-def trend_chart(checkins) -> dict | None:
+def trend_chart(checkins: Sequence[SelfCareCheckIn]) -> dict[str, Any] | None:
     """The WHO-5 trend as inline SVG with a data table beside it."""
     if not checkins:
         return None

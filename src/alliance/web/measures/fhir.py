@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from alliance.interop.fhir import FhirError, parse_questionnaire_responses, questionnaire_response
+from alliance.interop.fhir import (
+    FhirError,
+    ParsedResponse,
+    parse_questionnaire_responses,
+    questionnaire_response,
+)
+from alliance.web.accounts.models import Organisation, User
 from alliance.web.measures.importing import answer_differences, conflict_reason
 from alliance.web.measures.models import MeasureResponse, Rater, Source
 from alliance.web.measures.recording import Administration, record_responses
 from alliance.web.practice.models import Session
 
 
-def response_to_fhir(response: MeasureResponse) -> dict:
+def response_to_fhir(response: MeasureResponse) -> dict[str, Any]:
     """One stored response as a validated QuestionnaireResponse; the subject is the pseudonymous client id."""
     episode = response.session.episode
     return questionnaire_response(
@@ -36,7 +44,7 @@ EARLIEST_AUTHORED = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 FUTURE_SLACK = dt.timedelta(days=1)  # clocks and time zones differ; a day ahead is a mistake
 
 
-def check_for_session(item, session, where: str) -> None:
+def check_for_session(item: ParsedResponse, session: Session, where: str) -> None:
     """Refuse a parsed QuestionnaireResponse that cannot be stored for `session`.
 
     The same rule for the FHIR API and `alliance import fhir`: the status says it is answered,
@@ -64,7 +72,9 @@ def check_for_session(item, session, where: str) -> None:
             )
 
 
-def import_fhir(data, organisation, *, actor=None) -> tuple[int, int]:
+def import_fhir(
+    data: Mapping[str, Any] | str | bytes, organisation: Organisation, *, actor: User | None = None
+) -> tuple[int, int]:
     """Store QuestionnaireResponses whose encounter is `Encounter/<session public id>`.
 
     All resources are checked before anything is written; the answers are recorded as a

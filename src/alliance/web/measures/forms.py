@@ -25,7 +25,7 @@ class RatingWidget(forms.RadioSelect):
     min_label: str | Mapping[str, str] | None = None
     max_label: str | Mapping[str, str] | None = None
 
-    def get_context(self, name, value, attrs):
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         """Add the end labels, and for screen readers which number each one stands at."""
         context = super().get_context(name, value, attrs)
         values = [str(choice[0]) for choice in self.choices]
@@ -85,7 +85,7 @@ class InstrumentForm(forms.Form):
                 error_messages={"required": _("Please choose an answer to this question.")},
             )
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
         for item in self.instrument.items:
@@ -137,9 +137,9 @@ class PlanItemForm(forms.Form):
         ]
         self._library = library
 
-    def clean_instrument_id(self):
+    def clean_instrument_id(self) -> str:
         """Refuse an instrument shipped as structure only, saying how to load its text."""
-        value = self.cleaned_data["instrument_id"]
+        value: str = self.cleaned_data["instrument_id"]
         reason = structure_only_reason(self._library[value])
         if reason:
             raise forms.ValidationError(reason)

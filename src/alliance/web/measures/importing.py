@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from pathlib import Path
+from typing import IO, NamedTuple
 
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from alliance.interop.responses_csv import (
     cut,
     parse_responses_csv,
 )
+from alliance.web.accounts.models import Organisation, User
 from alliance.web.measures.models import MeasureResponse, Rater, Source
 from alliance.web.measures.recording import (
     Administration,
@@ -84,10 +86,10 @@ class ImportReport:
 
 
 def import_responses(
-    source,
-    organisation,
+    source: str | Path | IO[str] | bytes,
+    organisation: Organisation,
     *,
-    actor=None,
+    actor: User | None = None,
     skip_invalid: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:

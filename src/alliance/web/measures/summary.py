@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from alliance.instruments import Instrument, load_library
 from alliance.scoring import ReliableChange, reliable_change
 from alliance.web.measures.models import MeasureResponse
+from alliance.web.practice.models import Episode
 
 
 @dataclass
@@ -79,7 +81,7 @@ def scored_rows(responses: list[MeasureResponse]) -> dict[int, list[ScoredRow]]:
     return rows
 
 
-def episode_rows(episode) -> dict[int, list[ScoredRow]]:
+def episode_rows(episode: Episode) -> dict[int, list[ScoredRow]]:
     """Scored rows per session id for one episode, in one query."""
     responses = list(
         MeasureResponse.objects.filter(session__episode=episode).select_related("session")
@@ -87,7 +89,7 @@ def episode_rows(episode) -> dict[int, list[ScoredRow]]:
     return scored_rows(responses)
 
 
-def rows_for_episodes(episodes) -> dict[int, list[ScoredRow]]:
+def rows_for_episodes(episodes: Iterable[Episode]) -> dict[int, list[ScoredRow]]:
     """Scored rows per session id for several episodes, in one query."""
     responses = list(
         MeasureResponse.objects.filter(session__episode__in=episodes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
-def sources_of(rows: Iterable) -> list[str]:
+def sources_of(rows: Iterable[object]) -> list[str]:
     """The citation and licence of each instrument behind ``rows`` (scored rows), once each.
 
     A page lists these in its one "Sources" disclosure instead of repeating them under every

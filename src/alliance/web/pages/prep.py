@@ -7,6 +7,7 @@ the scores up to and including it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
@@ -30,9 +31,11 @@ from alliance.web.practice.access import (
 from alliance.web.practice.models import Episode, Session
 
 
-def _latest_by_kind(rows_by_session, sessions):
+def _latest_by_kind(
+    rows_by_session: dict[int, list[ScoredRow]], sessions: Iterable[Session]
+) -> tuple[list[ScoredRow], list[ScoredRow]]:
     """The latest scored row per instrument and rater, split into alliance and outcome."""
-    latest = {}
+    latest: dict[tuple[str, str], ScoredRow] = {}
     for session in sessions:
         for row in rows_by_session.get(session.id, []):
             latest[(row.response.instrument_id, row.response.rater)] = row

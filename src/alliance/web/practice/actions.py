@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from alliance.web.accounts.models import User
+from alliance.web.accounts.models import Organisation, User
 from alliance.web.audit.log import record
 from alliance.web.practice.models import (
     PHASE_ORDER,
@@ -30,7 +30,7 @@ MIN_SESSION_MINUTES, MAX_SESSION_MINUTES = 5, 480
 _CODE_NUMBER = re.compile(r"^(?P<prefix>.+)-(?P<number>\d+)$")
 
 
-def next_client_code(organisation) -> str:
+def next_client_code(organisation: Organisation) -> str:
     """Return the next free pseudonymous code of the organisation, e.g. C-0042."""
     prefix = organisation.client_code_prefix or "C"
     highest = 0

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from alliance.web.accounts.models import Organisation
 from alliance.web.practice.models import Episode, EpisodeSummary, Session
 
 # episode ids → {episode id: {field: value}}; an episode it leaves out gets the field defaults.
@@ -189,7 +190,11 @@ def summaries_for(episodes: list[Episode]) -> dict[int, EpisodeSummary]:
     return found
 
 
-def refresh_all(organisation=None, *, progress=None) -> int:
+def refresh_all(
+    organisation: Organisation | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Rebuild every summary (of one organisation); return how many."""
     query = Episode.objects.order_by("pk")
     if organisation is not None:

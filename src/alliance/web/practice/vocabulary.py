@@ -43,7 +43,7 @@ def validate(table: object) -> dict[str, dict[str, str]]:
 
 
 @cache
-def table() -> MappingProxyType:
+def table() -> MappingProxyType[str, dict[str, str]]:
     """The vocabulary table, loaded and checked once."""
     text = resources.files(__package__).joinpath("vocabulary.yaml").read_text(encoding="utf-8")
     return MappingProxyType(validate(yaml.safe_load(text)))

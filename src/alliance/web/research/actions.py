@@ -11,7 +11,7 @@ import datetime as dt
 import io
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -240,7 +240,7 @@ class ModelFitError(ValueError):
     were built, so that the page can show what the model may name.
     """
 
-    def __init__(self, message: str, *, variables: Sequence[dict] = ()) -> None:
+    def __init__(self, message: str, *, variables: Sequence[dict[str, Any]] = ()) -> None:
         super().__init__(message)
         self.variables = list(variables)
 
@@ -251,17 +251,17 @@ class FitOutcome:
 
     export: ResearchExport
     result: SemFit
-    payload: dict
+    payload: dict[str, Any]
     n_clients: int
     n_rows: int
-    variables: list[dict]
+    variables: list[dict[str, Any]]
 
     def as_json(self) -> str:
         """The text ``alliance research fit --json`` prints for the same model and data."""
         return payload_json(self.payload) + "\n"
 
 
-def _columns(names, frame: pd.DataFrame, what: str) -> None:
+def _columns(names: Iterable[str], frame: pd.DataFrame, what: str) -> None:
     unknown = [n for n in names if n not in frame.columns]
     if unknown:
         raise ModelFitError(

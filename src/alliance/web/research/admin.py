@@ -7,6 +7,6 @@ from alliance.web.research.models import ResearchSettings
 
 
 @admin.register(ResearchSettings)
-class ResearchSettingsAdmin(OrganisationSettingsAdminMixin, admin.ModelAdmin):
+class ResearchSettingsAdmin(OrganisationSettingsAdminMixin, admin.ModelAdmin[ResearchSettings]):
     list_display = ["organisation", "admins_may_access", "updated_at"]
     fields = ["admins_may_access"]

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from alliance.web.accounts.models import Organisation
+from alliance.web.accounts.models import Organisation, User
 from alliance.web.insights.demo import (
     ANSWERED_AFTER,
     alliance_answers,
@@ -61,7 +61,11 @@ def _clip(value: float, low: float, high: float) -> float:
 
 
 def _archive_client(
-    org_staff, rng: random.Random, index: int, anchor: dt.date, batch: list[Administration]
+    org_staff: list[User],
+    rng: random.Random,
+    index: int,
+    anchor: dt.date,
+    batch: list[Administration],
 ) -> None:
     """Create one past client: an ended episode of 6–10 weekly sessions; add their answers
     to ``batch``."""

@@ -192,7 +192,7 @@ class FitForm(ConsentedDataForm):
     def clean_estimator(self) -> str | None:
         return self.cleaned_data["estimator"] or None
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
         if cleaned.get("group_equal") and not cleaned.get("group"):

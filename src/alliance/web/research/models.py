@@ -84,7 +84,7 @@ class ResearchConsent(OrganisationRecord):
             return f"research consent withdrawn on {self.withdrawn_on}"
         return f"research consent given on {self.given_on}"
 
-    def save(self, *args: Any, **kwargs: Any):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise AppendOnlyError("research consent is history: add a row, do not change one")
         super().save(*args, **kwargs)

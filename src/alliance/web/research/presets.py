@@ -8,8 +8,9 @@ Choosing one only fills in the form: the researcher reads it, changes it and fit
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -33,10 +34,10 @@ class Preset:
 
     label: StrOrPromise
     syntax: str
-    fields: dict = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
-def _items(instrument: str, ids) -> list[str]:
+def _items(instrument: str, ids: Iterable[int | str]) -> list[str]:
     stem = instrument.replace("-", "_")
     return [f"{stem}_{i}" for i in ids]
 

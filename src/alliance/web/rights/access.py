@@ -18,13 +18,14 @@ from django.http import Http404
 from alliance.web.accounts.access import get_or_404, require_role
 from alliance.web.accounts.models import Role, User
 from alliance.web.practice.access import can_write_clinical, client_for_user, clients_for_user
+from alliance.web.practice.models import Client
 
 
-def can_export(user: User, client) -> bool:
+def can_export(user: User, client: Client) -> bool:
     return user.is_authenticated and can_write_clinical(user, client)
 
 
-def can_erase(user: User, client) -> bool:
+def can_erase(user: User, client: Client) -> bool:
     if not user.is_authenticated:
         return False
     if can_write_clinical(user, client):
@@ -35,17 +36,17 @@ def can_erase(user: User, client) -> bool:
     return same_practice_admin
 
 
-def exportable_client_for_user(user: User, public_id: UUID | str):
+def exportable_client_for_user(user: User, public_id: UUID | str) -> Client:
     """Return the client `user` may export, or raise Http404."""
     return client_for_user(user, public_id, write=True)
 
 
-def erasable_client_for_user(user: User, public_id: UUID | str):
+def erasable_client_for_user(user: User, public_id: UUID | str) -> Client:
     """Return the client the treating practitioner may erase, or raise Http404."""
     return client_for_user(user, public_id, write=True)
 
 
-def admin_client_by_code(user: User, code: str):
+def admin_client_by_code(user: User, code: str) -> Client:
     """Return the client with `code` in the admin's organisation, or raise Http404.
 
     Non-admins get 404 whatever the code.

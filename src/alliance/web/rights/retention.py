@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
@@ -62,7 +62,7 @@ def apply_retention(
     *,
     today: dt.date | None = None,
     dry_run: bool = False,
-    organisations=None,
+    organisations: Iterable[Organisation] | None = None,
     on_start: Callable[[int], None] | None = None,
     on_client: Callable[[RetentionRun, str], None] | None = None,
 ) -> list[RetentionRun]:

@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance.web.accounts.access import AuthenticatedRequest
 from alliance.web.accounts.credentials import credential_changed
-from alliance.web.accounts.models import User
+from alliance.web.accounts.models import Organisation, User
 from alliance.web.audit.log import record
 from alliance.web.audit.models import AuditAction
 from alliance.web.security import policy
@@ -79,7 +79,9 @@ def regenerate_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-def verify_second_step(request: AuthenticatedRequest, code: str):
+def verify_second_step(
+    request: AuthenticatedRequest, code: str
+) -> TOTPDevice | StaticDevice | None:
     """Check a code from the app or a recovery code; on success mark the session verified.
 
     Return the device that accepted the code, or None.
@@ -130,7 +132,7 @@ def disable_two_factor(request: AuthenticatedRequest, code: str) -> None:
     policy.remember_state(request.session, user)
 
 
-def set_two_factor_for_all_staff(actor, organisation, required: bool) -> None:
+def set_two_factor_for_all_staff(actor: User, organisation: Organisation, required: bool) -> None:
     """Switch the practice's requirement of a second factor from all staff."""
     if organisation.two_factor_for_all_staff == required:
         return

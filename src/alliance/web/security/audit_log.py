@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from alliance.web.accounts.access import AuthenticatedRequest, require_role
-from alliance.web.accounts.models import Role, User
+from alliance.web.accounts.models import Organisation, Role, User
 from alliance.web.audit.models import AuditAction, AuditEntry
 from alliance.web.forms import form_field
 
@@ -33,7 +33,7 @@ class AuditFilterForm(forms.Form):
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Until"
     )
 
-    def __init__(self, *args: Any, organisation, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organisation: Organisation | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         actor = form_field(self, "actor", forms.ModelChoiceField)
         actor.queryset = User.objects.filter(organisation=organisation)

@@ -3,6 +3,8 @@ whether the signed-in user still owes their second step (then base.html shows no
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 
 from alliance.web.accounts.models import User
@@ -19,7 +21,7 @@ def owes_second_factor(state: str, user: User) -> bool:
     return state == policy.ENROLLED and not getattr(user, "is_verified", lambda: False)()
 
 
-def two_factor(request: HttpRequest) -> dict:
+def two_factor(request: HttpRequest) -> dict[str, Any]:
     """Say whether the second step is pending; offer enrolment on the home page."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

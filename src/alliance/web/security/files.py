@@ -93,7 +93,7 @@ def tighten(found: Iterable[OpenPath]) -> None:
         item.path.chmod(item.mode & ~OPEN_BITS)
 
 
-def sqlite_files(database: str | os.PathLike | None) -> list[Path]:
+def sqlite_files(database: str | os.PathLike[str] | None) -> list[Path]:
     """The SQLite database file and the -wal/-shm files beside it."""
     if not database or str(database) == ":memory:":
         return []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 
+from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
 REDACTED = "[redacted]"
@@ -47,7 +48,7 @@ class RedactTokens(logging.Filter):
 class RedactingLogger(Logger):
     """gunicorn's logger with RedactTokens on its access and error log handlers."""
 
-    def setup(self, cfg) -> None:
+    def setup(self, cfg: Config) -> None:
         super().setup(cfg)
         for log in (self.error_log, self.access_log):
             for handler in log.handlers:

@@ -4,11 +4,13 @@ and the response headers that Django and django-csp do not set."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
@@ -40,10 +42,10 @@ def _signed_in(request: HttpRequest) -> bool:
 class SessionActivityMiddleware:
     """End a session ALLIANCE_SESSION_SECONDS after sign-in and slide its idle expiry."""
 
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if _signed_in(request):
             now = int(time.time())
             session = request.session
@@ -62,17 +64,17 @@ class SessionActivityMiddleware:
 class TwoFactorMiddleware:
     """Send a signed-in user who owes a second step to it; let them reach nothing else."""
 
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if _signed_in(request):
             response = self._enforce(request)
             if response is not None:
                 return response
         return self.get_response(request)
 
-    def _enforce(self, request: HttpRequest):
+    def _enforce(self, request: HttpRequest) -> HttpResponseRedirect | None:
         user = request.user
         if not user.is_authenticated:
             return None
@@ -90,7 +92,7 @@ class TwoFactorMiddleware:
         return None
 
     @staticmethod
-    def _send_to(name, request: HttpRequest):
+    def _send_to(name: str, request: HttpRequest) -> HttpResponseRedirect:
         url = reverse(name)
         if request.method == "GET":
             url += "?" + urlencode({"next": request.get_full_path()})
@@ -100,10 +102,10 @@ class TwoFactorMiddleware:
 class SecurityHeadersMiddleware:
     """Add Permissions-Policy, and keep signed-in pages out of shared and browser caches."""
 
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.ALLIANCE_PERMISSIONS_POLICY)
         if _signed_in(request) and "Cache-Control" not in response.headers:

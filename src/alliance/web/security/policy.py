@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from django.contrib.sessions.backends.base import SessionBase
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -65,14 +66,14 @@ def compute_state(user: User) -> str:
     return REQUIRED if requires_two_factor(user) else OPTIONAL
 
 
-def remember_state(session, user: User) -> str:
+def remember_state(session: SessionBase, user: User) -> str:
     """Compute the user's state now and keep it in `session`."""
     state = compute_state(user)
     session[SESSION_STATE] = {"state": state, "at": int(time.time())}
     return state
 
 
-def session_state(session, user: User) -> str:
+def session_state(session: SessionBase, user: User) -> str:
     """Return the state kept in `session`, recomputing it when missing or stale."""
     kept = session.get(SESSION_STATE)
     if isinstance(kept, dict) and time.time() - kept.get("at", 0) < STATE_MAX_AGE:

@@ -18,7 +18,7 @@ from alliance.web.security.middleware import SESSION_STARTED, SESSION_TOUCHED
 
 
 @receiver(user_logged_in, dispatch_uid="alliance_security_signed_in")
-def remember_sign_in(sender, request: HttpRequest, user: User, **kwargs: Any) -> None:
+def remember_sign_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     session = getattr(request, "session", None)
     if session is None:
         state = policy.compute_state(user)

@@ -94,7 +94,9 @@ def withdraw_transcript_consent(
     return consent
 
 
-def _analyse(content: str | bytes, fmt: str | None, speaker_map=None) -> TranscriptAnalysis:
+def _analyse(
+    content: str | bytes, fmt: str | None, speaker_map: Mapping[str, str] | None = None
+) -> TranscriptAnalysis:
     try:
         return analyze_transcript(content, format=fmt or None, speaker_map=speaker_map)
     except TranscriptError as error:

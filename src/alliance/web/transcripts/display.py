@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -38,7 +39,7 @@ def _pct(share: float | None) -> int:
     return round(100 * share) if share else 0
 
 
-def _bars(counts: dict[str, int]) -> list[dict]:
+def _bars(counts: dict[str, int]) -> list[dict[str, Any]]:
     total = sum(counts.values())
     return [
         {
@@ -52,12 +53,12 @@ def _bars(counts: dict[str, int]) -> list[dict]:
 
 
 def transcript_page(
-    analysis: dict, decisions: Iterable[RuptureCandidateDecision]
+    analysis: dict[str, Any], decisions: Iterable[RuptureCandidateDecision]
 ) -> dict[str, object]:
     """Return the speakers, turns, candidates and summary figures the template shows."""
     decided = {(d.utterance_index, d.marker): d for d in decisions}
     candidates = []
-    per_turn: dict[int, list[dict]] = defaultdict(list)
+    per_turn: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for position, c in enumerate(analysis.get("candidates", [])):
         item = {
             **c,

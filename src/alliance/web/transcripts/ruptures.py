@@ -7,6 +7,7 @@ category (withdrawal or confrontation) and ``moment`` the time stamp of the turn
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -16,7 +17,7 @@ from alliance.web.transcripts.models import Decision, RuptureCandidateDecision
 
 def confirmed_transcript_ruptures(
     episode_or_queryset: Episode | QuerySet[Episode] | Iterable[Episode],
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Return the confirmed transcript rupture moments of one episode or of many.
 
     Each row: ``episode`` (public id as text), ``session`` (number), ``time`` (seconds from

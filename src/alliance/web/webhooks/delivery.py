@@ -45,7 +45,7 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def body_of(payload: dict) -> bytes:
+def body_of(payload: dict[str, Any]) -> bytes:
     """Return the exact bytes sent (and signed) for a payload."""
     return json.dumps(payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode(
         "utf-8"
@@ -98,7 +98,9 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._pinned_context.wrap_socket(sock, server_hostname=self.host)
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT_SECONDS):
+def post(
+    url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT_SECONDS
+) -> Outcome:
     """POST ``body`` to ``url`` without following redirects; return an ``Outcome``."""
     started = time.monotonic()
 

@@ -19,11 +19,13 @@ from alliance.web.forms import add_action_errors
 from alliance.web.webhooks import actions
 from alliance.web.webhooks.access import delivery_for_admin, endpoint_for_admin, endpoints_for_admin
 from alliance.web.webhooks.forms import EndpointForm
-from alliance.web.webhooks.models import DeliveryStatus
+from alliance.web.webhooks.models import Delivery, DeliveryStatus, Endpoint
 from alliance.web.webhooks.signing import SIGNATURE_HEADER
 
 
-def _show_secret(request: HttpRequest, endpoint, secret: str, *, new: bool) -> HttpResponse:
+def _show_secret(
+    request: HttpRequest, endpoint: Endpoint, secret: str, *, new: bool
+) -> HttpResponse:
     # Rendered straight from the POST, never stored in the session or cached.
     return render(
         request,
@@ -95,7 +97,14 @@ def webhook_edit(request: AuthenticatedRequest, endpoint_id: UUID) -> HttpRespon
 
 
 def _confirm(
-    request: HttpRequest, endpoint, *, title, text, button, danger=False, delivery=None
+    request: HttpRequest,
+    endpoint: Endpoint,
+    *,
+    title: str,
+    text: str,
+    button: str,
+    danger: bool = False,
+    delivery: Delivery | None = None,
 ) -> HttpResponse:
     return render(
         request,

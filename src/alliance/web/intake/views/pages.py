@@ -13,9 +13,10 @@ from alliance.web.intake import actions
 from alliance.web.intake.access import organisation_page_for_user, own_page_for_user
 from alliance.web.intake.forms import PracticePageForm
 from alliance.web.intake.markdown import render_markdown
+from alliance.web.intake.models import PracticePage
 
 
-def _edit(request: AuthenticatedRequest, page, *, redirect_to: str) -> HttpResponse:
+def _edit(request: AuthenticatedRequest, page: PracticePage, *, redirect_to: str) -> HttpResponse:
     if request.method == "POST":
         form = PracticePageForm(request.POST, request.FILES)
         if form.is_valid():

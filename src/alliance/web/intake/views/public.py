@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from alliance.web.accounts.models import Organisation
@@ -19,7 +20,7 @@ from alliance.web.intake.models import PracticePage
 from alliance.web.intake.ratelimit import INTAKE_LIMIT, INTAKE_WINDOW_SECONDS, hit
 
 
-def _sections(page) -> dict:
+def _sections(page: PracticePage) -> dict[str, SafeString]:
     return {
         "about_html": render_markdown(page.about),
         "approach_html": render_markdown(page.approach),

@@ -7,6 +7,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from alliance.web.intake.forms import AcceptForm, DeclineForm
 from alliance.web.intake.models import IntakeStatus
 
 
-def _practitioners(user: User):
+def _practitioners(user: User) -> QuerySet[User]:
     return User.objects.filter(
         organisation_id=user.organisation_id, role=Role.PRACTITIONER, is_active=True
     )

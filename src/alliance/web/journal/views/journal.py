@@ -7,6 +7,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,9 +20,10 @@ from alliance.web.journal import actions
 from alliance.web.journal.access import entry_for_user, journal_for_user, shared_with_user
 from alliance.web.journal.forms import JournalEntryForm, JournalSearchForm
 from alliance.web.practice.access import sessions_for_user
+from alliance.web.practice.models import Session
 
 
-def _own_sessions(user: User):
+def _own_sessions(user: User) -> QuerySet[Session]:
     """Sessions the user treated, most recent first, for linking a reflection."""
     return (
         sessions_for_user(user)

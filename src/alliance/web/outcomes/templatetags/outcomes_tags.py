@@ -1,12 +1,14 @@
 """Display filters of the outcome pages: percentages and GAS levels."""
 
+from typing import SupportsFloat, SupportsInt
+
 from django import template
 
 register = template.Library()
 
 
 @register.filter
-def pct(value) -> str:
+def pct(value: SupportsFloat | str | None) -> str:
     """0.4321 → "43%"; None → "–"."""
     if value is None or value == "":
         return "–"
@@ -14,7 +16,7 @@ def pct(value) -> str:
 
 
 @register.filter
-def gas(level) -> str:
+def gas(level: SupportsInt | None) -> str:
     """A GAS level with its sign (+1, 0, −2); None → "–"."""
     if level is None:
         return "–"

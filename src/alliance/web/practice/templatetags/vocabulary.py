@@ -10,12 +10,12 @@ register = template.Library()
 
 
 @register.simple_tag
-def words(subject):
+def words(subject: object) -> dict[str, str]:
     """Every term for ``subject`` (an episode, a user or a kind name)."""
     return vocabulary.words(subject)
 
 
 @register.simple_tag
-def term(subject, name):
+def term(subject: object, name: str) -> str:
     """One term for ``subject``: ``{% term episode "cutoff" %}``."""
     return vocabulary.term(subject, name)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from django import template
+from typing import Any
 
+from django import template
+from django.template.context import Context
+
+from alliance.web.practice.models import Client
 from alliance.web.rights import access
 from alliance.web.rights.actions import is_anonymised
 
@@ -11,7 +15,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("rights/_client_data.html", takes_context=True)
-def client_data_panel(context, client):
+def client_data_panel(context: Context, client: Client) -> dict[str, Any]:
     user = context["request"].user
     may_export = access.can_export(user, client)
     may_erase = access.can_erase(user, client)

@@ -10,7 +10,7 @@ register = template.Library()
 
 
 @register.filter
-def minutes(value) -> int:
+def minutes(value: object) -> int:
     """Return a timedelta as whole minutes, rounded up."""
     if not isinstance(value, dt.timedelta):
         return 0

@@ -5,20 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from alliance.web.backups.archive import BackupError, restore_backup
+from alliance.web.backups.archive import BackupError, BackupHeader, restore_backup
 
 
 class Command(BaseCommand):
     help = "Verify a backup (header, key, checksum), then replace the whole database with it."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="Backup file written by `alliance backup`.")
         parser.add_argument("--yes", action="store_true", help="Do not ask for confirmation.")
 
-    def handle(self, *args: Any, file, yes=False, **options: Any):
-        def confirm(header) -> bool:
+    def handle(self, *args: Any, file: Path, yes: bool = False, **options: Any) -> None:
+        def confirm(header: BackupHeader) -> bool:
             if yes:
                 return True
             answer = input(
